@@ -1,0 +1,212 @@
+"""The engine API: open a knowledge base from its root and search it. The CLI and the TUI call only this.
+
+Example::
+
+    from kb.engine import KnowledgeBase
+
+    kb = KnowledgeBase.open("path/to/root")      # or KnowledgeBase.open() to look upwards from the cwd
+    response = kb.search("cramps at night", limit=5)
+    for hit in response.results:
+        print(hit.id, hit.score, hit.snippet.text)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb import indexer
+from kb.errors import IndexUnavailable, UnknownId
+from kb.loader import Corpus, load_corpus, read_disclaimer, read_synonyms
+from kb.query import valid_kind
+from kb.records import Faq, Nutrient, Record, Section
+from kb.results import Response
+from kb.root import find_root
+from kb.search import IndexSearcher
+from kb.store import IndexMissing, open_current
+from kb.synonyms import Synonyms
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class NutrientSummary:
+    """A nutrient with how many sections and FAQs link to it."""
+
+    slug: str
+    name: str
+    category: str
+    sections: int
+    faqs: int
+
+
+class KnowledgeBase:
+    """A knowledge base: its corpus folder and its index, searched in-process.
+
+    The index is built on first use. Methods are safe to call from several threads (searches are serialised).
+    """
+
+    def __init__(self, root: Path, index_dir: Path | None = None, notify: Notify | None = None) -> None:
+        self.root = Path(root)
+        self.index_dir = indexer.index_dir_for(self.root, Path(index_dir) if index_dir else None)
+        self.notify: Notify = notify or (lambda message: None)
+        self._lock = threading.RLock()
+        self._searcher: IndexSearcher | None = None
+        self._pointer: str | None = None
+        self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str] | None = None, index_dir: str | os.PathLike[str] | None = None,
+             notify: Notify | None = None) -> KnowledgeBase:
+        """Open the knowledge base at ``root`` (or found from ``KB_ROOT`` / the current folder upwards)."""
+        return cls(find_root(root), Path(index_dir) if index_dir else None, notify)
+
+    # --- building ---------------------------------------------------------------------------------------------
+    def update(self, full: bool = False, progress: indexer.Progress | None = None) -> indexer.Report:
+        """Re-index what changed (or everything, with ``full``); the previous index serves until it is done."""
+        if full:
+            report = indexer.full_build(self.root, self.index_dir, progress)
+        else:
+            report = indexer.update(self.root, self.index_dir, progress)
+        if report.notice:
+            self.notify(report.notice)
+        return report
+
+    def has_index(self) -> bool:
+        try:
+            open_current(self.index_dir)
+        except IndexMissing:
+            return False
+        return True
+
+    def _current(self) -> IndexSearcher:
+        """The searcher on the serving generation, reopened when the index changed, built when there is none."""
+        with self._lock:
+            pointer = self._read_pointer()
+            s = self._searcher
+            if s is not None and pointer == self._pointer:
+                try:
+                    if s.up_to_date():
+                        return s
+                except Exception:  # noqa: BLE001 - the generation vanished under us: reopen below
+                    pass
+            try:
+                ix, _ = open_current(self.index_dir)
+            except IndexMissing as exc:
+                if exc.reason != "no index yet":
+                    self.notify(f"{exc.reason}: rebuilding the index")
+                try:
+                    self.update(full=True)
+                except IndexUnavailable:
+                    raise
+                ix, _ = open_current(self.index_dir)
+                pointer = self._read_pointer()
+            if s is not None:
+                s.close()
+            self._searcher = IndexSearcher(ix)
+            self._pointer = pointer
+            return self._searcher
+
+    def _read_pointer(self) -> str | None:
+        try:
+            return (self.index_dir / "CURRENT").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    # --- corpus-level -----------------------------------------------------------------------------------------
+    def validate(self) -> Corpus:
+        """Load and check the whole corpus (no index involved)."""
+        return load_corpus(self.root)
+
+    @property
+    def synonyms(self) -> Synonyms:
+        """Synonym groups, re-read when ``synonyms.yaml`` changes (no re-index needed)."""
+        path = self.root / "corpus" / "synonyms.yaml"
+        try:
+            st = path.stat()
+            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        if stamp != self._synonyms[0]:
+            syn, _ = read_synonyms(self.root)
+            self._synonyms = (stamp, syn)
+        return self._synonyms[1]
+
+    @property
+    def disclaimer(self) -> str:
+        """The medical disclaimer from ``corpus/disclaimer.md``."""
+        return read_disclaimer(self.root)[0]
+
+    # --- searching --------------------------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 10, kind: str | None = None, nutrient: str | None = None,
+               prefix: bool = False, snippets: int | None = None) -> Response:
+        """Plain-language search.
+
+        Args:
+            query: what the person typed; syntax ``"phrase"``, ``-word``, ``kind:faq``, ``nutrient:slug``.
+            limit: how many results to return.
+            kind: only ``section``, ``faq`` or ``nutrient`` results.
+            nutrient: only records linked to this nutrient slug.
+            prefix: typing mode: the last word may be incomplete ("magn" finds magnesium).
+            snippets: make snippets for only the first N results (default: all returned).
+        Raises:
+            ValueError: an unknown ``kind``.
+        """
+        kind = valid_kind(kind)
+        synonyms = self.synonyms
+        with self._lock:
+            return self._current().run(query, synonyms, limit, kind, nutrient, prefix, snippets)
+
+    def suggest(self, word: str) -> str | None:
+        """A spelling suggestion for one word, or None."""
+        with self._lock:
+            return self._current().suggest_word(word)
+
+    def get(self, record_id: str) -> Record:
+        """One record by id.
+
+        Raises:
+            UnknownId: no record has this id.
+        """
+        with self._lock:
+            record = self._current().get(record_id)
+        if record is None:
+            raise UnknownId(f"unknown id {record_id!r} (ids look like article/<slug>#<heading>, faq/<slug>, "
+                            "nutrient/<slug>)")
+        return record
+
+    def records(self) -> list[Record]:
+        """Every indexed record, in id order."""
+        with self._lock:
+            return sorted(self._current().all_records(), key=lambda r: r.id)
+
+    def nutrients(self) -> list[NutrientSummary]:
+        """Every nutrient, by name, with counts of linked sections and FAQs."""
+        with self._lock:
+            s = self._current()
+            records = [r for r in s.all_records() if isinstance(r, Nutrient)]
+            out = []
+            for n in records:
+                linked = s.linked_to(n.slug)
+                out.append(NutrientSummary(
+                    n.slug, n.name, n.category,
+                    sum(isinstance(r, Section) for r in linked), sum(isinstance(r, Faq) for r in linked)))
+        return sorted(out, key=lambda n: n.name.lower())
+
+    def nutrient(self, slug: str) -> tuple[Nutrient, list[Record]]:
+        """A nutrient record and the sections and FAQs linked to it (sections first, by article)."""
+        record = self.get(f"nutrient/{slug}")
+        assert isinstance(record, Nutrient)
+        with self._lock:
+            linked = [r for r in self._current().linked_to(slug) if not isinstance(r, Nutrient)]
+        linked.sort(key=lambda r: (r.kind != "section", r.path, r.line))
+        return record, linked
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None

@@ -1,0 +1,50 @@
+"""Exception types and the ``path:line: message`` problem record shared by every layer.
+
+Errors carry where they happened so the CLI and the TUI can print one clear line without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the corpus, located to a file and line (1-based; 0 when the whole file is at fault)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+class KbError(Exception):
+    """Base of every error kb reports to a user as one line."""
+
+
+class RootNotFound(KbError):
+    """No knowledge-base root (a folder holding ``corpus/``) was found."""
+
+
+class CorpusInvalid(KbError):
+    """The corpus has problems; ``problems`` lists every one found in the run."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        first = str(self.problems[0]) if self.problems else "corpus is invalid"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more)
+
+
+class UnknownId(KbError):
+    """A record id that the knowledge base does not hold."""
+
+
+class IndexBusy(KbError):
+    """Another process holds the index write lock for longer than we are willing to wait."""
+
+
+class IndexUnavailable(KbError):
+    """The index cannot be built or opened (e.g. the folder is not writable)."""

@@ -1,0 +1,148 @@
+"""Finding and reading corpus files safely: known folders only, UTF-8 only, bounded size, no escaping symlinks."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.errors import Problem
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # 2 MiB: far above any real article, far below what would stall a build
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+#: folder -> accepted suffixes; a file elsewhere in the corpus is reported as unknown.
+FOLDERS: dict[str, tuple[str, ...]] = {
+    "articles": (".md",),
+    "faq": (".yaml", ".yml"),
+    "nutrients": (".yaml", ".yml"),
+}
+TOP_FILES = {"synonyms.yaml", "disclaimer.md", "README.md"}
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden files and editor leftovers are not corpus files."""
+    return name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swo", ".swx", ".bak", ".tmp"))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Corpus files by relative posix path, with their (mtime_ns, size) stamps, plus listing problems."""
+
+    files: dict[str, tuple[int, int]]
+    problems: list[Problem]
+
+
+def kind_of(relpath: str) -> str | None:
+    """'article', 'faq', 'nutrient', 'synonyms', 'disclaimer' or None for a corpus-relative path."""
+    parts = relpath.split("/")
+    if len(parts) == 2 and parts[1] == "synonyms.yaml":
+        return "synonyms"
+    if len(parts) == 2 and parts[1] == "disclaimer.md":
+        return "disclaimer"
+    if len(parts) == 3 and parts[1] in FOLDERS:
+        return {"articles": "article", "faq": "faq", "nutrients": "nutrient"}[parts[1]]
+    return None
+
+
+def _inside(path: Path, corpus_real: Path) -> bool:
+    try:
+        Path(os.path.realpath(path)).relative_to(corpus_real)
+    except ValueError:
+        return False
+    return True
+
+
+def list_corpus(root: Path) -> Listing:
+    """Every corpus file under ``root/corpus`` with its stamp; unknown files and escaping symlinks are problems."""
+    corpus = root / "corpus"
+    corpus_real = Path(os.path.realpath(corpus))
+    files: dict[str, tuple[int, int]] = {}
+    problems: list[Problem] = []
+
+    def add(path: Path, rel: str) -> None:
+        if path.is_symlink() and not _inside(path, corpus_real):
+            problems.append(Problem(rel, 0, "symlink leads outside the corpus folder; not followed"))
+            return
+        try:
+            st = path.stat()
+        except OSError as exc:
+            problems.append(Problem(rel, 0, f"cannot read: {exc.strerror or exc}"))
+            return
+        files[rel] = (st.st_mtime_ns, st.st_size)
+
+    try:
+        top = sorted(os.scandir(corpus), key=lambda e: e.name)
+    except OSError as exc:
+        return Listing({}, [Problem("corpus", 0, f"cannot list the corpus folder: {exc.strerror or exc}")])
+    for entry in top:
+        rel = f"corpus/{entry.name}"
+        if is_ignored(entry.name):
+            continue
+        if entry.name in FOLDERS:
+            path = Path(entry.path)
+            if path.is_symlink() and not _inside(path, corpus_real):
+                problems.append(Problem(rel, 0, "symlink leads outside the corpus folder; not followed"))
+                continue
+            if not path.is_dir():
+                problems.append(Problem(rel, 0, "expected a folder"))
+                continue
+            for sub in sorted(os.scandir(path), key=lambda e: e.name):
+                srel = f"{rel}/{sub.name}"
+                if is_ignored(sub.name):
+                    continue
+                stem, suffix = os.path.splitext(sub.name)
+                if sub.is_dir() or suffix not in FOLDERS[entry.name]:
+                    problems.append(
+                        Problem(srel, 0, f"unknown file in corpus/{entry.name}/ "
+                                f"(expected {' or '.join(FOLDERS[entry.name])} files)")
+                    )
+                elif not SLUG.match(stem):
+                    problems.append(
+                        Problem(srel, 0, f"file name {stem!r} is not a slug (lowercase letters, digits, hyphens)")
+                    )
+                else:
+                    add(Path(sub.path), srel)
+        elif entry.name in TOP_FILES and not entry.is_dir():
+            if entry.name != "README.md":
+                add(Path(entry.path), rel)
+        else:
+            problems.append(Problem(rel, 0, "unknown file in corpus/ (expected articles/, faq/, nutrients/, "
+                                    "synonyms.yaml, disclaimer.md)"))
+    return Listing(files, problems)
+
+
+class FileProblem(Exception):
+    """A file that cannot be read as corpus text."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def read_text(root: Path, rel: str) -> str:
+    """Read a corpus file as UTF-8 text within the size limit.
+
+    Raises:
+        FileProblem: unreadable, too large, binary, empty or not UTF-8.
+    """
+    path = root / rel
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise FileProblem(Problem(rel, 0, f"cannot read: {exc.strerror or exc}")) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem(Problem(rel, 0, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"))
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise FileProblem(Problem(rel, line, "binary file (NUL byte); corpus files are UTF-8 text"))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileProblem(Problem(rel, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")) from None
+    if not text.strip():
+        raise FileProblem(Problem(rel, 0, "empty file"))
+    return text.replace("\r\n", "\n").lstrip("\ufeff")

@@ -1,0 +1,340 @@
+"""Building and updating the index: incremental by default, full on request or when the index is unusable.
+
+An incremental update stats every corpus file, reads only those whose stamp changed, and re-indexes a file's
+records only when its content (digest) or its nutrient links changed. When nutrient names or aliases change,
+every article and FAQ is re-linked and only the records whose links moved are re-indexed. A file that fails
+validation keeps its last good records in the index (full builds carry them over too), so a broken edit never
+removes content from search; it is reported as ``path:line: message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+from whoosh.writing import IndexWriter
+
+from kb import documents
+from kb.errors import Problem
+from kb.files import FileProblem, kind_of, list_corpus, read_text
+from kb.loader import cross_check, link, matcher_for, read_disclaimer, read_synonyms
+from kb.parsers import PARSERS, Parsed
+from kb.records import Nutrient, Record
+from kb.schema import make_schema
+from kb.store import (
+    MANIFEST,
+    IndexMissing,
+    Manifest,
+    current_dir,
+    new_generation_dir,
+    open_current,
+    read_manifest,
+    swap_in,
+    write_atomic,
+    write_lock,
+)
+
+Progress = Callable[[int, int], None]
+LOCK_TIMEOUT = 10.0
+
+
+@dataclass
+class Report:
+    """What one ``kb index`` did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    full: bool = False
+    records: int = 0
+    notice: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        mode = "full rebuild" if self.full else "incremental"
+        text = (f"{mode}: {self.added} added, {self.updated} updated, {self.removed} removed, "
+                f"{self.records} records, {self.seconds:.2f} s")
+        if self.problems:
+            text += f"; {len(self.problems)} problem(s), last good version kept"
+        return text
+
+
+def _digest(root: Path, rel: str) -> str:
+    try:
+        return hashlib.sha1((root / rel).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _signature(records: list[Record]) -> str:
+    h = hashlib.sha1()
+    for r in sorted(records, key=lambda r: r.id):
+        h.update(f"{r.id}\0{','.join(r.nutrients)}\n".encode())
+    return h.hexdigest()
+
+
+def _nutrient_terms(n: Nutrient) -> list[str]:
+    return [n.name, *n.aliases]
+
+
+class _Run:
+    """State of one update: the corpus listing, what was parsed, and the manifest being written."""
+
+    def __init__(self, root: Path, report: Report) -> None:
+        self.root = root
+        self.report = report
+        listing = list_corpus(root)
+        self.stamps = listing.files
+        report.problems += listing.problems
+        _, probs = read_synonyms(root)
+        report.problems += probs
+        _, probs = read_disclaimer(root)
+        report.problems += probs
+        self.content = {rel for rel in self.stamps if kind_of(rel) in PARSERS}
+        self.article_slugs = {rel.rsplit("/", 1)[-1][:-3] for rel in self.content if kind_of(rel) == "article"}
+
+    def parse(self, rels: set[str]) -> dict[str, Parsed]:
+        out: dict[str, Parsed] = {}
+        for rel in sorted(rels):
+            kind = kind_of(rel)
+            try:
+                text = read_text(self.root, rel)
+            except FileProblem as exc:
+                out[rel] = Parsed(problems=[exc.problem])
+                continue
+            out[rel] = PARSERS[kind](rel, text)  # type: ignore[index]
+        return out
+
+
+def _add(writer: IndexWriter, records: list[Record], terms: dict[str, list[str]], stamp: list) -> None:
+    for r in records:
+        writer.add_document(**documents.to_document(r, terms, stamp))
+
+
+def _manifest_from_index(ix: FileIndex) -> Manifest:
+    """Rebuild the manifest cache from stored fields (after a crash between commit and manifest write)."""
+    m = Manifest(generation=ix.latest_generation())
+    records: dict[str, list[Record]] = {}
+    with ix.reader() as reader:
+        for fields in reader.all_stored_fields():
+            rel = fields["path"]
+            m.files[rel] = list(fields["stamp"])
+            m.ids.setdefault(rel, []).append(fields["id"])
+            rec = documents.load(fields["data"])
+            records.setdefault(rel, []).append(rec)
+            if isinstance(rec, Nutrient):
+                m.nutrient_terms[rec.slug] = _nutrient_terms(rec)
+                m.nutrient_files[rel] = rec.slug
+    m.links = {rel: _signature(recs) for rel, recs in records.items()}
+    return m
+
+
+def _old_records(ix: FileIndex | None, rel: str) -> list[Record]:
+    if ix is None:
+        return []
+    with ix.searcher() as s:
+        return [documents.load(f["data"]) for f in s.documents(path=rel)]
+
+
+def full_build(root: Path, base: Path, progress: Progress | None = None, notice: str = "") -> Report:
+    """Build a fresh index in a new folder and swap it in atomically."""
+    with write_lock(base, LOCK_TIMEOUT):
+        return _full(root, base, progress, notice)
+
+
+def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Report:
+    started = time.perf_counter()
+    report = Report(full=True, notice=notice)
+    run = _Run(root, report)
+    try:
+        old_ix, _ = open_current(base)
+    except IndexMissing:
+        old_ix = None
+    old_ids: set[str] = set()
+    if old_ix is not None:
+        with old_ix.reader() as r:
+            old_ids = {f["id"] for f in r.all_stored_fields()} if r.doc_count() < 200_000 else set()
+    parsed = run.parse(run.content)
+    good_nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
+    # last good nutrient versions of broken nutrient files still count for linking
+    for rel, p in parsed.items():
+        if p.problems and kind_of(rel) == "nutrient":
+            good_nutrients += [r for r in _old_records(old_ix, rel) if isinstance(r, Nutrient)]
+    cross = cross_check(parsed, {n.slug for n in good_nutrients}, run.article_slugs)
+    matcher = matcher_for(good_nutrients)
+    terms = {n.slug: _nutrient_terms(n) for n in good_nutrients}
+    gen_dir = new_generation_dir(base)
+    ix = whoosh_index.create_in(str(gen_dir), make_schema())
+    manifest = Manifest()
+    total = sum(len(p.records) for p in parsed.values())
+    done = 0
+    writer = ix.writer(limitmb=256)
+    try:
+        for rel in sorted(parsed):
+            p = parsed[rel]
+            problems = p.problems + cross.get(rel, [])
+            if problems:
+                report.problems += problems
+                records = _old_records(old_ix, rel)  # carry over the last good version
+                stamp = [0, 0, ""]  # never matches: retried on the next update
+            else:
+                records = [link(r, matcher) for r in p.records]
+                st = run.stamps[rel]
+                stamp = [st[0], st[1], _digest(root, rel)]
+            _add(writer, records, terms, stamp)
+            manifest.files[rel] = stamp
+            manifest.ids[rel] = [r.id for r in records]
+            manifest.links[rel] = _signature(records)
+            for r in records:
+                if isinstance(r, Nutrient):
+                    manifest.nutrient_files[rel] = r.slug
+            done += len(p.records)
+            if progress:
+                progress(done, total)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    manifest.nutrient_terms = terms
+    manifest.generation = ix.latest_generation()
+    write_atomic(gen_dir / MANIFEST, manifest.to_json())
+    swap_in(base, gen_dir)
+    new_ids = {i for ids in manifest.ids.values() for i in ids}
+    report.records = len(new_ids)
+    report.added = len(new_ids - old_ids) if old_ix is not None else len(new_ids)
+    report.updated = len(new_ids & old_ids)
+    report.removed = len(old_ids - new_ids)
+    report.problems.sort()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
+    """Bring the index up to date with the corpus, re-indexing only what changed.
+
+    Falls back to a full build (with ``notice`` saying why) when there is no usable index.
+    """
+    with write_lock(base, LOCK_TIMEOUT):
+        try:
+            ix, gen_dir = open_current(base)
+        except IndexMissing as exc:
+            notice = "" if exc.reason == "no index yet" else f"{exc.reason}: rebuilt from the corpus"
+            return _full(root, base, progress, notice)
+        return _incremental(root, ix, gen_dir)
+
+
+def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
+    started = time.perf_counter()
+    report = Report()
+    run = _Run(root, report)
+    ix = whoosh_index.open_dir(str(gen_dir))  # writable handle
+    manifest = read_manifest(gen_dir)
+    if manifest is None or manifest.generation != ix.latest_generation():
+        manifest = _manifest_from_index(ix)
+
+    changed: set[str] = set()
+    for rel in run.content:
+        st = run.stamps[rel]
+        old = manifest.files.get(rel)
+        if old is None or [st[0], st[1]] != old[:2]:
+            digest = _digest(root, rel)
+            if old is not None and old[2] == digest and old[2]:
+                manifest.files[rel] = [st[0], st[1], digest]  # touched, not changed
+            else:
+                changed.add(rel)
+    deleted = set(manifest.files) - run.content
+
+    parsed = run.parse(changed)
+    terms = {slug: manifest.nutrient_terms[slug] for rel, slug in manifest.nutrient_files.items()
+             if rel not in deleted and rel not in parsed and slug in manifest.nutrient_terms}
+    for rel, p in parsed.items():
+        if kind_of(rel) == "nutrient":
+            if p.problems:  # keep the last good version's terms
+                slug = manifest.nutrient_files.get(rel)
+                if slug in manifest.nutrient_terms:
+                    terms[slug] = manifest.nutrient_terms[slug]
+            else:
+                for r in p.records:
+                    if isinstance(r, Nutrient):
+                        terms[r.slug] = _nutrient_terms(r)
+    relink = terms != manifest.nutrient_terms
+    if relink:
+        parsed.update(run.parse({rel for rel in run.content if kind_of(rel) != "nutrient"} - set(parsed)))
+    taken = {i: rel for rel, ids in manifest.ids.items() if rel not in parsed and rel not in deleted for i in ids}
+    cross = cross_check(parsed, set(terms), run.article_slugs, taken)
+    from kb.linking import NutrientMatcher, NutrientTerms
+
+    matcher = NutrientMatcher(NutrientTerms(slug, tuple(names)) for slug, names in terms.items())
+
+    if not parsed and not deleted and not relink:
+        _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=bool(changed))
+        return report
+    writer = ix.writer()
+    try:
+        for rel in sorted(deleted):
+            writer.delete_by_term("path", rel)
+            report.removed += len(manifest.ids.pop(rel, []))
+            manifest.files.pop(rel, None)
+            manifest.links.pop(rel, None)
+            manifest.nutrient_files.pop(rel, None)
+        for rel in sorted(parsed):
+            p = parsed[rel]
+            problems = p.problems + cross.get(rel, [])
+            if problems:
+                report.problems += problems
+                continue
+            records = [link(r, matcher) for r in p.records]
+            sig = _signature(records)
+            st = run.stamps[rel]
+            digest = _digest(root, rel)
+            old_stamp = manifest.files.get(rel)
+            if rel not in changed and manifest.links.get(rel) == sig:
+                continue  # re-linked, links unchanged
+            if old_stamp and old_stamp[2] == digest and manifest.links.get(rel) == sig:
+                manifest.files[rel] = [st[0], st[1], digest]
+                continue
+            old_ids = set(manifest.ids.get(rel, []))
+            new_ids = {r.id for r in records}
+            writer.delete_by_term("path", rel)
+            _add(writer, records, terms, [st[0], st[1], digest])
+            report.added += len(new_ids - old_ids)
+            report.updated += len(new_ids & old_ids)
+            report.removed += len(old_ids - new_ids)
+            manifest.files[rel] = [st[0], st[1], digest]
+            manifest.ids[rel] = sorted(new_ids)
+            manifest.links[rel] = sig
+            for r in records:
+                if isinstance(r, Nutrient):
+                    manifest.nutrient_files[rel] = r.slug
+        # keep small commits cheap; let Whoosh merge only when segments pile up
+        writer.commit(merge=len(ix._segments()) > 8)
+    except BaseException:
+        writer.cancel()
+        raise
+    _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=True)
+    return report
+
+
+def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: dict[str, list[str]],
+                     report: Report, started: float, touched: bool) -> None:
+    manifest.nutrient_terms = terms
+    manifest.generation = ix.latest_generation()
+    if touched:
+        write_atomic(gen_dir / MANIFEST, manifest.to_json())
+    report.records = sum(len(v) for v in manifest.ids.values())
+    report.problems.sort()
+    report.seconds = time.perf_counter() - started
+
+
+def index_dir_for(root: Path, index: Path | None) -> Path:
+    """The index base folder: ``--index`` when given, else ``<root>/index``."""
+    return index if index is not None else root / "index"
+
+
+__all__ = ["Report", "full_build", "update", "index_dir_for", "current_dir"]

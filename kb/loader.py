@@ -1,0 +1,161 @@
+"""Loading the whole corpus: parse every file, link records to nutrients, check what spans files.
+
+``load_corpus`` is what ``kb validate`` and a full build use; the incremental indexer reuses ``parse_file``,
+``matcher_for`` and ``link`` on just the files that changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import Problem
+from kb.files import FileProblem, kind_of, list_corpus, read_text
+from kb.linking import NutrientMatcher, NutrientTerms
+from kb.parsers import PARSERS, Parsed
+from kb.records import Faq, Nutrient, Record, Section
+from kb.synonyms import Synonyms, parse_synonyms
+
+DEFAULT_DISCLAIMER = (
+    "This knowledge base is for general information only and is not medical advice. "
+    "See a doctor or pharmacist about your own symptoms."
+)
+
+
+def parse_file(root: Path, rel: str) -> Parsed:
+    """Read and parse one article, FAQ or nutrient file; never raises for bad content."""
+    kind = kind_of(rel)
+    if kind not in PARSERS:
+        return Parsed(problems=[Problem(rel, 0, "not an article, FAQ or nutrient file")])
+    try:
+        text = read_text(root, rel)
+    except FileProblem as exc:
+        return Parsed(problems=[exc.problem])
+    return PARSERS[kind](rel, text)
+
+
+def matcher_for(nutrients: list[Nutrient]) -> NutrientMatcher:
+    return NutrientMatcher(NutrientTerms(n.slug, (n.name, *n.aliases)) for n in nutrients)
+
+
+def link(record: Record, matcher: NutrientMatcher) -> Record:
+    """The record with ``nutrients`` = declared plus mentioned, sorted."""
+    if isinstance(record, Section):
+        mentioned = matcher.mentions(record.heading, record.plain)
+    elif isinstance(record, Faq):
+        mentioned = matcher.mentions(record.question, record.plain)
+    else:
+        return record
+    slugs = tuple(sorted(set(record.declared_nutrients) | mentioned))
+    return record if slugs == record.nutrients else dataclasses.replace(record, nutrients=slugs)
+
+
+def cross_check(parsed: dict[str, Parsed], nutrient_slugs: set[str], article_slugs: set[str],
+                taken: dict[str, str] | None = None) -> dict[str, list[Problem]]:
+    """Problems that need more than one file: unknown nutrient or article slugs, duplicate ids.
+
+    Args:
+        parsed: the files to check, by path.
+        taken: ids already held by other files (id -> path), for incremental updates.
+    Returns:
+        problems by path.
+    """
+    out: dict[str, list[Problem]] = {}
+    owner: dict[str, str] = dict(taken or {})
+    for rel in sorted(parsed):
+        p = parsed[rel]
+        for slug, line in p.declared:
+            if slug not in nutrient_slugs:
+                out.setdefault(rel, []).append(
+                    Problem(rel, line, f"unknown nutrient {slug!r} (no corpus/nutrients/{slug}.yaml)"))
+        if p.faq_article and p.faq_article[0] not in article_slugs:
+            slug, line = p.faq_article
+            out.setdefault(rel, []).append(
+                Problem(rel, line, f"unknown article {slug!r} (no corpus/articles/{slug}.md)"))
+        for rec in p.records:
+            other = owner.get(rec.id)
+            if other is not None and other != rel:
+                out.setdefault(rel, []).append(
+                    Problem(rel, getattr(rec, "line", 0), f"duplicate id {rec.id} (also in {other})"))
+            else:
+                owner[rec.id] = rel
+    return out
+
+
+@dataclass
+class Corpus:
+    """Everything loaded from a corpus: valid records (linked), synonyms, disclaimer and every problem."""
+
+    records: list[Record] = field(default_factory=list)
+    synonyms: Synonyms = field(default_factory=Synonyms)
+    disclaimer: str = DEFAULT_DISCLAIMER
+    problems: list[Problem] = field(default_factory=list)
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
+    bad_files: set[str] = field(default_factory=set)
+
+    @property
+    def sections(self) -> list[Section]:
+        return [r for r in self.records if isinstance(r, Section)]
+
+    @property
+    def faqs(self) -> list[Faq]:
+        return [r for r in self.records if isinstance(r, Faq)]
+
+    @property
+    def nutrients(self) -> list[Nutrient]:
+        return [r for r in self.records if isinstance(r, Nutrient)]
+
+    def summary(self) -> str:
+        articles = len({s.article_slug for s in self.sections})
+        return (f"{articles} articles, {len(self.sections)} sections, {len(self.faqs)} FAQs, "
+                f"{len(self.nutrients)} nutrients, {len(self.synonyms)} synonym groups")
+
+
+def read_synonyms(root: Path) -> tuple[Synonyms, list[Problem]]:
+    rel = "corpus/synonyms.yaml"
+    if not (root / rel).exists():
+        return Synonyms(), []
+    try:
+        return parse_synonyms(read_text(root, rel), rel)
+    except FileProblem as exc:
+        return Synonyms(), [exc.problem]
+
+
+def read_disclaimer(root: Path) -> tuple[str, list[Problem]]:
+    rel = "corpus/disclaimer.md"
+    if not (root / rel).exists():
+        return DEFAULT_DISCLAIMER, []
+    try:
+        return " ".join(read_text(root, rel).split()), []
+    except FileProblem as exc:
+        return DEFAULT_DISCLAIMER, [exc.problem]
+
+
+def load_corpus(root: Path) -> Corpus:
+    """Load, link and check every corpus file under ``root``; problems are collected, not raised."""
+    listing = list_corpus(root)
+    corpus = Corpus(stamps=dict(listing.files), problems=list(listing.problems))
+    corpus.synonyms, problems = read_synonyms(root)
+    corpus.problems += problems
+    corpus.disclaimer, problems = read_disclaimer(root)
+    corpus.problems += problems
+    parsed = {rel: parse_file(root, rel) for rel in listing.files if kind_of(rel) in PARSERS}
+    finish(parsed, corpus)
+    return corpus
+
+
+def finish(parsed: dict[str, Parsed], corpus: Corpus) -> None:
+    """Cross-check and link parsed files into ``corpus``; a file with any problem contributes no records."""
+    nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
+    articles = {rel.rsplit("/", 1)[-1][:-3] for rel, p in parsed.items() if kind_of(rel) == "article"}
+    cross = cross_check(parsed, {n.slug for n in nutrients}, articles)
+    matcher = matcher_for(nutrients)
+    for rel in sorted(parsed):
+        problems = parsed[rel].problems + cross.get(rel, [])
+        if problems:
+            corpus.problems += problems
+            corpus.bad_files.add(rel)
+            continue
+        corpus.records.extend(link(r, matcher) for r in parsed[rel].records)
+    corpus.problems.sort()

@@ -1,0 +1,186 @@
+"""Turning what a person types into a Whoosh query, without ever raising.
+
+Plain words are OR-ed with a coordination bonus, so every word need not match but results matching more of
+them rank higher; stop words drop out in analysis. Supported syntax: ``"exact phrase"``, ``-word`` /
+``-"phrase"`` to exclude, and filters ``kind:faq``, ``nutrient:magnesium``, ``tag:sleep``. Anything malformed
+(unbalanced quotes, stray operators, unknown fields) degrades to plain words. Synonym groups add alternatives
+with a lower weight than the typed words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from kb.records import KINDS
+from kb.schema import TEXT_FIELDS, text_analyzer
+from kb.synonyms import Synonyms
+
+SYNONYM_WEIGHT = 0.5
+COORDINATION = 0.9
+MAX_WORDS = 32  # a pasted paragraph still answers quickly
+FILTER_FIELDS = {"kind": "kind", "nutrient": "nutrients", "nutrients": "nutrients", "tag": "tags", "tags": "tags"}
+KIND_ALIASES = {"section": "section", "sections": "section", "article": "section", "articles": "section",
+                "faq": "faq", "faqs": "faq", "nutrient": "nutrient", "nutrients": "nutrient"}
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+
+
+@dataclass
+class ParsedQuery:
+    """The parts of a query string."""
+
+    words: list[str] = field(default_factory=list)  # raw words, in order
+    phrases: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)  # words or phrases
+    filters: dict[str, list[str]] = field(default_factory=dict)  # index field -> values
+
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.phrases)
+
+
+def parse(text: str) -> ParsedQuery:
+    """Split a query into words, phrases, exclusions and filters; never raises."""
+    pq = ParsedQuery()
+    text = "".join(ch if ch.isprintable() else " " for ch in text[:2000])
+    if text.count('"') % 2:  # an unbalanced quote is just a character
+        text = text.replace('"', " ")
+    for m in _TOKEN.finditer(text):
+        neg, phrase, token = m.group(1), m.group(2), m.group(3)
+        if phrase is not None:
+            if phrase.strip():
+                (pq.excluded if neg else pq.phrases).append(phrase.strip())
+            continue
+        assert token is not None
+        if ":" in token.strip(":") and not token.startswith("-"):
+            name, _, value = token.partition(":")
+            fieldname = FILTER_FIELDS.get(name.lower())
+            if fieldname and value:
+                value = value.lower()
+                if fieldname == "kind":
+                    value = KIND_ALIASES.get(value, value)
+                pq.filters.setdefault(fieldname, []).append(value)
+                continue
+            token = f"{name} {value}"  # unknown field: its words still count
+        if token.startswith("-") and len(token) > 1 and token[1] != "-":
+            pq.excluded.append(token[1:])
+            continue
+        pq.words.extend(w for w in re.split(r"[\s:]+", token) if w)
+    pq.words = pq.words[:MAX_WORDS]
+    return pq
+
+
+def stems(text: str) -> list[str]:
+    """The analysed terms of ``text`` (lowercased, accents folded, stop words dropped, stemmed)."""
+    return [t.text for t in text_analyzer()(text)]
+
+
+def _term_any_field(stem: str, boost: float = 1.0) -> wq.Query:
+    return wq.Or([wq.Term(f, stem) for f in TEXT_FIELDS], boost=boost)
+
+
+def _phrase_any_field(words: list[str], boost: float = 1.0) -> wq.Query:
+    if len(words) == 1:
+        return _term_any_field(words[0], boost)
+    return wq.Or([wq.Phrase(f, words) for f in ("title", "body", "names")], boost=boost)
+
+
+@dataclass
+class Built:
+    """A Whoosh query plus the analysed terms it matches (for snippets) and the filters."""
+
+    query: wq.Query | None
+    terms: set[str]
+    filter: wq.Query | None
+    exclude: wq.Query | None
+    prefixes: list[str]
+
+
+def _synonym_index(synonyms: Synonyms) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    out = []
+    for group in synonyms.groups:
+        analysed = [tuple(stems(p)) for p in group]
+        analysed = [a for a in analysed if a]
+        for a in analysed:
+            out.append((a, [b for b in analysed if b != a]))
+    return out
+
+
+_syn_cache: dict[int, list] = {}
+
+
+def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = None,
+          last_is_prefix: bool = False) -> Built:
+    """Build the Whoosh query for a parsed query.
+
+    Args:
+        prefix_terms: index terms the last word expands to (typing mode), already capped by the caller.
+        last_is_prefix: the last raw word is a prefix being typed.
+    """
+    key = id(synonyms)
+    if key not in _syn_cache:
+        _syn_cache.clear()
+        _syn_cache[key] = _synonym_index(synonyms)
+    syn_index = _syn_cache[key]
+
+    word_stems = [stems(w) for w in pq.words]
+    flat: list[str] = [s for ws in word_stems for s in ws]
+    terms: set[str] = set(flat)
+    clauses: list[wq.Query] = []
+    for i, ws in enumerate(word_stems):
+        is_last = i == len(word_stems) - 1
+        for s in ws:
+            alts: list[wq.Query] = [_term_any_field(s)]
+            if is_last and last_is_prefix and prefix_terms:
+                alts.extend(_term_any_field(t, 0.8) for t in prefix_terms if t != s)
+                terms.update(prefix_terms)
+            for pattern, others in syn_index:
+                if len(pattern) == 1 and pattern[0] == s:
+                    for other in others:
+                        alts.append(_phrase_any_field(list(other), SYNONYM_WEIGHT))
+                        terms.update(other)
+            clauses.append(alts[0] if len(alts) == 1 else wq.Or(alts))
+        if not ws and is_last and last_is_prefix and prefix_terms:
+            clauses.append(wq.Or([_term_any_field(t, 0.8) for t in prefix_terms]))
+            terms.update(prefix_terms)
+    # multi-word synonyms: "low potassium" -> hypokalemia, "charley horse" -> cramp
+    for pattern, others in syn_index:
+        n = len(pattern)
+        if n > 1 and any(tuple(flat[j:j + n]) == pattern for j in range(len(flat) - n + 1)):
+            clauses.append(wq.Or([_phrase_any_field(list(o), SYNONYM_WEIGHT) for o in others]))
+            for o in others:
+                terms.update(o)
+    for phrase in pq.phrases:
+        ps = stems(phrase)
+        if ps:
+            clauses.append(_phrase_any_field(ps, 1.5))
+            terms.update(ps)
+    main: wq.Query | None = None
+    if clauses:
+        main = clauses[0] if len(clauses) == 1 else wq.Or(clauses, scale=COORDINATION)
+    excl: list[wq.Query] = []
+    for e in pq.excluded:
+        es = stems(e)
+        if es:
+            excl.append(_phrase_any_field(es))
+    filt: list[wq.Query] = []
+    for fieldname, values in pq.filters.items():
+        filt.append(wq.Or([wq.Term(fieldname, v) for v in values]))
+    return Built(
+        main, terms,
+        (filt[0] if len(filt) == 1 else wq.And(filt)) if filt else None,
+        (excl[0] if len(excl) == 1 else wq.Or(excl)) if excl else None,
+        list(prefix_terms or []),
+    )
+
+
+def valid_kind(kind: str | None) -> str | None:
+    if kind is None:
+        return None
+    k = KIND_ALIASES.get(kind.lower())
+    if k is None or k not in KINDS:
+        raise ValueError(f"unknown kind {kind!r} (use section, faq or nutrient)")
+    return k

@@ -1,0 +1,68 @@
+"""What a search returns: ranked hits with snippets whose matched words are marked as data, not markup.
+
+Each interface renders the spans its own way (bold on a terminal, a highlight style in the TUI, offsets in JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A fragment of a record's text; ``spans`` are (start, end) character offsets of matched words in ``text``."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "spans": [list(s) for s in self.spans]}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked result."""
+
+    id: str
+    kind: str
+    title: str
+    article: str
+    nutrients: tuple[str, ...]
+    score: float
+    snippet: Snippet
+    path: str
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "title": self.title, "article": self.article or None,
+            "nutrients": list(self.nutrients), "score": round(self.score, 4), "snippet": self.snippet.to_json(),
+            "path": self.path, "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class Response:
+    """The answer to one query.
+
+    ``corrected`` is the query that actually ran when the words as typed found nothing; ``suggestion`` is a
+    spelling suggestion even when results were found. ``terms`` are the analysed words that matched, for
+    highlighting other text (the preview) with :func:`kb.snippets.find_spans`.
+    """
+
+    query: str
+    results: tuple[Hit, ...] = ()
+    total: int = 0
+    corrected: str | None = None
+    suggestion: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    terms: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    elapsed_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query, "corrected": self.corrected, "total": self.total, "facets": self.facets,
+            "results": [h.to_json() for h in self.results],
+        }

@@ -1,0 +1,155 @@
+"""Safe YAML reading with line numbers, bounded against hostile input.
+
+Only the safe loader is used, so tags such as ``!!python/object/apply`` are refused, never constructed. Before any
+value is constructed the event stream is checked for nesting depth and the node graph for its expanded size, so an
+alias bomb (a few lines that expand to billions of nodes) or a deeply nested document is refused in milliseconds
+instead of exhausting memory or the stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:  # libyaml is much faster; the pure-Python loader behaves the same.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+Path = tuple[str | int, ...]
+
+
+class YamlProblem(Exception):
+    """A YAML text that cannot be used; ``line`` and ``column`` are 1-based (0 when unknown)."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Located:
+    """A YAML document's value and the 1-based line of every key and list item in it, by path."""
+
+    value: Any
+    lines: dict[Path, int]
+    first_line: int = 1
+
+    def line(self, *path: str | int) -> int:
+        """The line of the deepest known prefix of ``path`` (falls back to the document's first line)."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.first_line
+
+
+def _mark_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YamlProblem:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "malformed YAML"
+    if mark is None:
+        return YamlProblem(f"malformed YAML: {problem}")
+    line, col = mark.line + 1 + line_offset, mark.column + 1
+    return YamlProblem(f"malformed YAML at column {col}: {problem}", line, col)
+
+
+def _check_events(text: str, line_offset: int) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 + line_offset if event.start_mark else 0
+                raise YamlProblem(f"YAML nested deeper than {MAX_DEPTH} levels is refused", line)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _expanded_size(node: yaml.Node, line_offset: int) -> int:
+    """Count nodes as if every alias were copied out; memoised so the count itself stays cheap."""
+    memo: dict[int, int] = {}
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        memo[key] = 1  # breaks cycles (recursive anchors)
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(k) + size(v)
+        elif isinstance(n, yaml.SequenceNode):
+            for v in n.value:
+                total += size(v)
+        if total > MAX_NODES:
+            line = n.start_mark.line + 1 + line_offset
+            raise YamlProblem(
+                f"YAML expands to more than {MAX_NODES:,} values (an alias bomb?) and is refused", line
+            )
+        memo[key] = total
+        return total
+
+    return size(node)
+
+
+def _collect_lines(node: yaml.Node, line_offset: int) -> dict[Path, int]:
+    lines: dict[Path, int] = {}
+    stack: list[tuple[Path, yaml.Node]] = [((), node)]
+    seen: set[tuple[Path, int]] = set()
+    while stack:
+        path, n = stack.pop()
+        if (path, id(n)) in seen or len(lines) > MAX_NODES:
+            continue
+        seen.add((path, id(n)))
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    sub = path + (k.value,)
+                    lines[sub] = k.start_mark.line + 1 + line_offset
+                    stack.append((sub, v))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                sub = path + (i,)
+                lines[sub] = v.start_mark.line + 1 + line_offset
+                stack.append((sub, v))
+    return lines
+
+
+def load_yaml(text: str, line_offset: int = 0) -> Located:
+    """Parse one YAML document safely.
+
+    Args:
+        text: the YAML source.
+        line_offset: added to every line, for YAML embedded in a larger file (front matter).
+
+    Raises:
+        YamlProblem: malformed YAML, unsafe tags, more than one document, too deep or too large.
+    """
+    try:
+        _check_events(text, line_offset)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return Located(None, {}, 1 + line_offset)
+            _expanded_size(node, line_offset)
+            value = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except YamlProblem:
+        raise
+    except yaml.constructor.ConstructorError as exc:
+        err = _mark_error(exc, line_offset)
+        raise YamlProblem(f"YAML tag refused ({exc.problem})", err.line, err.column) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _mark_error(exc, line_offset) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise YamlProblem(f"malformed YAML: {exc}") from None
+    return Located(value, _collect_lines(node, line_offset), node.start_mark.line + 1 + line_offset)

@@ -52,9 +52,9 @@ def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) ->
     last_end = max(e for _, e, _ in spans[best_i:] if e - first <= width)
     slack = max(0, width - (last_end - first))
     lo = max(0, first - min(slack // 3, 60))
-    if lo > 0:
-        space = flat.rfind(" ", 0, lo + 1)
-        lo = space + 1 if space >= 0 and lo - space < 20 else lo
+    if lo > 0 and flat[lo - 1] != " ":  # start on a word boundary, never mid-word
+        space = flat.find(" ", lo, first)
+        lo = space + 1 if space >= 0 else first
     hi = min(len(flat), lo + width)
     if hi < len(flat):
         space = flat.rfind(" ", last_end, hi)

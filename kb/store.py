@@ -78,9 +78,11 @@ def open_current(base: Path) -> tuple[FileIndex, Path]:
     Raises:
         IndexMissing: there is none, it is damaged, or it was built with another schema version.
     """
+    if not (base / POINTER).exists():
+        raise IndexMissing("no index yet")
     gen_dir = current_dir(base)
     if gen_dir is None or not gen_dir.is_dir():
-        raise IndexMissing("no index yet" if not base.exists() or not any(base.iterdir()) else "index pointer missing")
+        raise IndexMissing("index pointer is damaged or points nowhere")
     try:
         ix = whoosh_index.open_dir(str(gen_dir), readonly=True)
         version = read_schema_version(gen_dir)

@@ -1,0 +1,278 @@
+"""The ``kb`` command: a thin layer over :class:`kb.engine.KnowledgeBase`.
+
+With no command it opens the TUI. Every error a user can cause is printed as one line (``kb: ...`` or
+``path:line: message``) with a non-zero exit code; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb.errors import KbError
+from kb.terminal import Style, clean
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+EXAMPLES = {
+    "validate": "kb validate --root ~/health-kb",
+    "index": "kb index            # only what changed\n  kb index --full     # rebuild and swap in\n"
+             "  kb index --watch    # keep current while you edit",
+    "search": 'kb search "cramps at night" --limit 5\n  kb search magnesium --kind faq --json',
+    "show": 'kb show "article/night-time-leg-cramps#stretching-before-bed"',
+    "nutrients": "kb nutrients",
+    "nutrient": "kb nutrient magnesium",
+    "export": "kb export --format jsonl > records.jsonl",
+    "tui": "kb tui",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        self.exit(EXIT_USAGE, f"kb: {message} (see kb --help)\n")
+
+
+def _add(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text,
+                          epilog=f"example:\n  {EXAMPLES[name]}", formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="kb", description="A searchable health knowledge base in the terminal. "
+                "With no command, opens the interactive search (TUI).",
+                epilog="example:\n  kb                      # the TUI\n  kb search \"cramps at night\"",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", help="knowledge-base root (a folder holding corpus/); default: KB_ROOT, "
+                   "then the current folder and its parents")
+    p.add_argument("--index", metavar="DIR", help="index folder (default: <root>/index)")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    _add(sub, "validate", "Check every corpus file; print every problem as path:line: message.")
+
+    s = _add(sub, "index", "Update the index: only changed files, or everything with --full.")
+    s.add_argument("--full", action="store_true", help="rebuild into a fresh folder and swap it in")
+    s.add_argument("--watch", action="store_true", help="keep the index current while files are edited")
+
+    s = _add(sub, "search", "Search in plain language: ranked sections, FAQs and nutrients.")
+    s.add_argument("query", nargs="+", help='words; also "phrase", -exclude, kind:faq, nutrient:magnesium')
+    s.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    s.add_argument("--kind", choices=["section", "faq", "nutrient"], help="only this kind of record")
+    s.add_argument("--nutrient", metavar="SLUG", help="only records linked to this nutrient")
+    s.add_argument("--prefix", action="store_true", help="match the last word as a prefix (typing mode)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "show", "Print one record in full.")
+    s.add_argument("id", help="article/<slug>#<heading>, faq/<slug> or nutrient/<slug>")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "nutrients", "List nutrients with how many sections and FAQs link to each.")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "nutrient", "Show one nutrient and every record linked to it.")
+    s.add_argument("slug", help="e.g. magnesium, vitamin-b12")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "export", "Write every indexed record as one JSON object per line.")
+    s.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (jsonl)")
+
+    _add(sub, "tui", "Open the interactive search (the same as kb with no command).")
+    return p
+
+
+def _print(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _json(obj: object) -> None:
+    # ensure_ascii keeps every control character escaped: nothing raw reaches a terminal
+    sys.stdout.write(json.dumps(obj, ensure_ascii=True, indent=2) + "\n")
+
+
+def _open(args: argparse.Namespace):
+    from kb.engine import KnowledgeBase
+
+    def notify(message: str) -> None:
+        sys.stderr.write(f"kb: {clean(message)}\n")
+
+    return KnowledgeBase.open(args.root, args.index, notify=notify)
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\rindexing {done:,}/{total:,} records")
+        if done >= total:
+            sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kb.loader import load_corpus
+    from kb.root import find_root
+
+    corpus = load_corpus(find_root(args.root))
+    for problem in corpus.problems:
+        _print(clean(str(problem)))
+    if corpus.problems:
+        sys.stderr.write(f"kb: {len(corpus.problems)} problem(s) found\n")
+        return EXIT_PROBLEMS
+    _print(f"ok: {corpus.summary()}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    kb = _open(args)
+    report = kb.update(full=args.full, progress=_progress())
+    for problem in report.problems:
+        _print(clean(str(problem)))
+    _print(report.summary())
+    if args.watch:
+        return _watch(kb)
+    return EXIT_PROBLEMS if report.problems else 0
+
+
+def _watch(kb) -> int:
+    from kb.watch import corpus_changes
+
+    _print(f"watching {kb.root / 'corpus'} (ctrl+c to stop)")
+    try:
+        for changed in corpus_changes(kb.root):
+            try:
+                report = kb.update()
+            except KbError as exc:
+                _print(f"kb: {clean(str(exc))}")
+                continue
+            for problem in report.problems:
+                _print(clean(str(problem)))
+            names = ", ".join(sorted(os.path.relpath(p, kb.root) for p in changed))
+            _print(f"{clean(names)}: {report.summary()}")
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise KbError("--limit must be at least 1")
+    kb = _open(args)
+    text = " ".join(args.query)
+    response = kb.search(text, limit=args.limit, kind=args.kind, nutrient=args.nutrient, prefix=args.prefix)
+    if args.json:
+        _json(response.to_json())
+        return 0
+    style = Style()
+    if response.corrected:
+        _print(style.dim(f"Showing results for {clean(response.corrected)} (no results for {clean(text)})"))
+    elif response.suggestion:
+        _print(style.dim(f"Did you mean: {clean(response.suggestion)}?"))
+    if not response.results:
+        _print("No results. Try fewer or other words, or browse: kb nutrients")
+        return 0
+    for n, hit in enumerate(response.results, 1):
+        where = f" · {clean(hit.article)}" if hit.article else ""
+        _print(f"{n:>2}. [{hit.kind}] {style.bold(clean(hit.title))}{style.dim(where)}")
+        _print(f"    {style.snippet(hit.snippet)}")
+        _print(style.dim(f"    {clean(hit.id)}  {clean(hit.path)}:{hit.line}  score {hit.score:.2f}"))
+    facets = ", ".join(f"{k}: {v}" for k, v in response.facets.get("kind", {}).items())
+    _print(style.dim(f"{response.total} results ({facets}) in {response.elapsed_ms:.1f} ms"))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from kb.documents import dump
+    from kb.render import record_text
+
+    kb = _open(args)
+    record = kb.get(args.id)
+    if args.json:
+        _json(json.loads(dump(record)))
+        return 0
+    _print(record_text(record, Style()))
+    _print()
+    _print(Style().dim(clean(kb.disclaimer)))
+    return 0
+
+
+def cmd_nutrients(args: argparse.Namespace) -> int:
+    kb = _open(args)
+    rows = kb.nutrients()
+    if args.json:
+        _json([row.__dict__ for row in rows])
+        return 0
+    style = Style()
+    _print(style.bold(f"{'slug':<14} {'name':<14} {'category':<12} {'sections':>8} {'FAQs':>5}"))
+    for r in rows:
+        _print(f"{clean(r.slug):<14} {clean(r.name):<14} {r.category:<12} {r.sections:>8} {r.faqs:>5}")
+    return 0
+
+
+def cmd_nutrient(args: argparse.Namespace) -> int:
+    from kb.documents import dump
+    from kb.render import nutrient_lines
+
+    kb = _open(args)
+    nutrient, linked = kb.nutrient(args.slug)
+    if args.json:
+        _json({"nutrient": json.loads(dump(nutrient)),
+               "linked": [{"id": r.id, "kind": r.kind, "title": r.title, "path": r.path, "line": r.line}
+                          for r in linked]})
+        return 0
+    style = Style()
+    _print("\n".join(nutrient_lines(nutrient, style)))
+    _print()
+    _print(style.bold(f"Linked records ({len(linked)})"))
+    for r in linked:
+        _print(f"  [{r.kind}] {clean(r.title)}  {style.dim(clean(r.id))}")
+    _print()
+    _print(style.dim(clean(kb.disclaimer)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kb.documents import plain_of
+
+    kb = _open(args)
+    for r in kb.records():
+        sys.stdout.write(json.dumps({"id": r.id, "kind": r.kind, "title": r.title, "text": plain_of(r),
+                                     "nutrients": list(r.nutrients), "tags": list(r.tags), "path": r.path},
+                                    ensure_ascii=True) + "\n")
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from kb.root import find_root
+
+    root = find_root(args.root)
+    from kb.tui.app import run_app  # imported late: the engine never needs Textual
+
+    return run_app(root, Path(args.index) if args.index else None)
+
+
+COMMANDS = {"validate": cmd_validate, "index": cmd_index, "search": cmd_search, "show": cmd_show,
+            "nutrients": cmd_nutrients, "nutrient": cmd_nutrient, "export": cmd_export, "tui": cmd_tui}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command or "tui"](args)
+    except KbError as exc:
+        sys.stderr.write(f"kb: {clean(str(exc))}\n")
+        return EXIT_PROBLEMS
+    except ValueError as exc:
+        sys.stderr.write(f"kb: {clean(str(exc))}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130

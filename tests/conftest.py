@@ -1,0 +1,144 @@
+"""Shared fixtures: a tiny knowledge base written into ``tmp_path``, and an engine opened on it.
+
+Tests never depend on the shipped corpus changing; only ``test_shipped_corpus.py`` reads it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REF = """references:
+  - title: Fact sheet
+    publisher: NIH Office of Dietary Supplements
+    url: https://ods.od.nih.gov/factsheets/
+"""
+
+NUTRIENT = """name: {name}
+aliases: [{aliases}]
+category: {category}
+summary: {name} is a nutrient the body needs.
+muscle_nerve_role: |
+  {name} helps nerves and muscles work.
+food_sources: [{foods}]
+deficiency:
+  name: {deficiency}
+  signs: [{signs}]
+intake:
+  measure: RDA
+  unit: mg
+  adults:
+    - {{group: "Men 19-30 years", amount: 400}}
+    - {{group: "Women 19-30 years", amount: 310}}
+  upper_limit: 350 mg from supplements
+at_risk: [older adults]
+excess: Too much from supplements upsets the stomach.
+see_doctor: See a doctor if symptoms persist.
+reviewed: 2026-11-20
+""" + REF
+
+FILES: dict[str, str] = {
+    "corpus/disclaimer.md": "For information only; not medical advice.\n",
+    "corpus/synonyms.yaml": textwrap.dedent("""\
+        groups:
+          - [cramp, spasm, charley horse]
+          - [night, nighttime, nocturnal]
+          - [low potassium, hypokalemia]
+          - [b12, cobalamin]
+          - [pins and needles, tingling, paresthesia]
+        """),
+    "corpus/nutrients/magnesium.yaml": NUTRIENT.format(
+        name="Magnesium", aliases="Mg, hypomagnesemia", category="mineral", foods="spinach, almonds",
+        deficiency="hypomagnesemia", signs="muscle cramps, twitching"),
+    "corpus/nutrients/potassium.yaml": NUTRIENT.format(
+        name="Potassium", aliases="hypokalemia", category="electrolyte", foods="bananas, beans",
+        deficiency="hypokalemia", signs="weakness, constipation"),
+    "corpus/nutrients/vitamin-b12.yaml": NUTRIENT.format(
+        name="Vitamin B12", aliases="B12, cobalamin", category="vitamin", foods="meat, eggs",
+        deficiency="vitamin B12 deficiency", signs="tingling, tiredness"),
+    "corpus/articles/night-cramps.md": textwrap.dedent("""\
+        ---
+        title: Night-time leg cramps
+        summary: Why legs cramp at night.
+        tags: [cramps, sleep]
+        nutrients: [magnesium]
+        reviewed: 2026-11-20
+        """) + REF + textwrap.dedent("""\
+        ---
+
+        ## What a night cramp is
+
+        A sudden painful tightening of the calf muscle during sleep, often called a charley horse.
+
+        ## Stretching before bed
+
+        Stretching the calves before bed can make nighttime cramps less frequent.
+
+        ```
+        ## Not a section
+        ```
+
+        ## Low magnesium
+
+        Hypomagnesemia makes nerves fire too easily, which may cause cramps and twitches.
+        """),
+    "corpus/articles/nerves.md": textwrap.dedent("""\
+        ---
+        title: Vitamin B12 and nerves
+        summary: How B12 keeps nerves healthy.
+        reviewed: 2026-11-20
+        """) + REF + textwrap.dedent("""\
+        ---
+
+        ## Pins and needles
+
+        Tingling in the hands and feet can be an early sign that cobalamin is running low.
+
+        ## Who is at risk
+
+        Vegans and older adults absorb or eat less of it.
+        """),
+    "corpus/faq/do-bananas-help-cramps.yaml": textwrap.dedent("""\
+        question: Do bananas help with cramps?
+        answer: |
+          Bananas supply potassium, and low potassium can cause **weakness** and spasms.
+        nutrients: [potassium]
+        tags: [food]
+        article: night-cramps
+        reviewed: 2026-11-20
+        """) + REF,
+    "corpus/faq/why-does-my-eyelid-twitch.yaml": textwrap.dedent("""\
+        question: Why does my eyelid twitch?
+        answer: Usually tiredness, stress or caffeine; it settles on its own.
+        reviewed: 2026-11-20
+        """) + REF,
+}
+
+
+def write_corpus(root: Path, files: dict[str, str] | None = None) -> Path:
+    """Write the fixture corpus (or ``files``) under ``root``; returns ``root``."""
+    for rel, text in (FILES if files is None else files).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (root / "index").mkdir(exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def kb_root(tmp_path: Path) -> Path:
+    """A knowledge-base root holding the fixture corpus (no index yet)."""
+    return write_corpus(tmp_path / "kb")
+
+
+@pytest.fixture
+def kb(kb_root: Path):
+    """A KnowledgeBase on the fixture corpus with its index built."""
+    from kb.engine import KnowledgeBase
+
+    engine = KnowledgeBase(kb_root)
+    engine.update()
+    yield engine
+    engine.close()

@@ -37,8 +37,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"kb: {message} (see kb --help)\n")
 
 
+def _location_options() -> argparse.ArgumentParser:
+    """--root and --index, accepted before or after the command (SUPPRESS keeps a value given before)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, help="knowledge-base root (a folder holding "
+                        "corpus/); default: KB_ROOT, then the current folder and its parents")
+    common.add_argument("--index", metavar="DIR", default=argparse.SUPPRESS,
+                        help="index folder (default: <root>/index)")
+    return common
+
+
 def _add(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
-    return sub.add_parser(name, help=help_text, description=help_text,
+    return sub.add_parser(name, help=help_text, description=help_text, parents=[_location_options()],
                           epilog=f"example:\n  {EXAMPLES[name]}", formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
@@ -144,6 +154,7 @@ def _watch(kb) -> int:
     from kb.watch import corpus_changes
 
     _print(f"watching {kb.root / 'corpus'} (ctrl+c to stop)")
+    sys.stdout.flush()  # piped stdout is block-buffered: say we are watching now, not after the first edit
     try:
         for changed in corpus_changes(kb.root):
             try:

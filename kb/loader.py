@@ -149,7 +149,10 @@ def finish(parsed: dict[str, Parsed], corpus: Corpus) -> None:
     """Cross-check and link parsed files into ``corpus``; a file with any problem contributes no records."""
     nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
     articles = {rel.rsplit("/", 1)[-1][:-3] for rel, p in parsed.items() if kind_of(rel) == "article"}
-    cross = cross_check(parsed, {n.slug for n in nutrients}, articles)
+    # a nutrient file that exists but has problems reports those itself; records declaring it are not at fault
+    nutrient_files = {rel.rsplit("/", 1)[-1].rsplit(".", 1)[0] for rel in parsed
+                      if kind_of(rel) == "nutrient"}
+    cross = cross_check(parsed, {n.slug for n in nutrients} | nutrient_files, articles)
     matcher = matcher_for(nutrients)
     for rel in sorted(parsed):
         problems = parsed[rel].problems + cross.get(rel, [])

@@ -96,7 +96,9 @@ def parse_sections(body: str, first_line: int, lead_heading: str = "Overview") -
     src = body.split("\n")
     starts: list[tuple[int, int, str]] = []  # (token index, body line index, heading)
     for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.tag == "h2" and tok.map:
+        # top level only (not a "## " inside a quote or list item), and ATX "##" only, as docs/corpus.md says
+        if tok.type == "heading_open" and tok.tag == "h2" and tok.map and tok.level == 0 \
+                and tok.markup == "##":
             starts.append((i, tok.map[0], _inline_plain(tokens[i + 1])))
     sections: list[RawSection] = []
     first_tok = starts[0][0] if starts else len(tokens)

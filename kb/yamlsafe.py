@@ -75,12 +75,16 @@ def _check_events(text: str, line_offset: int) -> None:
 def _expanded_size(node: yaml.Node, line_offset: int) -> int:
     """Count nodes as if every alias were copied out; memoised so the count itself stays cheap."""
     memo: dict[int, int] = {}
+    open_nodes: set[int] = set()
 
     def size(n: yaml.Node) -> int:
         key = id(n)
+        if key in open_nodes:  # a recursive anchor: its paths never end, so line collection would not either
+            raise YamlProblem("YAML alias refers to itself (a recursive anchor) and is refused",
+                              n.start_mark.line + 1 + line_offset)
         if key in memo:
             return memo[key]
-        memo[key] = 1  # breaks cycles (recursive anchors)
+        open_nodes.add(key)
         total = 1
         if isinstance(n, yaml.MappingNode):
             for k, v in n.value:
@@ -93,10 +97,34 @@ def _expanded_size(node: yaml.Node, line_offset: int) -> int:
             raise YamlProblem(
                 f"YAML expands to more than {MAX_NODES:,} values (an alias bomb?) and is refused", line
             )
+        open_nodes.discard(key)
         memo[key] = total
         return total
 
     return size(node)
+
+
+def _unconstructable(node: yaml.Node | None, line_offset: int) -> tuple[int, int]:
+    """Line and column of the first scalar whose value cannot be built (a date like 2026-02-30), or (0, 0)."""
+    checker = yaml.constructor.SafeConstructor()
+    stack, seen, found = [node], set(), []
+    while stack:
+        n = stack.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, yaml.ScalarNode):
+            try:
+                checker.construct_object(n)
+            except ValueError:
+                found.append((n.start_mark.line + 1 + line_offset, n.start_mark.column + 1))
+            except yaml.YAMLError:
+                pass
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(x for kv in n.value for x in kv)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return min(found, default=(0, 0))
 
 
 def _collect_lines(node: yaml.Node, line_offset: int) -> dict[Path, int]:
@@ -132,6 +160,7 @@ def load_yaml(text: str, line_offset: int = 0) -> Located:
     Raises:
         YamlProblem: malformed YAML, unsafe tags, more than one document, too deep or too large.
     """
+    node = None
     try:
         _check_events(text, line_offset)
         loader = _Loader(text)
@@ -147,9 +176,15 @@ def load_yaml(text: str, line_offset: int = 0) -> Located:
         raise
     except yaml.constructor.ConstructorError as exc:
         err = _mark_error(exc, line_offset)
+        if "tag" not in (exc.problem or ""):  # e.g. "found unhashable key": malformed, not unsafe
+            raise err from None
         raise YamlProblem(f"YAML tag refused ({exc.problem})", err.line, err.column) from None
     except yaml.MarkedYAMLError as exc:
         raise _mark_error(exc, line_offset) from None
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+    except ValueError as exc:  # a value the resolver accepted but cannot build, e.g. reviewed: 2026-02-30
+        line, col = _unconstructable(node, line_offset)
+        where = f" at column {col}" if line else ""
+        raise YamlProblem(f"malformed YAML{where}: {exc}", line, col) from None
+    except (yaml.YAMLError, RecursionError) as exc:
         raise YamlProblem(f"malformed YAML: {exc}") from None
     return Located(value, _collect_lines(node, line_offset), node.start_mark.line + 1 + line_offset)

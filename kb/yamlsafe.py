@@ -87,7 +87,14 @@ def _expanded_size(node: yaml.Node, line_offset: int) -> int:
         open_nodes.add(key)
         total = 1
         if isinstance(n, yaml.MappingNode):
+            first_seen: dict[str, int] = {}
             for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    line = k.start_mark.line + 1 + line_offset
+                    if k.value in first_seen:  # PyYAML would let the last one win silently
+                        raise YamlProblem(
+                            f"duplicate key {k.value!r} (first given on line {first_seen[k.value]})", line)
+                    first_seen[k.value] = line
                 total += size(k) + size(v)
         elif isinstance(n, yaml.SequenceNode):
             for v in n.value:

@@ -107,6 +107,14 @@ def test_malformed_yaml_in_front_matter_reports_the_file_line(tmp_path: Path, ca
     ]
 
 
+def test_duplicate_key_is_reported_not_silently_overwritten(tmp_path: Path, capsys) -> None:
+    bad = FILES[EYELID] + "reviewed: 2025-01-01\n"
+    line = bad.count("\n")
+    assert problems(tmp_path, capsys, {EYELID: bad}) == [
+        f"{EYELID}:{line}: duplicate key 'reviewed' (first given on line 3)",
+    ]
+
+
 def test_impossible_date_reports_its_line(tmp_path: Path, capsys) -> None:
     bad = edited(EYELID, "reviewed: 2026-11-20", "reviewed: 2026-02-30")
     assert problems(tmp_path, capsys, {EYELID: bad}) == [

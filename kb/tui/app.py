@@ -1,0 +1,309 @@
+"""The kb app: :func:`make_app` builds it from a knowledge-base root (``kb``, ``kb tui`` and the tests).
+
+The app owns the engine and everything that changes the index: the first-run build (with progress),
+``ctrl+r``, the corpus watcher and ``e`` (edit, then re-index). Updates run one at a time in a thread worker;
+a request that arrives during one runs after it. After each update the search screen refreshes its results
+and the problems panel lists what failed validation (the last good index keeps serving).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, SuspendNotSupported, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kb.engine import KnowledgeBase, NutrientSummary
+from kb.errors import KbError, Problem
+from kb.indexer import Report
+from kb.tui.catalog import Catalog, load_catalog
+from kb.tui.commands import RecordCommands
+from kb.tui.history import Location
+from kb.tui.screens.building import BuildingScreen
+from kb.tui.screens.help import HelpScreen
+from kb.tui.screens.nutrient_browser import NutrientBrowser
+from kb.tui.screens.search import SearchScreen
+from kb.tui.widgets.status_line import Tone
+from kb.tui.workers import deliver
+from kb.watch import corpus_changes
+
+REASONS = {"key": "Re-indexed", "watch": "Saved file re-indexed", "edit": "Re-indexed after editing",
+           "palette": "Re-indexed", "full": "Rebuilt the whole index"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe(report: Report, reason: str, problems: int = 0) -> str:
+    """The status line after an update: what changed, never how long it took (snapshots stay stable)."""
+    changes = report.added + report.updated + report.removed
+    if reason == "start":
+        head = "Index built" if report.full else ("Index updated" if changes else "Index ready")
+    elif changes or report.full:
+        head = REASONS.get(reason, "Re-indexed")
+    else:
+        head = "Index up to date"
+    if changes and not (reason == "start" and report.full):
+        head += f": {report.added} added, {report.updated} updated, {report.removed} removed"
+    text = f"{head} - {_plural(report.records, 'record')}"
+    if problems:
+        text += f" - {_plural(problems, 'corpus problem')} (listed below)"
+    return text
+
+
+class KbApp(App[int]):
+    """Full-text search over a health knowledge base, with previews, nutrient panes and live re-indexing."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kb"
+    COMMANDS = App.COMMANDS | {RecordCommands}
+    BINDINGS = [
+        Binding("ctrl+r", "reindex", "Re-index"),
+        Binding("ctrl+n", "browse_nutrients", "Nutrients"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, engine: KnowledgeBase, watch: bool = True, editor: str | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.watching = watch
+        self.editor = editor
+        self.catalog = Catalog()
+        self.problems: list[Problem] = []
+        self.disclaimer = ""
+        self.last_report: Report | None = None
+        self.updates = 0  # finished index updates, start-up included
+        self._updating = False
+        self._pending: str | None = None  # an update asked for while one was running
+        self._stop = threading.Event()
+        self._status: tuple[str, Tone] | None = None  # the last update's outcome, for the status line
+        self.search_screen = SearchScreen(engine)
+        engine.notify = self._engine_notice
+
+    def get_default_screen(self) -> Screen:
+        return self.search_screen
+
+    def on_mount(self) -> None:
+        self.sub_title = self.engine.root.name
+
+    @on(SearchScreen.Ready)
+    def open_index(self) -> None:
+        """The search screen is up: open (or first build) the index."""
+        self.search_screen.show_status("Opening the index...", "busy")
+        self._updating = True
+        self.start_up()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    # --- building and updating -----------------------------------------------------------------------------
+    @work(thread=True, group="index")
+    def start_up(self) -> None:
+        """Build the index if there is none (showing progress), else bring it up to date."""
+        building = not self.engine.has_index()
+        if building:
+            deliver(self, self.push_screen, BuildingScreen())
+        try:
+            report = self.engine.update(progress=self._progress(building))
+            problems = list(report.problems)
+            if problems:  # the whole picture, cross-file checks included
+                problems = sorted(set(problems) | set(self.engine.validate().problems))
+            catalog = load_catalog(self.engine)
+            disclaimer = self.engine.disclaimer
+        except KbError as exc:
+            deliver(self, self._update_failed, exc, building)
+            return
+        deliver(self, self._updated, report, problems, catalog, "start", disclaimer)
+
+    def request_update(self, reason: str = "key") -> None:
+        """Re-index in the background (``reason``: key, watch, edit, palette, full); one update at a time."""
+        if not self.search_screen.is_attached:
+            return  # closing
+        if self._updating:
+            self._pending = "full" if "full" in (reason, self._pending) else reason
+            return
+        self._updating = True
+        self.search_screen.show_status("Re-indexing...", "busy")
+        self.run_update(reason)
+
+    @work(thread=True, group="index")
+    def run_update(self, reason: str) -> None:
+        try:
+            report = self.engine.update(full=reason == "full", progress=self._progress(False))
+            catalog = load_catalog(self.engine)
+        except KbError as exc:
+            deliver(self, self._update_failed, exc, False)
+            return
+        deliver(self, self._updated, report, list(report.problems), catalog, reason, None)
+
+    def _progress(self, building: bool) -> Callable[[int, int], None]:
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done < total and now - last[0] < 0.05:
+                return  # a few screen updates a second are plenty
+            last[0] = now
+            deliver(self, self._show_progress, done, total, building)
+
+        return progress
+
+    def _show_progress(self, done: int, total: int, building: bool) -> None:
+        if not self.search_screen.is_attached:
+            return  # closing
+        if building and isinstance(self.screen, BuildingScreen):
+            self.screen.set_progress(done, total)
+        self.search_screen.show_status(f"Indexing... {done} of {total} records", "busy")
+
+    def _updated(self, report: Report, problems: list[Problem], catalog: Catalog, reason: str,
+                 disclaimer: str | None) -> None:
+        if not self.search_screen.is_attached:
+            return  # closing
+        if isinstance(self.screen, BuildingScreen):
+            self.pop_screen()
+        if disclaimer is not None:
+            self.disclaimer = disclaimer
+            self.search_screen.show_disclaimer(disclaimer)
+        had_problems = bool(self.problems)
+        self.last_report, self.catalog, self.problems = report, catalog, problems
+        self.search_screen.show_problems(problems)
+        changes = report.added + report.updated + report.removed
+        quiet = reason in ("watch", "edit") and not (changes or problems or had_problems or report.full)
+        if quiet and self._status:
+            # a save that changed nothing indexable (or a second event for one save): keep the last outcome
+            self.search_screen.show_status(*self._status)
+        else:
+            self._status = (describe(report, reason, len(problems)), "warning" if problems else "ok")
+            self.search_screen.show_status(*self._status)
+        self.search_screen.index_updated(catalog)
+        if reason == "start" and self.watching:
+            self.watch_corpus()
+            self.search_screen.show_watching(True)
+        self._finish_update()
+
+    def _update_failed(self, error: KbError, building: bool) -> None:
+        if not self.search_screen.is_attached:
+            return  # closing
+        if isinstance(self.screen, BuildingScreen):
+            self.pop_screen()
+        self.search_screen.show_status(f"Index update failed: {error}", "error")
+        self.notify(str(error), title="Index update failed", severity="error", markup=False)
+        self._finish_update()
+
+    def _finish_update(self) -> None:
+        self._updating = False
+        self.updates += 1
+        if self._pending is not None:
+            reason, self._pending = self._pending, None
+            self.request_update(reason)
+
+    @work(thread=True, group="watch")
+    def watch_corpus(self) -> None:
+        """Re-index whenever files under corpus/ settle after an edit, until the app closes."""
+        for _ in corpus_changes(self.engine.root, self._stop):
+            if self._stop.is_set():
+                return
+            deliver(self, self.request_update, "watch")
+
+    def _engine_notice(self, message: str) -> None:
+        if threading.get_ident() == self._thread_id:
+            self.notify(message, markup=False)
+        else:
+            deliver(self, self.notify, message, markup=False)
+
+    # --- editing -------------------------------------------------------------------------------------------
+    @on(SearchScreen.EditFile)
+    def edit_file(self, event: SearchScreen.EditFile) -> None:
+        self.open_in_editor(event.path, event.line)
+
+    def open_in_editor(self, path: str, line: int) -> None:
+        """Suspend the app, run ``$VISUAL`` / ``$EDITOR`` on ``path`` at ``line``, then re-index."""
+        editor = self.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        command = [*shlex.split(editor), f"+{max(line, 1)}", str(self.engine.root / path)]
+        try:
+            with self.suspend():
+                subprocess.run(command, check=False)
+        except SuspendNotSupported:
+            self.notify(f"This terminal cannot hand over to an editor; edit {path}:{line} yourself.",
+                        severity="warning", markup=False)
+        except OSError as exc:
+            self.notify(f"Could not run {editor!r}: {exc}", severity="error", markup=False)
+        self.request_update("edit")
+
+    # --- other screens -------------------------------------------------------------------------------------
+    def open_location(self, location: Location) -> None:
+        """Open a record or nutrient on the search screen (from the palette or the browser)."""
+        while self.screen is not self.search_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.search_screen.open_location(location)
+
+    def action_reindex(self) -> None:
+        self.request_update("key")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.disclaimer))
+
+    def action_browse_nutrients(self) -> None:
+        if not isinstance(self.screen, NutrientBrowser):
+            self.load_nutrients()
+
+    @work(thread=True, exclusive=True, group="browse")
+    def load_nutrients(self) -> None:
+        try:
+            nutrients = self.engine.nutrients()
+        except KbError as exc:
+            deliver(self, self.notify, str(exc), severity="error", markup=False)
+            return
+        deliver(self, self._browse, nutrients)
+
+    def _browse(self, nutrients: list[NutrientSummary]) -> None:
+        if not isinstance(self.screen, NutrientBrowser):
+            self.push_screen(NutrientBrowser(nutrients), self._browsed)
+
+    def _browsed(self, slug: str | None) -> None:
+        if slug:
+            self.open_location(Location("nutrient", slug))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Re-index", "Re-index what changed in the corpus (ctrl+r)", self.action_reindex)
+        yield SystemCommand("Rebuild the index", "Rebuild the whole index from the corpus",
+                            lambda: self.request_update("full"))
+        yield SystemCommand("Browse nutrients", "Every nutrient with its linked records (ctrl+n)",
+                            self.action_browse_nutrients)
+        yield SystemCommand("Help", "Every key (f1)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+
+def make_app(root: Path, index_dir: Path | None = None, watch: bool = True,
+             editor: str | None = None) -> KbApp:
+    """The app on the knowledge base at ``root``.
+
+    Args:
+        root: a folder holding ``corpus/``.
+        index_dir: where the index lives (default ``<root>/index``).
+        watch: re-index when corpus files change (tests turn it off).
+        editor: the editor command for ``e`` (default ``$VISUAL``, ``$EDITOR``, then ``vi``).
+    """
+    engine = KnowledgeBase(Path(root), Path(index_dir) if index_dir else None)
+    return KbApp(engine, watch=watch, editor=editor)
+
+
+def run_app(root: Path, index_dir: Path | None = None) -> int:
+    """Run the app until the person quits; returns the exit code."""
+    app = make_app(root, index_dir)
+    try:
+        app.run()
+    finally:
+        app.engine.close()
+    return app.return_code or 0

@@ -1,0 +1,1 @@
+"""Screens of the kb app: search (the main one), help, the nutrient browser and the first-run index build."""

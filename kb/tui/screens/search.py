@@ -1,0 +1,411 @@
+"""The search screen: a live search box, the ranked results, and a detail pane that follows the highlight.
+
+Searching runs in a thread worker on every keystroke; each search carries a sequence number and only the
+newest one's answer is shown. The detail pane shows what the history says is current: the preview of the
+highlighted result, a record opened by id, or a nutrient pane. The app sets index state (catalog, problems,
+status) through ``index_updated`` and the ``show_*`` methods, and handles ``EditFile``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Input, Markdown, OptionList
+from textual.worker import get_current_worker
+
+from kb.engine import KnowledgeBase
+from kb.errors import KbError, Problem, UnknownId
+from kb.records import Nutrient, Record
+from kb.results import Response
+from kb.tui.catalog import Catalog
+from kb.tui.history import RESULTS, History, Location
+from kb.tui.text import KIND_NAMES
+from kb.tui.widgets.correction_banner import CorrectionBanner
+from kb.tui.widgets.detail_pane import DetailPane
+from kb.tui.widgets.disclaimer_note import DisclaimerNote
+from kb.tui.widgets.empty_state import EmptyState
+from kb.tui.widgets.intro import Intro
+from kb.tui.widgets.kind_filter import KindFilter
+from kb.tui.widgets.nutrient_links import NutrientLinks
+from kb.tui.widgets.nutrient_view import NutrientView
+from kb.tui.widgets.problems_panel import ProblemsPanel
+from kb.tui.widgets.result_list import ResultList
+from kb.tui.widgets.search_box import SearchBox
+from kb.tui.widgets.status_line import StatusLine, Tone
+from kb.tui.workers import deliver
+
+LIMIT = 50
+NUTRIENT_SCHEME = "nutrient:"
+
+
+@dataclass(frozen=True)
+class _Detail:
+    """What a detail worker loaded for one location."""
+
+    location: Location
+    record: Record | None = None
+    linked: tuple[Record, ...] = ()
+    missing: str = ""
+
+
+class SearchScreen(Screen[None]):
+    """Search box, results with kind filters, and the preview / nutrient pane, with back and forward."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("alt+left,left_square_bracket,backspace", "back", "Back", show=False),
+        Binding("alt+right,right_square_bracket", "forward", "Forward", show=False),
+        Binding("e", "edit", "Edit"),
+        Binding("ctrl+o,o", "toggle_as_typed", "As typed"),
+        Binding("1", "toggle_kind('section')", "Sections only", show=False),
+        Binding("2", "toggle_kind('faq')", "FAQs only", show=False),
+        Binding("3", "toggle_kind('nutrient')", "Nutrients only", show=False),
+        Binding("0", "toggle_kind('')", "All kinds", show=False),
+        Binding("slash", "focus_search", "Search", show=False),
+        Binding("n", "app.browse_nutrients", "Nutrients", show=False),
+        Binding("question_mark", "app.help", "Help", show=False),
+    ]
+
+    @dataclass
+    class Ready(Message):
+        """The screen is composed and mounted: the app may start filling it."""
+
+    @dataclass
+    class EditFile(Message):
+        """Open ``path`` (relative to the root) at ``line`` in the editor, then re-index."""
+
+        path: str
+        line: int
+
+    def __init__(self, engine: KnowledgeBase) -> None:
+        super().__init__()
+        self.engine = engine
+        self.history = History()
+        self.catalog = Catalog()
+        self.response: Response | None = None
+        self.counts: dict[str, int] = {}  # results by kind, whatever the filter
+        self.kind: str | None = None  # the kind filter, None for all
+        self.as_typed = False  # showing the query as typed after the engine corrected it
+        self.query_text = ""
+        self._seq = 0
+        self._detail_seq = 0
+        self._footer_state: tuple[bool, bool] | None = None
+
+    # --- layout --------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield SearchBox(id="search")
+        yield CorrectionBanner(id="banner")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield KindFilter(id="kinds")
+                with ContentSwitcher(initial="empty-scroll", id="left-switcher"):
+                    yield ResultList(id="results")
+                    with VerticalScroll(id="empty-scroll"):
+                        yield EmptyState(id="empty")
+            yield DetailPane(id="detail")
+        yield ProblemsPanel(id="problems")
+        yield StatusLine(id="status")
+        yield DisclaimerNote(id="disclaimer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(KindFilter).clear()
+        self.query_one(EmptyState).show_welcome()
+        self.query_one(DetailPane).show_intro({})
+        self.query_one("#left", Vertical).border_title = "Results"
+        self._title_detail()
+        self.query_one(SearchBox).focus()
+        self.post_message(self.Ready())
+
+    # --- state set by the app ------------------------------------------------------------------------------
+    def index_updated(self, catalog: Catalog) -> None:
+        """The index changed: refresh the catalog, the current results and what the detail pane shows."""
+        self.catalog = catalog
+        self.query_one(Intro).show(catalog.counts)
+        self.query_one(EmptyState).nutrients = list(catalog.nutrients)
+        if self.query_text.strip():
+            self.start_search(self.query_text, refresh=True)
+        else:
+            self.query_one(EmptyState).show_welcome()
+            self._show_location(self.history.current)
+
+    def show_status(self, text: str, tone: Tone = "ok") -> None:
+        self.query_one(StatusLine).show(text, tone)
+
+    def show_watching(self, watching: bool) -> None:
+        self.query_one(StatusLine).show_watching(watching)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        self.query_one(ProblemsPanel).show(problems)
+
+    def show_disclaimer(self, text: str) -> None:
+        self.query_one(DisclaimerNote).show(text)
+
+    # --- searching -----------------------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def search_as_you_type(self, event: Input.Changed) -> None:
+        self.as_typed = False
+        self.start_search(event.value)
+
+    def start_search(self, query: str, refresh: bool = False) -> None:
+        """Search ``query`` in a worker; ``refresh`` keeps the highlighted result and the detail pane."""
+        self._seq += 1
+        self.query_text = query
+        if not query.strip():
+            self.response = None
+            self.query_one(CorrectionBanner).show(query, None, False)
+            self.query_one(KindFilter).clear()
+            self.query_one("#left", Vertical).border_title = "Results"
+            self.query_one(ResultList).show([], ())
+            self.query_one("#left-switcher", ContentSwitcher).current = "empty-scroll"
+            self.query_one(EmptyState).show_welcome()
+            self._follow()
+            return
+        self.run_search(self._seq, query, self.kind, refresh)
+
+    @work(exclusive=True, thread=True, group="search")
+    def run_search(self, seq: int, query: str, kind: str | None, refresh: bool) -> None:
+        worker = get_current_worker()
+        try:
+            response = self.engine.search(query, limit=LIMIT, prefix=True)
+            counts = dict(response.facets.get("kind", {}))
+            if kind:
+                response = self.engine.search(query, limit=LIMIT, kind=kind, prefix=True)
+        except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
+            if not worker.is_cancelled:
+                deliver(self.app, self.show_status, f"search failed: {exc}", "error")
+            return
+        if worker.is_cancelled or seq != self._seq:
+            return  # a newer query is on its way: never let this answer land
+        deliver(self.app, self._show_response, seq, response, counts, refresh)
+
+    def _show_response(self, seq: int, response: Response, counts: dict[str, int], refresh: bool) -> None:
+        if seq != self._seq or not self.is_attached:
+            return
+        self.response, self.counts = response, counts
+        self.query_one(CorrectionBanner).show(response.query, response.corrected, self.as_typed)
+        results = self.query_one(ResultList)
+        keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
+        hits = () if self.as_typed else response.results
+        results.show(hits, response.terms, keep_id=keep)
+        total = 0 if self.as_typed else response.total
+        kinds = self.query_one(KindFilter)
+        kinds.show({} if self.as_typed else counts, total, len(hits), self.kind)
+        self.query_one("#left", Vertical).border_title = kinds.title
+        switcher = self.query_one("#left-switcher", ContentSwitcher)
+        if hits:
+            switcher.current = "results"
+        else:
+            switcher.current = "empty-scroll"
+            suggestion = response.corrected if self.as_typed else response.suggestion
+            only = KIND_NAMES[self.kind].lower() if self.kind and any(counts.values()) else None
+            self.query_one(EmptyState).show_no_results(response.query, suggestion, self.as_typed, only)
+        self._refresh_footer()
+        if refresh:
+            self._show_location(self.history.current)
+        else:
+            self._follow()
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """The words to highlight in the detail pane: those of the current results."""
+        return self.response.terms if self.response is not None and not self.as_typed else frozenset()
+
+    # --- the detail pane -----------------------------------------------------------------------------------
+    def _follow(self) -> None:
+        """Preview the highlighted result (a new place in the history if something else was open)."""
+        self.history.open(RESULTS)
+        self._show_location(RESULTS)
+
+    def open_location(self, location: Location, focus: bool = True) -> None:
+        """Open a record or nutrient as a new place in the history (what links, the palette and browse do)."""
+        self.history.open(location)
+        self._show_location(location, focus)
+
+    def _show_location(self, location: Location, focus: bool = False) -> None:
+        self._detail_seq += 1
+        target = location
+        if location.kind == "results":
+            results = self.query_one(ResultList)
+            hit = results.highlighted_hit if results.hits else None
+            if hit is None:
+                self.query_one(DetailPane).show_intro()
+                self._title_detail()
+                return
+            target = Location("record", hit.id)
+        self.load_detail(self._detail_seq, target, focus)
+
+    @work(exclusive=True, thread=True, group="detail")
+    def load_detail(self, seq: int, location: Location, focus: bool) -> None:
+        try:
+            if location.kind == "nutrient":
+                nutrient, linked = self.engine.nutrient(location.key)
+                detail = _Detail(location, nutrient, tuple(linked))
+            else:
+                detail = _Detail(location, self.engine.get(location.key))
+        except UnknownId:
+            detail = _Detail(location, missing=location.key)
+        except KbError as exc:
+            detail = _Detail(location, missing=f"{location.key}: {exc}")
+        if not get_current_worker().is_cancelled:
+            deliver(self.app, self._show_detail, seq, detail, focus)
+
+    async def _show_detail(self, seq: int, detail: _Detail, focus: bool) -> None:
+        if seq != self._detail_seq or not self.is_attached:
+            return
+        pane = self.query_one(DetailPane)
+        record = detail.record
+        if record is None:
+            await pane.show_missing(detail.missing)
+        elif detail.location.kind == "nutrient" and isinstance(record, Nutrient):
+            await pane.show_nutrient(record, detail.linked, self.terms, focus)
+        else:
+            names = {slug: self.catalog.nutrient_name(slug) for slug in record.nutrients}
+            await pane.show_record(record, names, self.terms, focus)
+        self._title_detail()
+
+    def _title_detail(self) -> None:
+        self.query_one(DetailPane).set_titles(self.history.current.kind, self.history.can_go_back,
+                                              self.history.can_go_forward)
+        self._refresh_footer()
+
+    def _refresh_footer(self) -> None:
+        # the footer rebuilds itself on every refresh: only ask when a conditional key came or went
+        state = (bool(self.response is not None and self.response.corrected), self.edit_target() is not None)
+        if state != self._footer_state:
+            self._footer_state = state
+            self.refresh_bindings()
+
+    # --- what the person does ------------------------------------------------------------------------------
+    @on(ResultList.Highlighted)
+    def preview_highlighted(self) -> None:
+        self._follow()
+
+    @on(ResultList.Chosen)
+    def open_chosen(self, event: ResultList.Chosen) -> None:
+        if event.hit.kind == "nutrient":
+            self.open_location(Location("nutrient", event.hit.id.split("/", 1)[1]))
+        else:
+            self.query_one("#record-body").focus()
+
+    @on(NutrientLinks.Chosen)
+    @on(EmptyState.OpenNutrient)
+    def open_nutrient(self, event: NutrientLinks.Chosen | EmptyState.OpenNutrient) -> None:
+        self.open_location(Location("nutrient", event.slug))
+
+    @on(NutrientView.RecordChosen)
+    def open_linked_record(self, event: NutrientView.RecordChosen) -> None:
+        self.open_location(Location("record", event.record_id))
+
+    @on(Markdown.LinkClicked)
+    def follow_link(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        if event.href.startswith(NUTRIENT_SCHEME):
+            self.open_location(Location("nutrient", event.href[len(NUTRIENT_SCHEME):]))
+        else:  # a link written in the corpus: shown, never opened or run
+            self.notify(event.href, title="Link", markup=False)
+
+    @on(EmptyState.SearchFor)
+    def search_for(self, event: EmptyState.SearchFor) -> None:
+        if self.as_typed and event.query == (self.response.corrected if self.response else None):
+            self.action_toggle_as_typed()
+            return
+        search = self.query_one(SearchBox)
+        search.value = event.query
+        search.cursor_position = len(event.query)
+        search.focus()
+
+    @on(KindFilter.Toggled)
+    def kind_clicked(self, event: KindFilter.Toggled) -> None:
+        self.action_toggle_kind(event.kind)
+
+    @on(CorrectionBanner.Clicked)
+    def banner_clicked(self) -> None:
+        self.action_toggle_as_typed()
+
+    @on(Input.Submitted, "#search")
+    @on(SearchBox.ToResults)
+    def go_to_results(self) -> None:
+        results = self.query_one(ResultList)
+        if results.hits:
+            results.focus()
+
+    @on(ProblemsPanel.Open)
+    def edit_problem(self, event: ProblemsPanel.Open) -> None:
+        self.post_message(self.EditFile(event.problem.path, event.problem.line))
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing a letter anywhere outside the search box types it into the search box."""
+        if isinstance(self.focused, Input) or not event.is_printable or not event.character:
+            return
+        if event.key in self.active_bindings or isinstance(self.focused, OptionList) and event.key == "space":
+            return
+        search = self.query_one(SearchBox)
+        search.focus()
+        search.insert_text_at_cursor(event.character)
+        event.stop()
+
+    # --- actions -------------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        location = self.history.back()
+        if location is None:
+            self.query_one(SearchBox).focus()
+            return
+        self._leave_detail()
+        self._show_location(location)
+
+    def action_forward(self) -> None:
+        location = self.history.forward()
+        if location is not None:
+            self._leave_detail()
+            self._show_location(location)
+
+    def _leave_detail(self) -> None:
+        """The detail pane is about to change under the keyboard: hand the keyboard to the results."""
+        detail = self.query_one(DetailPane)
+        if self.focused is not None and detail in self.focused.ancestors:
+            results = self.query_one(ResultList)
+            (results if results.hits else self.query_one(SearchBox)).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one(SearchBox).focus()
+
+    def action_toggle_kind(self, kind: str) -> None:
+        self.kind = None if kind == self.kind or not kind else kind
+        if self.query_text.strip():
+            self.start_search(self.query_text)
+
+    def action_toggle_as_typed(self) -> None:
+        """Show what the words as typed found (nothing: that is why the engine corrected them), or go back."""
+        if self.response is None or not self.response.corrected:
+            return
+        self.as_typed = not self.as_typed
+        self._seq += 1
+        self._show_response(self._seq, self.response, self.counts, False)
+
+    def edit_target(self) -> tuple[str, int] | None:
+        """The file and line ``e`` opens: the highlighted problem, else the record or nutrient on show."""
+        panel = self.query_one(ProblemsPanel)
+        if self.focused is not None and panel in self.focused.ancestors_with_self:
+            problem = panel.highlighted_problem
+            return (problem.path, problem.line or 1) if problem else None
+        record = self.query_one(DetailPane).shown
+        return (record.path, record.line) if record is not None else None
+
+    def action_edit(self) -> None:
+        target = self.edit_target()
+        if target is not None:
+            self.post_message(self.EditFile(*target))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_as_typed":
+            return bool(self.response is not None and self.response.corrected)
+        if action == "edit":
+            return not isinstance(self.focused, Input) and self.edit_target() is not None
+        return True

@@ -1,0 +1,137 @@
+"""The ranked results: a kind badge, the title, the parent article for sections, and a one-line snippet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual import on
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from kb.results import Hit
+from kb.tui.text import badge, fit_snippet, highlighted, literal, snippet_content
+
+MATCH = ".result-list--match"
+INDENT = " " * 11  # badge width plus one space: continuation lines line up under the title
+
+
+class ResultList(OptionList):
+    """Search hits as options whose ids are record ids.
+
+    Posts ``Highlighted`` only when the person moves the highlight (not when new results arrive), and
+    ``Chosen`` on Enter or click.
+    """
+
+    COMPONENT_CLASSES = {
+        "result-list--match", "result-list--section", "result-list--faq", "result-list--nutrient",
+        "result-list--meta",
+    }
+    DEFAULT_CSS = """
+    ResultList {
+        height: 1fr;
+        max-height: 100%;
+        border: none;
+        padding: 0;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        background: transparent;
+        &:focus { border: none; background-tint: $foreground 3%; }
+        & > .result-list--match { text-style: bold; color: $text-warning; }
+        & > .result-list--section { background: $primary 25%; color: $text-primary; text-style: bold; }
+        & > .result-list--faq { background: $success 25%; color: $text-success; text-style: bold; }
+        & > .result-list--nutrient { background: $accent 25%; color: $text-accent; text-style: bold; }
+        & > .result-list--meta { color: $text-muted; }
+        & > .option-list--option { padding: 0 1; }
+    }
+    """
+
+    @dataclass
+    class Highlighted(Message):
+        """The person moved the highlight to ``hit``."""
+
+        hit: Hit
+
+    @dataclass
+    class Chosen(Message):
+        """The person chose ``hit`` (Enter or click)."""
+
+        hit: Hit
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.hits: tuple[Hit, ...] = ()
+        self.terms: frozenset[str] = frozenset()
+        self._announced: str | None = None
+        self._width = 0  # the snippet width the prompts were made for
+
+    @property
+    def highlighted_hit(self) -> Hit | None:
+        i = self.highlighted
+        return self.hits[i] if i is not None and 0 <= i < len(self.hits) else None
+
+    def show(self, hits: Iterable[Hit], terms: Iterable[str], keep_id: str | None = None) -> Hit | None:
+        """Replace the results; keep ``keep_id`` highlighted when it is still there, else the first.
+
+        Returns:
+            The highlighted hit, or None when there are none.
+        """
+        self.hits = tuple(hits)
+        self.terms = frozenset(terms)
+        self._set_prompts()
+        ids = [h.id for h in self.hits]
+        index = ids.index(keep_id) if keep_id in ids else 0
+        if self.hits:
+            self.highlighted = index
+            self._announced = self.hits[index].id
+            return self.hits[index]
+        self._announced = None
+        return None
+
+    def _snippet_width(self) -> int:
+        # option padding (2), the indent, and room for the scrollbar (2)
+        return max(20, (self.scrollable_content_region.width or 60) - 4 - len(INDENT))
+
+    def _set_prompts(self) -> None:
+        self._width = width = self._snippet_width()
+        options: list[Option | None] = []
+        for hit in self.hits:
+            options.append(Option(self._prompt(hit, self.terms, width), id=hit.id))
+            options.append(None)  # a divider line under each result
+        self.set_options(options)
+
+    def on_resize(self) -> None:
+        """Re-fit the snippets to the new width, keeping the highlight where it was."""
+        if self.hits and self._snippet_width() != self._width:
+            index = self.highlighted
+            self._set_prompts()
+            if index is not None:
+                self.highlighted = index
+
+    @staticmethod
+    def _prompt(hit: Hit, terms: frozenset[str], width: int) -> Content:
+        lines = [Content.assemble(badge(hit.kind, f".result-list--{hit.kind}"), " ",
+                                  highlighted(hit.title, terms, MATCH).stylize("bold"))]
+        if hit.article:
+            lines.append(Content.assemble(INDENT, ("in ", ".result-list--meta"),
+                                          literal(hit.article).stylize(".result-list--meta")))
+        if hit.snippet.text:
+            lines.append(Content.assemble(INDENT, snippet_content(fit_snippet(hit.snippet, width), MATCH)))
+        return Content("\n").join(lines)
+
+    @on(OptionList.OptionHighlighted)
+    def _relay_highlight(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        hit = self.hits[event.option_index] if event.option_index < len(self.hits) else None
+        if hit is None or hit.id == self._announced:
+            return  # the echo of show(): not a move by the person
+        self._announced = hit.id
+        self.post_message(self.Highlighted(hit))
+
+    @on(OptionList.OptionSelected)
+    def _relay_choice(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index < len(self.hits):
+            self.post_message(self.Chosen(self.hits[event.option_index]))

@@ -1,0 +1,33 @@
+"""The engine never imports Textual: only kb.tui does (checked in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import kb
+
+# every engine module (kb/*.py but the entry point), so a new module is covered without editing this test
+ENGINE_MODULES = sorted(f"kb.{p.stem}" for p in Path(kb.__file__).parent.glob("*.py")
+                        if p.stem not in ("__init__", "__main__"))
+
+
+def test_the_list_covers_the_named_modules():
+    for name in ("kb.engine", "kb.cli", "kb.indexer", "kb.search", "kb.loader", "kb.watch", "kb.snippets"):
+        assert name in ENGINE_MODULES
+
+
+def test_importing_the_engine_does_not_import_textual():
+    code = "import importlib, sys\n"
+    code += "".join(f"importlib.import_module({m!r})\n" for m in ["kb", *ENGINE_MODULES])
+    code += "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+    code += "print(bad)\nsys.exit(1 if bad else 0)\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"textual imported by the engine: {result.stdout} {result.stderr}"
+
+
+def test_the_tui_does_import_textual():
+    result = subprocess.run([sys.executable, "-c", "import sys, kb.tui.app; print('textual' in sys.modules)"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "True", result.stderr

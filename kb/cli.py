@@ -285,5 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # disk full, read-only file system...: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"kb: {clean(where + (exc.strerror or str(exc)))}\n")
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130

@@ -13,13 +13,15 @@ Example::
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from kb import indexer
-from kb.errors import IndexUnavailable, UnknownId
+from kb.errors import IndexUnavailable, KbError, UnknownId
 from kb.loader import Corpus, load_corpus, read_disclaimer, read_synonyms
 from kb.query import valid_kind
 from kb.records import Faq, Nutrient, Record, Section
@@ -30,6 +32,12 @@ from kb.store import IndexMissing, open_current
 from kb.synonyms import Synonyms
 
 Notify = Callable[[str], None]
+T = TypeVar("T")
+# No real word is longer (the longest English one has 45 letters). Whoosh's spelling correction builds an
+# edit-distance automaton per word whose cost explodes with its length: one 900-letter word took 1.4-2.7 s.
+MAX_WORD_CHARS = 48
+MAX_QUERY_CHARS = 2000  # kb.query.parse reads no further either
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,10 @@ class KnowledgeBase:
             except IndexMissing as exc:
                 if exc.reason != "no index yet":
                     self.notify(f"{exc.reason}: rebuilding the index")
+                elif s is not None:  # it served a moment ago: the folder was deleted or emptied under us
+                    self.notify("the index disappeared: rebuilding it from the corpus")
+                else:  # deleted or emptied while nothing ran looks the same as a first use: say why we wait
+                    self.notify("no index yet: building it from the corpus")
                 try:
                     self.update(full=True)
                 except IndexUnavailable:
@@ -113,8 +125,32 @@ class KnowledgeBase:
     def _read_pointer(self) -> str | None:
         try:
             return (self.index_dir / "CURRENT").read_text(encoding="utf-8")
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # garbage in the pointer: open_current reports it as damaged
             return None
+
+    def _use(self, action: Callable[[IndexSearcher], T]) -> T:
+        """Run ``action`` on the serving searcher, surviving an index damaged where opening it does not look.
+
+        Opening touches only the table of contents; a garbled or truncated segment shows up as an arbitrary
+        exception (zlib, struct, pickle...) on first use. Then: reopen and retry once (another process may
+        have swapped generations under us); if it fails again, rebuild from the corpus with a notice and
+        retry.
+        A failure after a fresh rebuild is not damage and is raised.
+        """
+        with self._lock:
+            for attempt in range(3):
+                try:
+                    return action(self._current())
+                except KbError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any failure reading a build artefact means damage
+                    if attempt == 2:
+                        raise
+                    self.close()
+                    if attempt == 1:
+                        self.notify(f"index is damaged ({type(exc).__name__}): rebuilding the index")
+                        self.update(full=True)
+            raise AssertionError("unreachable")  # pragma: no cover
 
     # --- corpus-level -----------------------------------------------------------------------------------------
     def validate(self) -> Corpus:
@@ -156,14 +192,15 @@ class KnowledgeBase:
             ValueError: an unknown ``kind``.
         """
         kind = valid_kind(kind)
+        query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
         synonyms = self.synonyms
-        with self._lock:
-            return self._current().run(query, synonyms, limit, kind, nutrient, prefix, snippets)
+        return self._use(lambda s: s.run(query, synonyms, limit, kind, nutrient, prefix, snippets))
 
     def suggest(self, word: str) -> str | None:
         """A spelling suggestion for one word, or None."""
-        with self._lock:
-            return self._current().suggest_word(word)
+        if len(word) > MAX_WORD_CHARS:
+            return None
+        return self._use(lambda s: s.suggest_word(word))
 
     def get(self, record_id: str) -> Record:
         """One record by id.
@@ -171,8 +208,7 @@ class KnowledgeBase:
         Raises:
             UnknownId: no record has this id.
         """
-        with self._lock:
-            record = self._current().get(record_id)
+        record = self._use(lambda s: s.get(record_id))  # an id is a key to look up, never a file path
         if record is None:
             raise UnknownId(f"unknown id {record_id!r} (ids look like article/<slug>#<heading>, faq/<slug>, "
                             "nutrient/<slug>)")
@@ -180,28 +216,26 @@ class KnowledgeBase:
 
     def records(self) -> list[Record]:
         """Every indexed record, in id order."""
-        with self._lock:
-            return sorted(self._current().all_records(), key=lambda r: r.id)
+        return sorted(self._use(lambda s: s.all_records()), key=lambda r: r.id)
 
     def nutrients(self) -> list[NutrientSummary]:
         """Every nutrient, by name, with counts of linked sections and FAQs."""
-        with self._lock:
-            s = self._current()
-            records = [r for r in s.all_records() if isinstance(r, Nutrient)]
+        def summaries(s: IndexSearcher) -> list[NutrientSummary]:
             out = []
-            for n in records:
+            for n in [r for r in s.all_records() if isinstance(r, Nutrient)]:
                 linked = s.linked_to(n.slug)
                 out.append(NutrientSummary(
                     n.slug, n.name, n.category,
                     sum(isinstance(r, Section) for r in linked), sum(isinstance(r, Faq) for r in linked)))
-        return sorted(out, key=lambda n: n.name.lower())
+            return out
+
+        return sorted(self._use(summaries), key=lambda n: n.name.lower())
 
     def nutrient(self, slug: str) -> tuple[Nutrient, list[Record]]:
         """A nutrient record and the sections and FAQs linked to it (sections first, by article)."""
         record = self.get(f"nutrient/{slug}")
         assert isinstance(record, Nutrient)
-        with self._lock:
-            linked = [r for r in self._current().linked_to(slug) if not isinstance(r, Nutrient)]
+        linked = [r for r in self._use(lambda s: s.linked_to(slug)) if not isinstance(r, Nutrient)]
         linked.sort(key=lambda r: (r.kind != "section", r.path, r.line))
         return record, linked
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import Problem
@@ -32,6 +33,9 @@ class Listing:
 
     files: dict[str, tuple[int, int]]
     problems: list[Problem]
+    #: files and folders that exist but were not read (an escaping symlink, a FIFO, an unlistable folder): the
+    #: indexer keeps their last good records, as it does for a file that fails to parse
+    refused: set[str] = field(default_factory=set)
 
 
 def kind_of(relpath: str) -> str | None:
@@ -60,15 +64,23 @@ def list_corpus(root: Path) -> Listing:
     corpus_real = Path(os.path.realpath(corpus))
     files: dict[str, tuple[int, int]] = {}
     problems: list[Problem] = []
+    refused: set[str] = set()
+
+    def refuse(rel: str, message: str) -> None:
+        problems.append(Problem(rel, 0, message))
+        refused.add(rel)
 
     def add(path: Path, rel: str) -> None:
         if path.is_symlink() and not _inside(path, corpus_real):
-            problems.append(Problem(rel, 0, "symlink leads outside the corpus folder; not followed"))
+            refuse(rel, "symlink leads outside the corpus folder; not followed")
             return
         try:
             st = path.stat()
         except OSError as exc:
-            problems.append(Problem(rel, 0, f"cannot read: {exc.strerror or exc}"))
+            refuse(rel, f"cannot read: {exc.strerror or exc}")
+            return
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block a read forever; a device never ends
+            refuse(rel, "not a regular file; not read")
             return
         files[rel] = (st.st_mtime_ns, st.st_size)
 
@@ -83,12 +95,17 @@ def list_corpus(root: Path) -> Listing:
         if entry.name in FOLDERS:
             path = Path(entry.path)
             if path.is_symlink() and not _inside(path, corpus_real):
-                problems.append(Problem(rel, 0, "symlink leads outside the corpus folder; not followed"))
+                refuse(rel, "symlink leads outside the corpus folder; not followed")
                 continue
             if not path.is_dir():
-                problems.append(Problem(rel, 0, "expected a folder"))
+                refuse(rel, "expected a folder")
                 continue
-            for sub in sorted(os.scandir(path), key=lambda e: e.name):
+            try:
+                subs = sorted(os.scandir(path), key=lambda e: e.name)
+            except OSError as exc:
+                refuse(rel, f"cannot list the folder: {exc.strerror or exc}")
+                continue
+            for sub in subs:
                 srel = f"{rel}/{sub.name}"
                 if is_ignored(sub.name):
                     continue
@@ -110,7 +127,7 @@ def list_corpus(root: Path) -> Listing:
         else:
             problems.append(Problem(rel, 0, "unknown file in corpus/ (expected articles/, faq/, nutrients/, "
                                     "synonyms.yaml, disclaimer.md)"))
-    return Listing(files, problems)
+    return Listing(files, problems, refused)
 
 
 class FileProblem(Exception):

@@ -10,6 +10,7 @@ removes content from search; it is reported as ``path:line: message``.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
 from kb import documents
-from kb.errors import Problem
-from kb.files import FileProblem, kind_of, list_corpus, read_text
+from kb.errors import CorpusInvalid, KbError, Problem
+from kb.files import MAX_FILE_BYTES, FileProblem, kind_of, list_corpus, read_text
 from kb.loader import cross_check, link, matcher_for, read_disclaimer, read_synonyms
 from kb.parsers import PARSERS, Parsed
 from kb.records import Nutrient, Record
@@ -34,6 +35,7 @@ from kb.store import (
     new_generation_dir,
     open_current,
     read_manifest,
+    remove_stale,
     swap_in,
     write_atomic,
     write_lock,
@@ -66,10 +68,20 @@ class Report:
 
 
 def _digest(root: Path, rel: str) -> str:
+    """SHA-1 of a file, read in chunks; "" when unreadable or over the size limit (it is refused anyway).
+
+    Streaming keeps memory flat: a 50 MB file dropped into the corpus must not cost 50 MB on every update.
+    """
+    h = hashlib.sha1()
     try:
-        return hashlib.sha1((root / rel).read_bytes()).hexdigest()
+        with open(root / rel, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
+                return ""
+            for chunk in iter(lambda: fh.read(1 << 16), b""):
+                h.update(chunk)
     except OSError:
         return ""
+    return h.hexdigest()
 
 
 def _signature(records: list[Record]) -> str:
@@ -90,7 +102,11 @@ class _Run:
         self.root = root
         self.report = report
         listing = list_corpus(root)
+        # seeing no files is not "every file was deleted": stop rather than empty the index
+        if any(p.path == "corpus" for p in listing.problems):
+            raise CorpusInvalid([p for p in listing.problems if p.path == "corpus"])
         self.stamps = listing.files
+        self.refused = listing.refused
         report.problems += listing.problems
         _, probs = read_synonyms(root)
         report.problems += probs
@@ -98,6 +114,10 @@ class _Run:
         report.problems += probs
         self.content = {rel for rel in self.stamps if kind_of(rel) in PARSERS}
         self.article_slugs = {rel.rsplit("/", 1)[-1][:-3] for rel in self.content if kind_of(rel) == "article"}
+
+    def kept(self, rel: str) -> bool:
+        """Whether an indexed file the listing refused (or whose folder it refused) keeps its records."""
+        return rel in self.refused or rel.rsplit("/", 1)[0] in self.refused
 
     def parse(self, rels: set[str]) -> dict[str, Parsed]:
         out: dict[str, Parsed] = {}
@@ -138,8 +158,11 @@ def _manifest_from_index(ix: FileIndex) -> Manifest:
 def _old_records(ix: FileIndex | None, rel: str) -> list[Record]:
     if ix is None:
         return []
-    with ix.searcher() as s:
-        return [documents.load(f["data"]) for f in s.documents(path=rel)]
+    try:
+        with ix.searcher() as s:
+            return [documents.load(f["data"]) for f in s.documents(path=rel)]
+    except Exception:  # noqa: BLE001 - a damaged old index has no last good version to carry over
+        return []
 
 
 def full_build(root: Path, base: Path, progress: Progress | None = None, notice: str = "") -> Report:
@@ -158,9 +181,21 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
         old_ix = None
     old_ids: set[str] = set()
     if old_ix is not None:
-        with old_ix.reader() as r:
-            old_ids = {f["id"] for f in r.all_stored_fields()} if r.doc_count() < 200_000 else set()
+        try:
+            with old_ix.reader() as r:
+                old_ids = {f["id"] for f in r.all_stored_fields()} if r.doc_count() < 200_000 else set()
+        except Exception:  # noqa: BLE001 - damaged past its table of contents: rebuild without it
+            old_ix = None
     parsed = run.parse(run.content)
+    kept: set[str] = set()  # indexed files now refused by the listing (an escaping symlink...): carried over
+    if old_ix is not None and run.refused:
+        try:
+            with old_ix.reader() as r:
+                kept = {t.decode() if isinstance(t, bytes) else t for t in r.lexicon("path")}
+        except Exception:  # noqa: BLE001
+            kept = set()
+        kept = {rel for rel in kept if run.kept(rel) and rel not in parsed}
+        parsed.update((rel, Parsed()) for rel in kept)
     good_nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
     # last good nutrient versions of broken nutrient files still count for linking
     for rel, p in parsed.items():
@@ -179,7 +214,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
         for rel in sorted(parsed):
             p = parsed[rel]
             problems = p.problems + cross.get(rel, [])
-            if problems:
+            if problems or rel in kept:
                 report.problems += problems
                 records = _old_records(old_ix, rel)  # carry over the last good version
                 stamp = [0, 0, ""]  # never matches: retried on the next update
@@ -226,7 +261,14 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
         except IndexMissing as exc:
             notice = "" if exc.reason == "no index yet" else f"{exc.reason}: rebuilt from the corpus"
             return _full(root, base, progress, notice)
-        return _incremental(root, ix, gen_dir)
+        remove_stale(base, gen_dir)  # folders of full builds killed before their swap
+        try:
+            return _incremental(root, ix, gen_dir)
+        except KbError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a segment damaged past its table of contents
+            notice = f"index is damaged ({type(exc).__name__}): rebuilt from the corpus"
+            return _full(root, base, progress, notice)
 
 
 def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
@@ -248,7 +290,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
                 manifest.files[rel] = [st[0], st[1], digest]  # touched, not changed
             else:
                 changed.add(rel)
-    deleted = set(manifest.files) - run.content
+    deleted = {rel for rel in set(manifest.files) - run.content if not run.kept(rel)}
 
     parsed = run.parse(changed)
     terms = {slug: manifest.nutrient_terms[slug] for rel, slug in manifest.nutrient_files.items()
@@ -264,6 +306,10 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
                     if isinstance(r, Nutrient):
                         terms[r.slug] = _nutrient_terms(r)
     relink = terms != manifest.nutrient_terms
+    # a linked record indexes its nutrients' names and aliases too: when those change, re-index it even if
+    # its links stay the same (else searching the new alias finds it only after a full rebuild)
+    renamed = {slug for slug in terms.keys() & manifest.nutrient_terms.keys()
+               if terms[slug] != manifest.nutrient_terms[slug]}
     if relink:
         parsed.update(run.parse({rel for rel in run.content if kind_of(rel) != "nutrient"} - set(parsed)))
     taken = {i: rel for rel, ids in manifest.ids.items() if rel not in parsed and rel not in deleted for i in ids}
@@ -294,9 +340,10 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             st = run.stamps[rel]
             digest = _digest(root, rel)
             old_stamp = manifest.files.get(rel)
-            if rel not in changed and manifest.links.get(rel) == sig:
+            stale_names = any(slug in renamed for r in records for slug in r.nutrients)
+            if rel not in changed and manifest.links.get(rel) == sig and not stale_names:
                 continue  # re-linked, links unchanged
-            if old_stamp and old_stamp[2] == digest and manifest.links.get(rel) == sig:
+            if old_stamp and old_stamp[2] == digest and manifest.links.get(rel) == sig and not stale_names:
                 manifest.files[rel] = [st[0], st[1], digest]
                 continue
             old_ids = set(manifest.ids.get(rel, []))

@@ -136,6 +136,23 @@ def swap_in(base: Path, gen_dir: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def remove_stale(base: Path, keep: Path) -> None:
+    """Remove generation folders and temporary files that rebuilds killed half-way left behind.
+
+    Call with the write lock held: then no other process is writing any of them.
+    """
+    try:
+        entries = list(base.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("gen-") and entry.is_dir() and entry != keep:
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+
+
 def ensure_writable(base: Path) -> None:
     try:
         base.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,8 @@ def clean(text: str, keep_newlines: bool = False) -> str:
             out.append(_VISIBLE.get(o, "�"))
         elif o in (0x2028, 0x2029, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x202A, 0x202B, 0x202C, 0x202D):
             out.append("�")  # line separators and bidi overrides can disguise text
+        elif 0xD800 <= o < 0xE000:
+            out.append("�")  # a lone surrogate (non-UTF-8 bytes in argv) cannot be written as UTF-8
         else:
             out.append(ch)
     return "".join(out)

@@ -188,6 +188,14 @@ def load_yaml(text: str, line_offset: int = 0) -> Located:
         raise YamlProblem(f"YAML tag refused ({exc.problem})", err.line, err.column) from None
     except yaml.MarkedYAMLError as exc:
         raise _mark_error(exc, line_offset) from None
+    except yaml.reader.ReaderError as exc:  # a control character YAML forbids; it carries no line, find it
+        ch = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        pos = text.find(ch)
+        line = text.count("\n", 0, pos) + 1 + line_offset if pos >= 0 else 0
+        col = pos - text.rfind("\n", 0, pos) if pos >= 0 else 0
+        where = f" at column {col}" if line else ""
+        raise YamlProblem(f"malformed YAML{where}: character U+{ord(ch):04X} is not allowed in YAML text "
+                          "(write it as an escape in a double-quoted string)", line, col) from None
     except ValueError as exc:  # a value the resolver accepted but cannot build, e.g. reviewed: 2026-02-30
         line, col = _unconstructable(node, line_offset)
         where = f" at column {col}" if line else ""

@@ -229,7 +229,13 @@ class KbApp(App[int]):
     def open_in_editor(self, path: str, line: int) -> None:
         """Suspend the app, run ``$VISUAL`` / ``$EDITOR`` on ``path`` at ``line``, then re-index."""
         editor = self.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        command = [*shlex.split(editor), f"+{max(line, 1)}", str(self.engine.root / path)]
+        corpus = (self.engine.root / "corpus").resolve()
+        target = (self.engine.root / path).resolve()
+        if not target.is_relative_to(corpus):  # a tampered index must not open files elsewhere
+            self.notify(f"Refusing to open {path}: it is outside the corpus folder.", severity="error",
+                        markup=False)
+            return
+        command = [*shlex.split(editor), f"+{max(line, 1)}", str(target)]
         try:
             with self.suspend():
                 subprocess.run(command, check=False)

@@ -21,9 +21,13 @@ KIND_NAMES = {"section": "Sections", "faq": "FAQs", "nutrient": "Nutrients"}
 _CONTROLS = {c: " " for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if c != 0x0A}
 
 
+# bidi overrides and isolates can make text read differently from what it is: same-length replacement
+_BIDI = {c: "\ufffd" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
 def literal(text: str) -> Content:
-    """``text`` as Content shown exactly as written: no markup, no control characters."""
-    return Content(text.translate(_CONTROLS), strip_control_codes=False)
+    """``text`` as Content shown exactly as written: no markup, no control characters, no bidi overrides."""
+    return Content(text.translate(_CONTROLS).translate(_BIDI), strip_control_codes=False)
 
 
 def one_line(text: str) -> str:

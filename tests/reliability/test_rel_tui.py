@@ -1,9 +1,6 @@
 """The TUI under hostile text and faults: markup shown literally, corpus escapes never written raw to the
 terminal, broken files listed as ``path:line: message`` in the problems panel, the index deleted while the app
 runs, and the editor action confined to the corpus folder.
-
-Findings about kb/tui (owned by the TUI work, not changed here) are marked ``xfail(strict=True)`` with the
-reason: they turn into failures the moment the TUI is fixed, so the mark gets removed then.
 """
 
 from __future__ import annotations
@@ -107,10 +104,6 @@ RAW_SEQUENCES = {
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "kb/tui writes corpus text with raw ESC/OSC/C1/bidi characters to the terminal: the record view "
-    "(Markdown body, references) and the disclaimer do not pass text through kb.tui.text.literal / "
-    "kb.terminal.clean, so e.g. an OSC 52 in an article writes the clipboard"))
 def test_tui_never_writes_corpus_escapes_to_the_terminal(tmp_path: Path) -> None:
     root = make_root(tmp_path / "kb", HOSTILE_FILES)
     assert run_kb(root, "index").returncode == 0
@@ -203,9 +196,6 @@ async def test_editor_action_opens_the_records_own_file_inside_the_corpus(tmp_pa
     assert Path(path).resolve() == (root / "corpus/faq/why-does-my-eyelid-twitch.yaml").resolve()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kb/tui/app.py open_in_editor runs the editor on engine.root / path without resolving it and checking it "
-    "is inside <root>/corpus: a path with '..' or an absolute path (from a tampered index) opens that file"))
 @pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/passwd", "corpus/../../outside.yaml"])
 async def test_editor_action_refuses_a_path_outside_the_corpus(path: str, tmp_path: Path) -> None:
     root = make_root(tmp_path / "kb")

@@ -13,6 +13,7 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
 from kb.snippets import find_spans
+from kb.terminal import clean
 
 MATCH = ".highlight-markdown--match"
 
@@ -67,4 +68,5 @@ class HighlightMarkdown(Markdown):
     def show(self, markdown: str, terms: Iterable[str] = ()):  # noqa: ANN201 - an awaitable
         """Replace the document; ``terms`` are analysed words to highlight (a Response's ``terms``)."""
         self.terms = frozenset(terms)
-        return self.update(markdown)
+        # corpus Markdown may hold ESC/OSC/C1 or bidi characters: show them as visible symbols, never raw
+        return self.update(clean(markdown, keep_newlines=True))

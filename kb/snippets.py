@@ -58,7 +58,7 @@ def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) ->
     hi = min(len(flat), lo + width)
     if hi < len(flat):
         space = flat.rfind(" ", last_end, hi)
-        hi = space if space > last_end else max(hi, last_end)
+        hi = space if space >= last_end else max(hi, last_end)  # the space right after a match counts
     prefix = "… " if lo > 0 else ""
     suffix = " …" if hi < len(flat) else ""
     body = flat[lo:hi]

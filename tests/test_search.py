@@ -1,0 +1,290 @@
+"""Searching the fixture corpus in-process: ranking, stop words, synonyms, typing mode, spelling, syntax,
+malformed queries, result fields, snippets and facets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from conftest import FILES, REF, write_corpus
+
+from kb import indexer
+from kb.engine import KnowledgeBase
+from kb.query import stems
+
+
+def ids(response) -> list[str]:
+    return [h.id for h in response.results]
+
+
+def marked(hit) -> list[str]:
+    return [hit.snippet.text[a:b] for a, b in hit.snippet.spans]
+
+
+def faq(question: str, answer: str, extra: str = "") -> str:
+    return f"question: {question}\nanswer: {answer}\n{extra}reviewed: 2026-11-20\n" + REF
+
+
+def engine_on(root: Path, files: dict[str, str]) -> KnowledgeBase:
+    return KnowledgeBase(write_corpus(root, files))
+
+
+# --- ranking ------------------------------------------------------------------------------------------------
+def test_plain_language_in_ranked_results_out(kb):
+    r = kb.search("cramps at night")
+    assert r.results and r.total >= len(r.results)
+    assert r.results[0].id == "article/night-cramps#what-a-night-cramp-is"
+    scores = [h.score for h in r.results]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0
+
+
+def test_results_matching_more_query_words_rank_higher(tmp_path):
+    files = {k: v for k, v in FILES.items() if not k.startswith("corpus/faq/")}
+    # "one" repeats one query word in its title and answer; "two" holds all three words once each
+    files["corpus/faq/one.yaml"] = faq("Cramps and cramping explained",
+                                       '"Cramps, cramps, cramps - a cramp is a painful cramping muscle."')
+    files["corpus/faq/two.yaml"] = faq(
+        "Sore legs", "Some people wake with sore legs and a cramp in the early hours of the night, then "
+        "struggle to fall asleep again because the calf muscle stays tender for a while.")
+    kb = engine_on(tmp_path / "kb", files)
+    for query in ("cramp calf night", "cramps night"):
+        got = ids(kb.search(query))
+        assert got.index("faq/two") < got.index("faq/one"), (query, got)
+
+
+def test_stop_words_do_not_count(kb):
+    plain = kb.search("cramps night")
+    wordy = kb.search("the cramps at my night")
+    assert ids(wordy) == ids(plain)
+    assert [h.score for h in wordy.results] == pytest.approx([h.score for h in plain.results])
+    assert kb.search("at the my").results == ()
+
+
+def test_limit_and_total(kb):
+    everything = kb.search("cramps", limit=50)
+    one = kb.search("cramps", limit=1)
+    assert len(one.results) == 1 and one.total == everything.total > 1
+    assert one.results[0].id == everything.results[0].id
+
+
+# --- synonyms -----------------------------------------------------------------------------------------------
+def test_synonyms_find_other_words_with_lower_weight(tmp_path):
+    files = {k: v for k, v in FILES.items() if not k.startswith("corpus/faq/")}
+    files["corpus/faq/typed.yaml"] = faq("Waking in the small hours?", "Night cramps wake some people up.")
+    files["corpus/faq/synonym.yaml"] = faq("Waking in the small hours?", "Nighttime spasms wake some people up.")
+    kb = engine_on(tmp_path / "kb", files)
+    r = kb.search("cramps at night")
+    by_id = {h.id: h for h in r.results}
+    assert {"faq/typed", "faq/synonym"} <= set(by_id)
+    assert by_id["faq/typed"].score > by_id["faq/synonym"].score
+    assert marked(by_id["faq/synonym"]) == ["Nighttime", "spasms"]
+
+
+def test_clinical_word_finds_lay_words(kb):
+    r = kb.search("hypokalemia")
+    bananas = next(h for h in r.results if h.id == "faq/do-bananas-help-cramps")
+    assert "low" in marked(bananas)  # the synonym "low potassium" is what it matched in the text
+
+
+def test_editing_synonyms_needs_no_reindex(kb, monkeypatch):
+    assert kb.search("flicker").results == ()
+    pointer = (kb.index_dir / "CURRENT").read_text()
+    syn = kb.root / "corpus" / "synonyms.yaml"
+    syn.write_text(FILES["corpus/synonyms.yaml"] + "  - [twitch, flicker]\n")
+    st = syn.stat()
+    os.utime(syn, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("searching must not re-index for a synonyms edit")
+
+    monkeypatch.setattr(indexer, "update", no_rebuild)
+    monkeypatch.setattr(indexer, "full_build", no_rebuild)
+    r = kb.search("flicker")
+    assert "faq/why-does-my-eyelid-twitch" in ids(r)
+    assert (kb.index_dir / "CURRENT").read_text() == pointer
+
+
+# --- typing mode ----------------------------------------------------------------------------------------------
+def test_prefix_mode_completes_the_last_word(kb):
+    r = kb.search("magn", prefix=True)
+    assert r.results[0].id == "nutrient/magnesium"
+    assert "magnesium" in r.prefixes
+    assert r.suggestion is None  # an unfinished word is not a misspelling
+    r = kb.search("cramps potass", prefix=True)
+    assert "faq/do-bananas-help-cramps" == r.results[0].id
+
+
+def test_prefix_is_off_by_default(kb):
+    r = kb.search("potass")
+    assert r.results == () and r.prefixes == ()
+    assert ids(kb.search("potass", prefix=True))[0] == "nutrient/potassium"
+
+
+def test_prefix_ignores_a_finished_word(kb):
+    assert kb.search("cramps ", prefix=True).prefixes == ()
+    assert kb.search("m", prefix=True).prefixes == ()  # one letter expands to nothing
+
+
+# --- spelling -------------------------------------------------------------------------------------------------
+def test_suggestion_for_a_misspelt_word(kb):
+    assert kb.suggest("magnesum") == "magnesium"
+    assert kb.suggest("magnesium") is None
+
+
+def test_no_results_runs_the_corrected_query(kb):
+    r = kb.search("magnesum")
+    assert r.query == "magnesum"
+    assert r.corrected == "magnesium"
+    assert r.results and r.results[0].id == "nutrient/magnesium"
+
+
+def test_results_as_typed_are_kept_with_a_suggestion(kb):
+    r = kb.search("magnesum cramps")
+    assert r.corrected is None
+    assert r.suggestion == "magnesium cramps"
+    assert r.results
+
+
+def test_correct_query_has_no_suggestion(kb):
+    r = kb.search("magnesium cramps")
+    assert r.corrected is None and r.suggestion is None
+
+
+# --- syntax ---------------------------------------------------------------------------------------------------
+def test_exact_phrase(kb):
+    assert ids(kb.search('"charley horse"')) == ["article/night-cramps#what-a-night-cramp-is"]
+    assert kb.search('"horse charley"').results == ()
+
+
+def test_exclude_word_and_phrase(kb):
+    assert any("magnesium" in h.nutrients for h in kb.search("cramps").results)
+    r = kb.search("cramps -magnesium")
+    assert r.results
+    for h in r.results:
+        assert "magnesium" not in h.nutrients
+    assert "article/night-cramps#what-a-night-cramp-is" not in ids(kb.search('cramps -"charley horse"'))
+
+
+def test_exclusion_holds_whatever_the_document_order(tmp_path):
+    # the excluded word's first document comes before the first match (file order = document order);
+    # Whoosh's AndNot let such a match through
+    files = {k: v for k, v in FILES.items() if not k.startswith(("corpus/faq/", "corpus/articles/"))}
+    files["corpus/faq/a-night.yaml"] = faq("Sleeping badly?", "Waking at night is common.")
+    files["corpus/faq/b-cramp-night.yaml"] = faq("Cramp at night?", "A cramp at night wakes you.")
+    files["corpus/faq/c-cramp.yaml"] = faq("Cramp in the calf?", "A calf cramp eases with stretching.")
+    kb = engine_on(tmp_path / "kb", files)
+    r = kb.search("cramps -night")
+    assert "faq/c-cramp" in ids(r)
+    assert "faq/b-cramp-night" not in ids(r)
+    assert r.total == len(r.results) and "faq" in r.facets["kind"] and r.facets["kind"]["faq"] == 1
+
+
+def test_kind_filter_in_query_and_argument(kb):
+    for r in (kb.search("kind:faq cramps"), kb.search("cramps", kind="faq")):
+        assert r.results
+        assert {h.kind for h in r.results} == {"faq"}
+        assert set(r.facets["kind"]) == {"faq"}
+    assert {h.kind for h in kb.search("kind:faq").results} == {"faq"}  # a filter alone lists its records
+
+
+def test_nutrient_filter_in_query_and_argument(kb):
+    for r in (kb.search("nutrient:magnesium"), kb.search("cramps", nutrient="magnesium")):
+        assert r.results
+        assert all("magnesium" in h.nutrients for h in r.results)
+    assert kb.search("nutrient:potassium bananas").results[0].id == "faq/do-bananas-help-cramps"
+
+
+def test_unknown_kind_argument_raises_value_error(kb):
+    with pytest.raises(ValueError):
+        kb.search("cramps", kind="bogus")
+
+
+@pytest.mark.parametrize("query", [
+    'cramps "at night', 'cramps"', '"cramps', "cramps -", "- cramps", "-- cramps", "cramps *", "cramps kind:",
+    "cramps foo:bar", "kind:bogus cramps", "cramps nutrient:", "(cramps", "cramps)", "cramps AND OR NOT",
+    "cramps~2", "cramps^3", "title:cramps", '"" cramps', "cramps\x00\x1b[31m", "CRAMPS!!!", "cramps " * 400,
+], ids=lambda q: repr(q)[:24])
+def test_malformed_queries_still_give_the_best_results(kb, query):
+    r = kb.search(query)
+    assert "article/night-cramps#what-a-night-cramp-is" in ids(r)[:3]
+
+
+@pytest.mark.parametrize("query", ['"', "-", "*", "kind:", ":", "::", '""', '-""', "", "   ", "a" * 10000,
+                                   "nutrient:", "~", "\\", "'", "-" * 50, '"' * 7], ids=lambda q: repr(q)[:24])
+def test_degenerate_queries_never_raise(kb, query):
+    for prefix in (False, True):
+        r = kb.search(query, prefix=prefix)
+        assert r.total == len(r.results) or r.total > len(r.results)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(st.sampled_from(['"', "-", ":", "*", " ", "kind:", "faq", "nutrient:", "magnesium",
+                                      "cramp", "nigh", "~", "(", ")", "é", "\t", "b12"]), max_size=25).map("".join),
+       prefix=st.booleans())
+def test_fuzzed_queries_never_raise(kb, text, prefix):
+    r = kb.search(text, prefix=prefix, limit=5)
+    assert len(r.results) <= 5
+    assert all(h.id for h in r.results)
+
+
+# --- result fields, snippets, facets ----------------------------------------------------------------------------
+def test_hit_carries_every_field(kb):
+    r = kb.search("stretching bed")
+    hit = r.results[0]
+    assert hit.id == "article/night-cramps#stretching-before-bed"
+    assert hit.kind == "section"
+    assert hit.title == "Stretching before bed"
+    assert hit.article == "Night-time leg cramps"
+    assert hit.nutrients == ("magnesium",)
+    assert hit.score > 0
+    assert hit.path == "corpus/articles/night-cramps.md"
+    lines = (kb.root / hit.path).read_text().splitlines()
+    assert lines[hit.line - 1] == "## Stretching before bed"
+    assert set(marked(hit)) == {"Stretching", "bed"}
+
+
+def test_faq_and_nutrient_hits(kb):
+    by_id = {h.id: h for h in kb.search("bananas", limit=20).results}
+    faq_hit, nutrient_hit = by_id["faq/do-bananas-help-cramps"], by_id["nutrient/potassium"]
+    assert (faq_hit.kind, faq_hit.title, faq_hit.article) == ("faq", "Do bananas help with cramps?", "")
+    assert faq_hit.path == "corpus/faq/do-bananas-help-cramps.yaml" and faq_hit.line == 1
+    assert (nutrient_hit.kind, nutrient_hit.title, nutrient_hit.nutrients) == ("nutrient", "Potassium",
+                                                                            ("potassium",))
+
+
+def test_snippet_spans_mark_the_matched_words(kb):
+    r = kb.search("cramps twitches")
+    hit = next(h for h in r.results if h.id == "article/night-cramps#low-magnesium")
+    assert marked(hit) == ["cramps", "twitches"]
+    for h in r.results:
+        for word in marked(h):
+            assert stems(word)[0] in r.terms
+
+
+def test_snippets_option_limits_the_work(kb):
+    r = kb.search("cramps", snippets=1)
+    assert r.results[0].snippet.text
+    assert all(h.snippet.text == "" for h in r.results[1:])
+
+
+def test_facets_count_every_match_not_only_those_returned(kb):
+    full = kb.search("cramps", limit=100)
+    r = kb.search("cramps", limit=1)
+    kinds: dict[str, int] = {}
+    nutrients: dict[str, int] = {}
+    for h in full.results:
+        kinds[h.kind] = kinds.get(h.kind, 0) + 1
+        for n in h.nutrients:
+            nutrients[n] = nutrients.get(n, 0) + 1
+    assert r.facets == {"kind": kinds, "nutrient": nutrients}
+    assert sum(r.facets["kind"].values()) == r.total
+
+
+def test_json_shape(kb):
+    data = kb.search("cramps").to_json()
+    assert set(data) == {"query", "corrected", "total", "facets", "results"}
+    assert set(data["results"][0]) == {"id", "kind", "title", "article", "nutrients", "score", "snippet", "path",
+                                       "line"}

@@ -1,0 +1,105 @@
+"""kb.snippets: the best fragment of a text, with the words that matched marked as spans (data, not markup)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kb.query import stems
+from kb.snippets import SNIPPET_CHARS, find_spans, make_snippet
+
+FILLER = "Intro words here. " * 20
+TEXT = FILLER + "Stretching the calves before bed can make nighttime cramps less frequent. " + "Tail text. " * 30
+
+
+def marked(snippet) -> list[str]:
+    return [snippet.text[a:b] for a, b in snippet.spans]
+
+
+def test_find_spans_uses_the_index_analysis():
+    text = "Cramping, CRAMPS and a cramp; crampy is another word."
+    found = [text[a:b] for a, b, _ in find_spans(text, set(stems("cramps")))]
+    assert found == ["Cramping", "CRAMPS", "cramp"]
+
+
+def test_find_spans_nothing_wanted():
+    assert find_spans("some text", set()) == []
+    assert find_spans("", {"x"}) == []
+
+
+def test_snippet_centres_on_the_matches_and_marks_them():
+    s = make_snippet(TEXT, set(stems("nighttime cramps")))
+    assert marked(s) == ["nighttime", "cramps"]
+    assert s.text.startswith("… ") and s.text.endswith(" …")
+    assert len(s.text) <= SNIPPET_CHARS + 4
+
+
+def test_snippet_prefers_the_window_with_most_distinct_terms():
+    text = "cramp " * 3 + "x " * 200 + "cramp and night together " + "y " * 200
+    s = make_snippet(text, {"cramp", "night"})
+    assert "night" in marked(s)
+
+
+def test_snippet_never_starts_mid_word():
+    flat = " ".join(TEXT.split())
+    for terms in ({"cramp"}, {"calv"}, {"frequent"}, {"tail"}):
+        s = make_snippet(TEXT, terms)
+        body = s.text.removeprefix("… ").removesuffix(" …")
+        at = flat.find(body)
+        assert at > 0 and flat[at - 1] == " ", s.text
+        assert at + len(body) == len(flat) or flat[at + len(body)] == " ", s.text
+
+
+def test_snippet_without_matches_is_the_start():
+    s = make_snippet(TEXT, {"absent"})
+    assert s.spans == ()
+    assert s.text.startswith("Intro words here.")
+    assert s.text.endswith(" …")
+
+
+def test_short_text_whole_and_whitespace_folded():
+    s = make_snippet("short\n\n  cramp   text", {"cramp"})
+    assert s.text == "short cramp text"
+    assert marked(s) == ["cramp"]
+
+
+def test_snippet_is_deterministic():
+    terms = set(stems("cramps calves"))
+    assert make_snippet(TEXT, terms) == make_snippet(TEXT, terms)
+
+
+def test_to_json_gives_offsets():
+    s = make_snippet("a cramp here", {"cramp"})
+    assert s.to_json() == {"text": "a cramp here", "spans": [[2, 7]]}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["cramp", "cramps", "night", "calf", "x", "yy", "zzz", ",", ".", "\n"]),
+                max_size=120).map(" ".join))
+def test_spans_always_mark_matching_words_inside_the_text(text):
+    terms = set(stems("cramp night"))
+    s = make_snippet(text, terms)
+    for a, b in s.spans:
+        assert 0 <= a < b <= len(s.text)
+        assert stems(s.text[a:b])[0] in terms
+    assert len(s.text) <= SNIPPET_CHARS + 4
+
+
+def _on_word_boundaries(flat: str, body: str) -> bool:
+    at = flat.find(body)
+    while at >= 0:
+        end = at + len(body)
+        if (at == 0 or flat[at - 1] == " ") and (end == len(flat) or flat[end] == " "):
+            return True
+        at = flat.find(body, at + 1)
+    return False
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["cramp", "cramps", "night", "calf", "muscle", "x", "tail", "z,", "\n"]),
+                max_size=150).map(" ".join))
+def test_snippet_starts_and_ends_on_whole_words(text):
+    s = make_snippet(text, set(stems("cramp night")))
+    flat = " ".join(text.split())
+    body = s.text.removeprefix("… ").removesuffix(" …")
+    assert _on_word_boundaries(flat, body), s.text

@@ -12,13 +12,17 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from whoosh import query as wq
+from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
 CACHE_SIZE = 2048
 
 
-class Bits:
-    """An immutable set of document numbers: ``value`` for set algebra, ``table`` for membership tests."""
+class Bits(DocIdSet):
+    """An immutable set of document numbers: ``value`` for set algebra, a byte table for membership tests.
+
+    A ``DocIdSet``, so Whoosh accepts it as a search ``filter`` or ``mask`` without converting it.
+    """
 
     __slots__ = ("value", "_table")
 
@@ -43,6 +47,13 @@ class Bits:
 
     def __len__(self) -> int:
         return self.value.bit_count()
+
+    def __iter__(self):  # DocIdSet API; only used on small sets
+        v, base = self.value, 0
+        while v:
+            low = v & -v
+            yield base + low.bit_length() - 1
+            v ^= low
 
     def __and__(self, other: Bits) -> Bits:
         return Bits(self.value & other.value)

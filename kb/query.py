@@ -20,6 +20,8 @@ from kb.schema import TEXT_FIELDS, text_analyzer
 from kb.synonyms import Synonyms
 
 SYNONYM_WEIGHT = 0.5
+PREFIX_WEIGHT = 0.8
+PHRASE_WEIGHT = 1.5
 MAX_WORDS = 32  # a pasted paragraph still answers quickly
 FILTER_FIELDS = {"kind": "kind", "nutrient": "nutrients", "nutrients": "nutrients", "tag": "tags", "tags": "tags"}
 KIND_ALIASES = {"section": "section", "sections": "section", "article": "section", "articles": "section",
@@ -101,6 +103,10 @@ class Built:
     prefixes: list[str]
     #: one entry per typed word (and quoted phrase): the term sets that satisfy it, any one of them fully
     units: list[list[frozenset[str]]] = field(default_factory=list)
+    #: the weight of each alternative in ``units`` (typed word 1, prefix completion 0.8, synonym 0.5)
+    weights: list[list[float]] = field(default_factory=list)
+    #: unit index -> the exact Whoosh query of a quoted phrase (a phrase unit matches only where it is exact)
+    phrases: dict[int, wq.Query] = field(default_factory=dict)
 
 
 def coverage(units: list[list[frozenset[str]]], matched: set[str]) -> float:
@@ -142,15 +148,19 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
     terms: set[str] = set(flat)
     clauses: list[wq.Query] = []
     units: list[list[frozenset[str]]] = []  # units[k] belongs to flat[k]; prefix-only and phrases follow
+    weights: list[list[float]] = []
+    phrases: dict[int, wq.Query] = {}
     for i, ws in enumerate(word_stems):
         is_last = i == len(word_stems) - 1
         for s in ws:
             alts: list[wq.Query] = [_term_any_field(s)]
             unit = [frozenset([s])]
+            wts = [1.0]
             if is_last and last_is_prefix and prefix_terms:
-                alts.extend(_term_any_field(t, 0.8) for t in prefix_terms if t != s)
+                alts.extend(_term_any_field(t, PREFIX_WEIGHT) for t in prefix_terms if t != s)
                 terms.update(prefix_terms)
                 unit += [frozenset([t]) for t in prefix_terms]
+                wts += [PREFIX_WEIGHT] * len(prefix_terms)
             seen_alts = {(s,)}  # a phrase in several groups adds its alternative once
             for pattern, others in syn_index:
                 if len(pattern) == 1 and pattern[0] == s:
@@ -161,12 +171,15 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
                         alts.append(_phrase_any_field(list(other), SYNONYM_WEIGHT))
                         terms.update(other)
                         unit.append(frozenset(other))
+                        wts.append(SYNONYM_WEIGHT)
             clauses.append(alts[0] if len(alts) == 1 else wq.Or(alts))
             units.append(unit)
+            weights.append(wts)
         if not ws and is_last and last_is_prefix and prefix_terms:
-            clauses.append(wq.Or([_term_any_field(t, 0.8) for t in prefix_terms]))
+            clauses.append(wq.Or([_term_any_field(t, PREFIX_WEIGHT) for t in prefix_terms]))
             terms.update(prefix_terms)
             units.append([frozenset([t]) for t in prefix_terms])
+            weights.append([PREFIX_WEIGHT] * len(prefix_terms))
     # multi-word synonyms: "low potassium" -> hypokalemia, "charley horse" -> cramp
     matched: set[tuple[str, ...]] = set()
     for pattern, others in syn_index:
@@ -181,12 +194,16 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
                 if tuple(flat[j:j + n]) == pattern:
                     for k in range(j, j + n):
                         units[k] += [frozenset(o) for o in others]
+                        weights[k] += [SYNONYM_WEIGHT] * len(others)
     for phrase in pq.phrases:
         ps = stems(phrase)
         if ps:
-            clauses.append(_phrase_any_field(ps, 1.5))
+            clauses.append(_phrase_any_field(ps, PHRASE_WEIGHT))
             terms.update(ps)
             units.append([frozenset(ps)])
+            weights.append([PHRASE_WEIGHT])
+            if len(ps) > 1:
+                phrases[len(units) - 1] = _phrase_any_field(ps)
     main: wq.Query | None = None
     if clauses:
         # no Whoosh coordination (Or(scale=...)): its CoordMatcher counts the term matchers left in each
@@ -207,6 +224,8 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
         (excl[0] if len(excl) == 1 else wq.Or(excl)) if excl else None,
         list(prefix_terms or []),
         units,
+        weights,
+        phrases,
     )
 
 

@@ -18,7 +18,7 @@ from whoosh.lang.porter import stem
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Whoosh's English stop words plus the words people add to questions ("why do my legs cramp at night").
 STOP_WORDS = frozenset(
@@ -93,7 +93,7 @@ def make_schema() -> Schema:
     """Fields a searcher matches on, plus the stored fields a result shows."""
     ana = text_analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),
         kind=ID(stored=True),
         path=ID(stored=True),
         title=TEXT(analyzer=ana, stored=True, field_boost=3.0),

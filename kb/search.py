@@ -15,18 +15,19 @@ from functools import lru_cache
 
 from whoosh import query as wq
 from whoosh.index import FileIndex
-from whoosh.sorting import FieldFacet
 
 from kb import documents
-from kb.query import Built, ParsedQuery, build, coverage, parse, stems
+from kb.docsets import Bits, DocSets
+from kb.query import ParsedQuery, build, parse, stems
+from kb.ranking import Ranker
 from kb.records import Record
 from kb.results import Hit, Response
+from kb.schema import TEXT_FIELDS
 from kb.snippets import make_snippet
 from kb.synonyms import Synonyms
 
 MIN_PREFIX = 2  # a one-letter prefix expands to nothing: it would match most of the vocabulary
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
-RERANK_WINDOW = 100  # top hits re-ranked by how many of the typed words they match
 PREFIX_FIELDS = ("title", "body", "names")
 
 
@@ -40,6 +41,9 @@ class IndexSearcher:
         self._df: dict[str, int] = {}
         self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
         self._known = lru_cache(maxsize=8192)(self._known_uncached)
+        self._docsets: DocSets | None = None
+        self._ranker: Ranker | None = None
+        self._facet_values: dict[str, list[str] | None] = {}
 
     def close(self) -> None:
         self.searcher.close()
@@ -142,32 +146,74 @@ class IndexSearcher:
             if not pq.filters:
                 return Response(query=text)
             main = wq.Every()
-        facets = {"kind": FieldFacet("kind"), "nutrient": FieldFacet("nutrients", allow_overlap=True)}
-        # BM25 sums per-term scores, so one word repeated in a title can outrank a text holding every word
-        # typed (Whoosh's own coordination bonus is negligible here: it divides by every field x synonym
-        # term). Scale each score by the share of typed words matched, over a window of top hits.
-        coord = len(built.units) > 1
-        window = max(limit, RERANK_WINDOW)
-        # exclusions as a mask, not AndNot: Whoosh's AndNotMatcher lets through the first positive match when
-        # an excluded document comes before it (its _find_first only looks when both start on one document)
-        results = self.searcher.search(main, limit=window, filter=built.filter, mask=built.exclude,
-                                       groupedby=facets, terms=coord)
-        # records with no nutrients group under None: drop it before sorting (None < str raises)
-        counts = {name: {str(k): len(v) for k, v in sorted(g for g in results.groups(name).items() if g[0])}
-                  for name in facets}
+        docsets = self.docsets
+        allow = docsets.query(built.filter) if built.filter is not None else None
+        deny = docsets.query(built.exclude) if built.exclude is not None else None
+        # Totals and facets come from bitsets (see kb.docsets), so Whoosh only has to find the top hits and
+        # can skip blocks that cannot reach them; grouping every match in Whoosh cost most of the time.
+        unit_bits = [[self._alt_bits(alt) for alt in unit] for unit in built.units]
+        if built.query is None:
+            matching = docsets.live()
+        else:
+            value = 0
+            for alts in unit_bits:
+                for b in alts:
+                    value |= b.value
+            matching = Bits(value) & docsets.live()
+        if allow is not None:
+            matching = matching & allow
+        if deny is not None:
+            matching = matching.minus(deny)
+        counts = {"kind": self._counts("kind", matching), "nutrient": self._counts("nutrients", matching)}
+        if built.query is None:  # filters only: every allowed record, in id order
+            results = self.searcher.search(wq.Every(), limit=limit, filter=allow, mask=deny, sortedby="id")
+            ranked = [(1.0, hit.docnum) for hit in results[:limit]]
+        else:
+            ranker = self.ranker
+            exact = {i: ranker.mask(docsets.query(q)) for i, q in built.phrases.items()}
+            scores = ranker.score(built.units, built.weights, exact)
+            ranked = [(score, d) for d, score in ranker.top(scores, ranker.mask(matching), limit)]
         hits = []
         n_snip = limit if snippets is None else snippets
-        ranked = [(hit.score or 0.0, hit) for hit in results[:window]]
-        if coord:
-            ranked = [(score * coverage(built.units, _matched(hit)), hit) for score, hit in ranked]
-            ranked.sort(key=lambda sh: -sh[0])
-        for rank, (score, hit) in enumerate(_tie_break(ranked, limit)):
-            fields = hit.fields()
-            record = documents.load(fields["data"])
+        reader = self.searcher.reader()
+        for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, reader)):
+            record = documents.load(reader.stored_fields(docnum)["data"])
             snippet = make_snippet(documents.plain_of(record), built.terms) if rank < n_snip else None
             hits.append(_hit(record, score, snippet))
-        return Response(query=text, results=tuple(hits), total=len(results), facets=counts,
+        return Response(query=text, results=tuple(hits), total=len(matching), facets=counts,
                         terms=frozenset(built.terms), prefixes=tuple(built.prefixes))
+
+    @property
+    def ranker(self) -> Ranker:
+        if self._ranker is None:
+            self._ranker = Ranker(self.searcher, TEXT_FIELDS)
+        return self._ranker
+
+    @property
+    def docsets(self) -> DocSets:
+        if self._docsets is None:
+            self._docsets = DocSets(self.searcher)
+        return self._docsets
+
+    def _alt_bits(self, alt: frozenset[str]) -> Bits:
+        """Documents holding every term of one alternative of a typed word (a phrase counts as its words)."""
+        value = -1
+        for term in alt:
+            value &= self.docsets.any_field(TEXT_FIELDS, term).value
+        return Bits(value if alt else 0)
+
+    def _counts(self, fieldname: str, matching: Bits) -> dict[str, int]:
+        """How many of ``matching`` hold each value of a keyword field (kind, nutrients)."""
+        if self._facet_values.get(fieldname) is None:
+            reader = self.searcher.reader()
+            self._facet_values[fieldname] = sorted(
+                t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(fieldname))
+        out = {}
+        for value in self._facet_values[fieldname]:
+            n = (matching.value & self.docsets.term(fieldname, value).value).bit_count()
+            if n:
+                out[value] = n
+        return out
 
     def get(self, record_id: str) -> Record | None:
         fields = self.searcher.document(id=record_id)
@@ -181,13 +227,13 @@ class IndexSearcher:
         return [documents.load(f["data"]) for f in docs]
 
 
-def _tie_break(ranked: list, limit: int) -> list:
-    """The first ``limit`` of score-sorted hits, equal scores ordered by id.
+def _tie_break(ranked: list[tuple[float, int]], limit: int, reader) -> list[tuple[float, int]]:
+    """The first ``limit`` of score-sorted (score, docnum) pairs, equal scores ordered by id.
 
-    Whoosh orders equal scores by document number, which depends on the index's history (an incremental
-    update appends, a full build follows file order); by id, the same corpus always ranks the same way.
+    Document numbers depend on the index's history (an incremental update appends, a full build follows file
+    order); by id, the same corpus always ranks the same way.
     """
-    out: list = []
+    out: list[tuple[float, int]] = []
     i = 0
     while i < len(ranked) and len(out) < limit:
         j = i + 1
@@ -195,14 +241,10 @@ def _tie_break(ranked: list, limit: int) -> list:
             j += 1
         group = ranked[i:j]
         if len(group) > 1:
-            group.sort(key=lambda sh: sh[1]["id"])
+            group.sort(key=lambda sd: reader.stored_fields(sd[1])["id"])
         out += group
         i = j
     return out[:limit]
-
-
-def _matched(hit) -> set[str]:
-    return {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
 
 
 def _with(r: Response, **changes: object) -> Response:

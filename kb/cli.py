@@ -52,6 +52,17 @@ def _add(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse
                           epilog=f"example:\n  {EXAMPLES[name]}", formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
+def _positive_int(text: str) -> int:
+    """--limit 0 is a usage error (exit 2) like any other bad argument, not a corpus problem (exit 1)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="kb", description="A searchable health knowledge base in the terminal. "
                 "With no command, opens the interactive search (TUI).",
@@ -70,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = _add(sub, "search", "Search in plain language: ranked sections, FAQs and nutrients.")
     s.add_argument("query", nargs="+", help='words; also "phrase", -exclude, kind:faq, nutrient:magnesium')
-    s.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    s.add_argument("--limit", type=_positive_int, default=10, help="how many results (default 10)")
     s.add_argument("--kind", choices=["section", "faq", "nutrient"], help="only this kind of record")
     s.add_argument("--nutrient", metavar="SLUG", help="only records linked to this nutrient")
     s.add_argument("--prefix", action="store_true", help="match the last word as a prefix (typing mode)")

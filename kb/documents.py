@@ -7,7 +7,6 @@ full rebuild can carry over the last good version of a file that currently fails
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from kb.records import Deficiency, Faq, Intake, IntakeRow, Nutrient, Record, Reference, Section
@@ -42,14 +41,14 @@ def to_document(record: Record, nutrient_names: dict[str, list[str]], stamp: lis
     """The Whoosh document for ``record``.
 
     Args:
-        nutrient_names: slug -> name and aliases, for the ``names`` field of linked records.
+        nutrient_names: slug -> name and aliases, for the ``names`` field of nutrient records.
         stamp: [mtime_ns, size, digest] of the record's source file (kept to rebuild the manifest).
     """
+    # a nutrient's own names and aliases; sections and FAQs reach them through synonyms.yaml and their links
+    # (indexing every linked nutrient's aliases into every section cost a quarter of all postings)
     names: list[str] = []
-    for slug in record.nutrients:
-        names.extend(nutrient_names.get(slug, [slug.replace("-", " ")]))
     if isinstance(record, Nutrient):
-        names.append(record.deficiency.name)
+        names = [*nutrient_names.get(record.slug, [record.name, *record.aliases]), record.deficiency.name]
     return {
         "id": record.id,
         "kind": record.kind,
@@ -65,10 +64,14 @@ def to_document(record: Record, nutrient_names: dict[str, list[str]], stamp: lis
     }
 
 
+def _plain(obj: Any) -> Any:
+    return obj.__dict__  # nested records (references, intake rows) are plain dataclasses
+
+
 def dump(record: Record) -> str:
-    d = asdict(record)
-    d["kind"] = record.kind
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    """The record as compact JSON (``dataclasses.asdict`` deep-copies; this is on the build path)."""
+    return json.dumps({**record.__dict__, "kind": record.kind}, ensure_ascii=False, separators=(",", ":"),
+                      default=_plain)
 
 
 def _refs(items: list[dict[str, str]]) -> tuple[Reference, ...]:

@@ -89,7 +89,7 @@ def _term_any_field(stem: str, boost: float = 1.0) -> wq.Query:
 def _phrase_any_field(words: list[str], boost: float = 1.0) -> wq.Query:
     if len(words) == 1:
         return _term_any_field(words[0], boost)
-    return wq.Or([wq.Phrase(f, words) for f in ("title", "body", "names")], boost=boost)
+    return wq.Or([wq.Phrase(f, words) for f in ("title", "body")], boost=boost)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from whoosh.lang.porter import stem
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Whoosh's English stop words plus the words people add to questions ("why do my legs cramp at night").
 STOP_WORDS = frozenset(
@@ -97,9 +97,9 @@ def make_schema() -> Schema:
         kind=ID(stored=True),
         path=ID(stored=True),
         title=TEXT(analyzer=ana, stored=True, field_boost=3.0),
-        article=TEXT(analyzer=ana, stored=True, field_boost=1.5),
+        article=TEXT(analyzer=ana, stored=True, field_boost=1.5, phrase=False),
         body=TEXT(analyzer=ana, phrase=True),
-        names=TEXT(analyzer=ana, field_boost=1.5),
+        names=TEXT(analyzer=ana, field_boost=1.5, phrase=False),
         nutrients=KEYWORD(stored=True, commas=True, lowercase=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         stamp=STORED,

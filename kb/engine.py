@@ -18,18 +18,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from kb import indexer
+from kb.disclaimer import read_disclaimer
 from kb.errors import IndexUnavailable, KbError, UnknownId
-from kb.loader import Corpus, load_corpus, read_disclaimer, read_synonyms
 from kb.query import valid_kind
 from kb.records import Faq, Nutrient, Record, Section
 from kb.results import Response
 from kb.root import find_root
 from kb.search import IndexSearcher
 from kb.store import IndexMissing, open_current
-from kb.synonyms import Synonyms
+from kb.synonyms import Synonyms, read_synonyms
+
+if TYPE_CHECKING:
+    from kb.indexer import Progress, Report
+    from kb.loader import Corpus
 
 Notify = Callable[[str], None]
 T = TypeVar("T")
@@ -59,7 +62,7 @@ class KnowledgeBase:
 
     def __init__(self, root: Path, index_dir: Path | None = None, notify: Notify | None = None) -> None:
         self.root = Path(root)
-        self.index_dir = indexer.index_dir_for(self.root, Path(index_dir) if index_dir else None)
+        self.index_dir = Path(index_dir) if index_dir else self.root / "index"
         self.notify: Notify = notify or (lambda message: None)
         self._lock = threading.RLock()
         self._searcher: IndexSearcher | None = None
@@ -73,8 +76,10 @@ class KnowledgeBase:
         return cls(find_root(root), Path(index_dir) if index_dir else None, notify)
 
     # --- building ---------------------------------------------------------------------------------------------
-    def update(self, full: bool = False, progress: indexer.Progress | None = None) -> indexer.Report:
+    def update(self, full: bool = False, progress: Progress | None = None) -> Report:
         """Re-index what changed (or everything, with ``full``); the previous index serves until it is done."""
+        from kb import indexer  # building needs the parsers; searching an existing index does not
+
         if full:
             report = indexer.full_build(self.root, self.index_dir, progress)
         else:
@@ -155,6 +160,8 @@ class KnowledgeBase:
     # --- corpus-level -----------------------------------------------------------------------------------------
     def validate(self) -> Corpus:
         """Load and check the whole corpus (no index involved)."""
+        from kb.loader import load_corpus
+
         return load_corpus(self.root)
 
     @property

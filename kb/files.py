@@ -159,7 +159,8 @@ def read_text(root: Path, rel: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise FileProblem(Problem(rel, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")) from None
+        message = f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        raise FileProblem(Problem(rel, line, message)) from None
     if not text.strip():
         raise FileProblem(Problem(rel, 0, "empty file"))
     return text.replace("\r\n", "\n").lstrip("\ufeff")

@@ -10,17 +10,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.disclaimer import DEFAULT_DISCLAIMER, read_disclaimer
 from kb.errors import Problem
 from kb.files import FileProblem, kind_of, list_corpus, read_text
 from kb.linking import NutrientMatcher, NutrientTerms
 from kb.parsers import PARSERS, Parsed
 from kb.records import Faq, Nutrient, Record, Section
-from kb.synonyms import Synonyms, parse_synonyms
-
-DEFAULT_DISCLAIMER = (
-    "This knowledge base is for general information only and is not medical advice. "
-    "See a doctor or pharmacist about your own symptoms."
-)
+from kb.synonyms import Synonyms, read_synonyms
 
 
 def parse_file(root: Path, rel: str) -> Parsed:
@@ -110,26 +106,6 @@ class Corpus:
         articles = len({s.article_slug for s in self.sections})
         return (f"{articles} articles, {len(self.sections)} sections, {len(self.faqs)} FAQs, "
                 f"{len(self.nutrients)} nutrients, {len(self.synonyms)} synonym groups")
-
-
-def read_synonyms(root: Path) -> tuple[Synonyms, list[Problem]]:
-    rel = "corpus/synonyms.yaml"
-    if not (root / rel).exists():
-        return Synonyms(), []
-    try:
-        return parse_synonyms(read_text(root, rel), rel)
-    except FileProblem as exc:
-        return Synonyms(), [exc.problem]
-
-
-def read_disclaimer(root: Path) -> tuple[str, list[Problem]]:
-    rel = "corpus/disclaimer.md"
-    if not (root / rel).exists():
-        return DEFAULT_DISCLAIMER, []
-    try:
-        return " ".join(read_text(root, rel).split()), []
-    except FileProblem as exc:
-        return DEFAULT_DISCLAIMER, [exc.problem]
 
 
 def load_corpus(root: Path) -> Corpus:

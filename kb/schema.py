@@ -7,15 +7,14 @@ with another version is rebuilt (with a notice) instead of answering wrongly.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from whoosh.analysis import Token
 from whoosh.analysis.analyzers import Analyzer
-from whoosh.lang.porter import stem
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
 SCHEMA_VERSION = 3

@@ -7,8 +7,10 @@ re-index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from kb.errors import Problem
+from kb.files import FileProblem, read_text
 from kb.yamlsafe import YamlProblem, load_yaml
 
 
@@ -47,3 +49,14 @@ def parse_synonyms(text: str, path: str) -> tuple[Synonyms, list[Problem]]:
         if key != "groups":
             problems.append(Problem(path, doc.line(key), f"unknown field {key!r}"))
     return Synonyms(tuple(groups)), problems
+
+
+def read_synonyms(root: Path) -> tuple[Synonyms, list[Problem]]:
+    """``corpus/synonyms.yaml`` under ``root`` (none when the file is missing), and its problems."""
+    rel = "corpus/synonyms.yaml"
+    if not (root / rel).exists():
+        return Synonyms(), []
+    try:
+        return parse_synonyms(read_text(root, rel), rel)
+    except FileProblem as exc:
+        return Synonyms(), [exc.problem]

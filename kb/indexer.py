@@ -146,7 +146,6 @@ def _manifest_from_index(ix: FileIndex) -> Manifest:
         for fields in reader.all_stored_fields():
             rel = fields["path"]
             m.files[rel] = list(fields["stamp"])
-            m.ids.setdefault(rel, []).append(fields["id"])
             rec = documents.load(fields["data"])
             records.setdefault(rel, []).append(rec)
             if isinstance(rec, Nutrient):
@@ -154,6 +153,15 @@ def _manifest_from_index(ix: FileIndex) -> Manifest:
                 m.nutrient_files[rel] = rec.slug
     m.links = {rel: _signature(recs) for rel, recs in records.items()}
     return m
+
+
+def _live_ids(reader) -> set[str]:
+    """Ids of every live document, read from the id column (no stored documents are unpickled)."""
+    ids: set[str] = set()
+    for segment_reader, _ in reader.leaf_readers():
+        column = segment_reader.column_reader("id")
+        ids.update(column[d] for d in segment_reader.all_doc_ids())
+    return ids
 
 
 def _old_records(ix: FileIndex | None, rel: str) -> list[Record]:
@@ -197,7 +205,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     if old_ix is not None:
         try:
             with old_ix.reader() as r:
-                old_ids = {f["id"] for f in r.all_stored_fields()} if r.doc_count() < 200_000 else set()
+                old_ids = _live_ids(r)
         except Exception:  # noqa: BLE001 - damaged past its table of contents: rebuild without it
             old_ix = None
     parsed = run.parse(run.content)
@@ -221,6 +229,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     gen_dir = new_generation_dir(base)
     ix = whoosh_index.create_in(str(gen_dir), make_schema())
     manifest = Manifest()
+    new_ids: set[str] = set()
     total = sum(len(p.records) for p in parsed.values())
     done = 0
     writer = ix.writer(**_writer_options(total))
@@ -238,7 +247,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
                 stamp = [st[0], st[1], _digest(root, rel)]
             _add(writer, records, terms, stamp)
             manifest.files[rel] = stamp
-            manifest.ids[rel] = [r.id for r in records]
+            new_ids.update(r.id for r in records)
             manifest.links[rel] = _signature(records)
             for r in records:
                 if isinstance(r, Nutrient):
@@ -254,7 +263,6 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     manifest.generation = ix.latest_generation()
     write_atomic(gen_dir / MANIFEST, manifest.to_json())
     swap_in(base, gen_dir)
-    new_ids = {i for ids in manifest.ids.values() for i in ids}
     report.records = len(new_ids)
     report.added = len(new_ids - old_ids) if old_ix is not None else len(new_ids)
     report.updated = len(new_ids & old_ids)
@@ -326,20 +334,35 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
                if terms[slug] != manifest.nutrient_terms[slug]}
     if relink:
         parsed.update(run.parse({rel for rel in run.content if kind_of(rel) != "nutrient"} - set(parsed)))
-    taken = {i: rel for rel, ids in manifest.ids.items() if rel not in parsed and rel not in deleted for i in ids}
+    searcher = ix.searcher()
+
+    def taken(record_id: str) -> str | None:
+        """The file (other than those being re-read or deleted) whose record already has this id."""
+        docnum = searcher.document_number(id=record_id)
+        if docnum is None:
+            return None
+        owner = searcher.stored_fields(docnum)["path"]
+        return None if owner in parsed or owner in deleted else owner
+
+    def indexed_ids(rel: str) -> set[str]:
+        return {searcher.stored_fields(d)["id"] for d in searcher.document_numbers(path=rel)}
+
+    records_before = searcher.doc_count()
     cross = cross_check(parsed, set(terms), run.article_slugs, taken)
     from kb.linking import NutrientMatcher, NutrientTerms
 
     matcher = NutrientMatcher(NutrientTerms(slug, tuple(names)) for slug, names in terms.items())
 
     if not parsed and not deleted and not relink:
+        searcher.close()
+        report.records = records_before
         _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=bool(changed))
         return report
     writer = ix.writer()
     try:
         for rel in sorted(deleted):
+            report.removed += len(indexed_ids(rel))
             writer.delete_by_term("path", rel)
-            report.removed += len(manifest.ids.pop(rel, []))
             manifest.files.pop(rel, None)
             manifest.links.pop(rel, None)
             manifest.nutrient_files.pop(rel, None)
@@ -363,7 +386,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             if old_stamp and old_stamp[2] == digest and manifest.links.get(rel) == sig and not stale_names:
                 manifest.files[rel] = [st[0], st[1], digest]
                 continue
-            old_ids = set(manifest.ids.get(rel, []))
+            old_ids = indexed_ids(rel)
             new_ids = {r.id for r in records}
             writer.delete_by_term("path", rel)
             _add(writer, records, terms, [st[0], st[1], digest])
@@ -371,7 +394,6 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             report.updated += len(new_ids & old_ids)
             report.removed += len(old_ids - new_ids)
             manifest.files[rel] = [st[0], st[1], digest]
-            manifest.ids[rel] = sorted(new_ids)
             manifest.links[rel] = sig
             for r in records:
                 if isinstance(r, Nutrient):
@@ -381,6 +403,9 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     except BaseException:
         writer.cancel()
         raise
+    finally:
+        searcher.close()
+    report.records = records_before + report.added - report.removed
     _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=True)
     return report
 
@@ -391,7 +416,6 @@ def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: di
     manifest.generation = ix.latest_generation()
     if touched:
         write_atomic(gen_dir / MANIFEST, manifest.to_json())
-    report.records = sum(len(v) for v in manifest.ids.values())
     report.problems.sort()
     report.seconds = time.perf_counter() - started
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,17 +49,17 @@ def link(record: Record, matcher: NutrientMatcher) -> Record:
 
 
 def cross_check(parsed: dict[str, Parsed], nutrient_slugs: set[str], article_slugs: set[str],
-                taken: dict[str, str] | None = None) -> dict[str, list[Problem]]:
+                taken: Callable[[str], str | None] | None = None) -> dict[str, list[Problem]]:
     """Problems that need more than one file: unknown nutrient or article slugs, duplicate ids.
 
     Args:
         parsed: the files to check, by path.
-        taken: ids already held by other files (id -> path), for incremental updates.
+        taken: the path of another file already holding an id (or None), for incremental updates.
     Returns:
         problems by path.
     """
     out: dict[str, list[Problem]] = {}
-    owner: dict[str, str] = dict(taken or {})
+    owner: dict[str, str] = {}
     for rel in sorted(parsed):
         p = parsed[rel]
         for slug, line in p.declared:
@@ -70,7 +71,7 @@ def cross_check(parsed: dict[str, Parsed], nutrient_slugs: set[str], article_slu
             out.setdefault(rel, []).append(
                 Problem(rel, line, f"unknown article {slug!r} (no corpus/articles/{slug}.md)"))
         for rec in p.records:
-            other = owner.get(rec.id)
+            other = owner.get(rec.id) or (taken(rec.id) if taken else None)
             if other is not None and other != rel:
                 out.setdefault(rel, []).append(
                     Problem(rel, getattr(rec, "line", 0), f"duplicate id {rec.id} (also in {other})"))

@@ -41,11 +41,13 @@ class IndexMissing(Exception):
 
 @dataclass
 class Manifest:
-    """What the index holds, per source file: stamp [mtime_ns, size, digest] and record ids + links."""
+    """What the index holds, per source file: stamp [mtime_ns, size, digest] and a signature of its links.
+
+    Record ids are not kept here (the index answers for them): at 100k sections they made the manifest
+    several megabytes, read and rewritten on every incremental update."""
 
     generation: int = -1
     files: dict[str, list[Any]] = field(default_factory=dict)
-    ids: dict[str, list[str]] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # path -> signature of (id, nutrients) pairs
     nutrient_terms: dict[str, list[str]] = field(default_factory=dict)  # slug -> name + aliases
     nutrient_files: dict[str, str] = field(default_factory=dict)  # path -> slug

@@ -127,7 +127,7 @@ class KbApp(App[int]):
 
     def request_update(self, reason: str = "key") -> None:
         """Re-index in the background (``reason``: key, watch, edit, palette, full); one update at a time."""
-        if not self.search_screen.is_attached:
+        if self._shutting_down():
             return  # closing
         if self._updating:
             self._pending = "full" if "full" in (reason, self._pending) else reason
@@ -158,8 +158,13 @@ class KbApp(App[int]):
 
         return progress
 
+    def _shutting_down(self) -> bool:
+        """True once the app is shutting down: a late index update (a second file event for one save, a
+        rebuild finishing) must not touch widgets that are being removed."""
+        return self._stop.is_set() or not self.search_screen.is_attached or not self.search_screen.children
+
     def _show_progress(self, done: int, total: int, building: bool) -> None:
-        if not self.search_screen.is_attached:
+        if self._shutting_down():
             return  # closing
         if building and isinstance(self.screen, BuildingScreen):
             self.screen.set_progress(done, total)
@@ -167,7 +172,7 @@ class KbApp(App[int]):
 
     def _updated(self, report: Report, problems: list[Problem], catalog: Catalog, reason: str,
                  disclaimer: str | None) -> None:
-        if not self.search_screen.is_attached:
+        if self._shutting_down():
             return  # closing
         if isinstance(self.screen, BuildingScreen):
             self.pop_screen()
@@ -192,7 +197,7 @@ class KbApp(App[int]):
         self._finish_update()
 
     def _update_failed(self, error: KbError, building: bool) -> None:
-        if not self.search_screen.is_attached:
+        if self._shutting_down():
             return  # closing
         if isinstance(self.screen, BuildingScreen):
             self.pop_screen()

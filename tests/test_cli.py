@@ -1,0 +1,261 @@
+"""The `kb` command: search (text and JSON), show, nutrients, nutrient, export, one-line errors, help examples,
+and the README listing every command. Most tests call ``kb.cli.main``; a few run the real command."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.cli import COMMANDS, EXAMPLES, build_parser, main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+HIT_KEYS = {"id", "kind", "title", "article", "nutrients", "score", "snippet", "path", "line"}
+
+
+def run(argv: list[str]) -> int:
+    """``main(argv)``, with argparse's SystemExit turned into the exit code."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def kb_cmd(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, timeout=60,
+                          cwd=cwd, env=env)
+
+
+@pytest.fixture
+def root(kb) -> str:
+    """The fixture knowledge base, already indexed, as a --root argument."""
+    return str(kb.root)
+
+
+# --- search -----------------------------------------------------------------------------------------------------
+def test_search_json_has_exactly_the_documented_keys(root, capsys):
+    assert main(["--root", root, "search", "cramps", "at", "night", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"query", "corrected", "total", "facets", "results"}
+    assert data["query"] == "cramps at night" and data["corrected"] is None
+    assert data["total"] >= len(data["results"]) > 0
+    assert set(data["facets"]) == {"kind", "nutrient"}
+    for hit in data["results"]:
+        assert set(hit) == HIT_KEYS
+        assert set(hit["snippet"]) == {"text", "spans"}
+    first = data["results"][0]
+    assert first["id"] == "article/night-cramps#what-a-night-cramp-is"
+    assert first["kind"] == "section" and first["article"] == "Night-time leg cramps"
+    assert first["path"] == "corpus/articles/night-cramps.md" and first["line"] > 1
+    assert first["nutrients"] == ["magnesium"]
+    faq = next(h for h in data["results"] if h["kind"] == "faq")
+    assert faq["article"] is None
+    marked = [first["snippet"]["text"][a:b] for a, b in first["snippet"]["spans"]]
+    assert marked and all(m.lower() in {"charley", "horse", "cramp", "night"} for m in marked)
+
+
+def test_search_json_corrected(root, capsys):
+    assert main(["--root", root, "search", "magnesum", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["query"], data["corrected"]) == ("magnesum", "magnesium")
+    assert data["results"][0]["id"] == "nutrient/magnesium"
+
+
+def test_search_options(root, capsys):
+    assert main(["--root", root, "search", "cramps", "--kind", "faq", "--json"]) == 0
+    assert {h["kind"] for h in json.loads(capsys.readouterr().out)["results"]} == {"faq"}
+    assert main(["--root", root, "search", "cramps", "--nutrient", "magnesium", "--limit", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["results"]) == 2 and data["total"] == 4  # 3 sections and the nutrient itself
+    assert all("magnesium" in h["nutrients"] for h in data["results"])
+
+
+def test_search_text(root, capsys):
+    assert main(["--root", root, "search", "cramps at night", "--limit", "2"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == " 1. [section] What a night cramp is · Night-time leg cramps"
+    assert "article/night-cramps#what-a-night-cramp-is  corpus/articles/night-cramps.md:" in lines[2]
+    assert lines[-1].startswith("5 results (faq: 1, nutrient: 1, section: 3) in ")
+    assert "\x1b" not in out
+
+
+def test_search_text_says_what_ran(root, capsys):
+    assert main(["--root", root, "search", "magnesum"]) == 0
+    assert capsys.readouterr().out.startswith("Showing results for magnesium (no results for magnesum)")
+    assert main(["--root", root, "search", "magnesum", "cramps"]) == 0
+    assert capsys.readouterr().out.startswith("Did you mean: magnesium cramps?")
+    assert main(["--root", root, "search", "zzzzqqq"]) == 0
+    assert capsys.readouterr().out.startswith("No results.")
+
+
+def test_prefix_is_opt_in(root, capsys):
+    assert main(["--root", root, "search", "potass", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 0
+    assert main(["--root", root, "search", "potass", "--prefix", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["id"] == "nutrient/potassium"
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_search_emphasis_only_on_a_terminal(root, monkeypatch):
+    fake = _Tty()
+    monkeypatch.setattr(sys, "stdout", fake)
+    assert main(["--root", root, "search", "charley horse"]) == 0
+    out = fake.getvalue()
+    assert "\x1b[1;33mcharley\x1b[0m" in out and "\x1b[1;33mhorse\x1b[0m" in out
+
+
+def test_real_search_is_plain_when_piped(root):
+    proc = kb_cmd("--root", root, "search", "cramps at night", "--limit", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "\x1b" not in proc.stdout
+    assert proc.stdout.splitlines()[0].startswith(" 1. [section] What a night cramp is")
+    data = json.loads(kb_cmd("--root", root, "search", "pins and needles", "--json").stdout)
+    assert data["results"][0]["id"] == "article/nerves#pins-and-needles"
+
+
+def test_root_from_environment_and_from_cwd(root):
+    env = {**os.environ, "KB_ROOT": root}
+    proc = kb_cmd("search", "bananas", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["results"][0]["id"] == "faq/do-bananas-help-cramps"
+    env.pop("KB_ROOT")
+    proc = kb_cmd("search", "bananas", "--json", cwd=Path(root) / "corpus" / "faq", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["total"] >= 1
+
+
+# --- show, nutrients, nutrient, export ------------------------------------------------------------------------------
+def test_show_section(root, capsys):
+    assert main(["--root", root, "show", "article/night-cramps#stretching-before-bed"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[:2] == ["Stretching before bed", "from: Night-time leg cramps"]
+    assert "Stretching the calves before bed can make nighttime cramps less frequent." in out
+    assert "Nutrients: magnesium" in out and "Tags: cramps, sleep" in out and "Reviewed: 2026-11-20" in out
+    assert "corpus/articles/night-cramps.md:" in out
+    assert lines[-1] == "For information only; not medical advice."  # the disclaimer
+
+
+def test_show_faq_and_nutrient_and_json(root, capsys):
+    assert main(["--root", root, "show", "faq/do-bananas-help-cramps"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Do bananas help with cramps?") and "Related article: night-cramps" in out
+    assert main(["--root", root, "show", "nutrient/potassium"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Potassium (electrolyte)") and "Deficiency: hypokalemia" in out
+    assert main(["--root", root, "show", "nutrient/potassium", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["id"], data["kind"], data["name"]) == ("nutrient/potassium", "nutrient", "Potassium")
+
+
+def test_nutrients_lists_counts_of_linked_sections_and_faqs(root, capsys):
+    assert main(["--root", root, "nutrients"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert rows[0] == ["slug", "name", "category", "sections", "FAQs"]
+    counts = {row[0]: (row[-2], row[-1]) for row in rows[1:]}
+    assert counts == {"magnesium": ("3", "0"), "potassium": ("0", "1"), "vitamin-b12": ("1", "0")}
+    assert main(["--root", root, "nutrients", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(n["slug"], n["sections"], n["faqs"]) for n in data] == [
+        ("magnesium", 3, 0), ("potassium", 0, 1), ("vitamin-b12", 1, 0)]
+
+
+def test_nutrient_shows_the_record_and_its_links(root, capsys):
+    assert main(["--root", root, "nutrient", "magnesium"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Magnesium (mineral)")
+    assert "Also called: Mg, hypomagnesemia" in out
+    assert "Linked records (3)" in out
+    for heading in ("What a night cramp is", "Stretching before bed", "Low magnesium"):
+        assert f"[section] {heading}" in out
+    assert main(["--root", root, "nutrient", "potassium", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["nutrient"]["id"] == "nutrient/potassium"
+    assert [r["id"] for r in data["linked"]] == ["faq/do-bananas-help-cramps"]
+
+
+def test_export_jsonl(root, capsys):
+    assert main(["--root", root, "export", "--format", "jsonl"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 10
+    for r in records:
+        assert set(r) == {"id", "kind", "title", "text", "nutrients", "tags", "path"}
+    assert [r["id"] for r in records] == sorted(r["id"] for r in records)
+    bananas = next(r for r in records if r["id"] == "faq/do-bananas-help-cramps")
+    assert bananas == {"id": "faq/do-bananas-help-cramps", "kind": "faq", "title": "Do bananas help with cramps?",
+                       "text": bananas["text"], "nutrients": ["potassium"], "tags": ["food"],
+                       "path": "corpus/faq/do-bananas-help-cramps.yaml"}
+    assert "low potassium can cause weakness" in bananas["text"]  # Markdown stripped
+
+
+# --- errors ---------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("argv, code, message", [
+    (["show", "bogus"], 1, "kb: unknown id 'bogus'"),
+    (["nutrient", "bogus"], 1, "kb: unknown id 'nutrient/bogus'"),
+    (["search", "cramps", "--limit", "0"], 2, "kb: argument --limit: must be at least 1"),
+    (["search", "cramps", "--limit", "lots"], 2, "kb: argument --limit: invalid int value"),
+    (["search", "cramps", "--kind", "bogus"], 2, "kb: argument --kind: invalid choice: 'bogus'"),
+    (["search"], 2, "kb: the following arguments are required: query"),
+    (["export", "--format", "csv"], 2, "kb: argument --format: invalid choice"),
+    (["frobnicate"], 2, "kb: argument command: invalid choice"),
+])
+def test_errors_are_one_line(root, capsys, argv, code, message):
+    assert run(["--root", root, *argv]) == code
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(message) and err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def test_no_knowledge_base_is_one_line(tmp_path, capsys):
+    assert run(["--root", str(tmp_path / "nowhere"), "search", "cramps"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kb: --root ") and "not a knowledge base" in err and err.count("\n") == 1
+
+
+def test_real_command_errors(root, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "KB_ROOT"}
+    for args, cwd, code in ((["search", "cramps"], tmp_path, 1), (["--root", root, "show", "nope"], None, 1),
+                            (["--root", root, "search", "x", "--limit", "0"], None, 2)):
+        proc = kb_cmd(*args, cwd=cwd, env=env)
+        assert proc.returncode == code, proc.stderr
+        assert proc.stdout == ""
+        assert proc.stderr.startswith("kb: ") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+# --- help and docs --------------------------------------------------------------------------------------------------
+def _subparsers() -> dict:
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return action.choices
+
+
+def test_every_command_has_help_with_an_example(capsys):
+    commands = _subparsers()
+    assert set(commands) == set(COMMANDS) == set(EXAMPLES)
+    for name in commands:
+        assert run([name, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "example:" in out, name
+        assert re.search(rf"^\s+kb {name}\b", out, re.M), name
+    assert run(["--help"]) == 0
+    assert "example:" in capsys.readouterr().out
+
+
+def test_every_command_appears_in_the_readme():
+    text = README.read_text()
+    for name in COMMANDS:
+        assert re.search(rf"`kb {name}\b|\$ kb {name}\b", text), f"kb {name} is not in the README"

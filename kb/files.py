@@ -38,16 +38,17 @@ class Listing:
     refused: set[str] = field(default_factory=set)
 
 
+_FOLDER_KINDS = {"corpus/articles": "article", "corpus/faq": "faq", "corpus/nutrients": "nutrient"}
+
+
 def kind_of(relpath: str) -> str | None:
     """'article', 'faq', 'nutrient', 'synonyms', 'disclaimer' or None for a corpus-relative path."""
-    parts = relpath.split("/")
-    if len(parts) == 2 and parts[1] == "synonyms.yaml":
+    if relpath == "corpus/synonyms.yaml":
         return "synonyms"
-    if len(parts) == 2 and parts[1] == "disclaimer.md":
+    if relpath == "corpus/disclaimer.md":
         return "disclaimer"
-    if len(parts) == 3 and parts[1] in FOLDERS:
-        return {"articles": "article", "faq": "faq", "nutrients": "nutrient"}[parts[1]]
-    return None
+    head, _, name = relpath.rpartition("/")
+    return _FOLDER_KINDS.get(head) if name else None
 
 
 def _inside(path: Path, corpus_real: Path) -> bool:
@@ -103,26 +104,26 @@ def list_corpus(root: Path) -> Listing:
                 refuse(rel, "expected a folder")
                 continue
             try:
-                subs = sorted(os.scandir(path), key=lambda e: e.name)
+                subs = list(os.scandir(path))  # unsorted: callers sort what they need
             except OSError as exc:
                 refuse(rel, f"cannot list the folder: {exc.strerror or exc}")
                 continue
-            for sub in subs:
-                srel = f"{rel}/{sub.name}"
-                if is_ignored(sub.name):
+            suffixes = FOLDERS[entry.name]
+            for sub in subs:  # the hot loop of every incremental update: one stat, few string operations
+                name = sub.name
+                if is_ignored(name):
                     continue
-                stem, suffix = os.path.splitext(sub.name)
-                if suffix not in FOLDERS[entry.name] or sub.is_dir():
+                stem, dot, ext = name.rpartition(".")
+                if not dot or f".{ext}" not in suffixes or sub.is_dir():
                     problems.append(
-                        Problem(srel, 0, f"unknown file in corpus/{entry.name}/ "
-                                f"(expected {' or '.join(FOLDERS[entry.name])} files)")
+                        Problem(f"{rel}/{name}", 0, f"unknown file in corpus/{entry.name}/ "
+                                f"(expected {' or '.join(suffixes)} files)")
                     )
                 elif not SLUG.match(stem):
-                    problems.append(
-                        Problem(srel, 0, f"file name {stem!r} is not a slug (lowercase letters, digits, hyphens)")
-                    )
+                    problems.append(Problem(f"{rel}/{name}", 0,
+                                            f"file name {stem!r} is not a slug (lowercase letters, digits, hyphens)"))
                 else:
-                    add(sub, srel)
+                    add(sub, f"{rel}/{name}")
         elif entry.name in TOP_FILES and not entry.is_dir():
             if entry.name != "README.md":
                 add(entry, rel)

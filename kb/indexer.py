@@ -34,6 +34,7 @@ from kb.store import (
     current_dir,
     new_generation_dir,
     open_current,
+    open_generation,
     read_manifest,
     remove_stale,
     swap_in,
@@ -297,9 +298,10 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     started = time.perf_counter()
     report = Report()
     run = _Run(root, report)
-    ix = whoosh_index.open_dir(str(gen_dir))  # writable handle
+    ix = open_generation(gen_dir)  # writable handle
     manifest = read_manifest(gen_dir)
-    if manifest is None or manifest.generation != ix.latest_generation():
+    rebuilt_manifest = manifest is None or manifest.generation != ix.latest_generation()
+    if rebuilt_manifest:
         manifest = _manifest_from_index(ix)
 
     changed: set[str] = set()
@@ -356,7 +358,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     if not parsed and not deleted and not relink:
         searcher.close()
         report.records = records_before
-        _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=bool(changed))
+        _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=bool(changed) or rebuilt_manifest)
         return report
     writer = ix.writer()
     try:

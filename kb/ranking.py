@@ -27,11 +27,12 @@ K1 = 1.2
 CACHE_BYTES = 96 * 1024 * 1024  # posting arrays kept per generation (about 8 bytes per posting)
 
 
-def _read_postings(m, offset: int, ids: list[int], tfs: list[float]) -> None:
-    """Append a matcher's (document number + offset, weight) pairs to ``ids`` and ``tfs``.
+def _read_postings(m, offset: int, ids: list[np.ndarray], tfs: list[np.ndarray]) -> None:
+    """Append a matcher's document numbers (+ ``offset``) and weights to ``ids`` and ``tfs``, as array chunks.
 
-    Whoosh 2.7's segment matchers hold each block's ids and weights as sequences; reading them a block at a
-    time is several times faster than a Python call per posting. Anything else (or a Whoosh whose internals
+    Whoosh 2.7's segment matchers keep each block as a pickled (delta-coded ids, weights) pair; decoding a
+    block with numpy (a cumulative sum) is far faster than a Python call per posting, which on a common word
+    of a 100k-section index took hundreds of milliseconds. Anything else (or a Whoosh whose internals
     differ) takes the generic one-posting-at-a-time path. Deleted documents may be included: the caller masks
     them out.
     """
@@ -43,20 +44,34 @@ def _read_postings(m, offset: int, ids: list[int], tfs: list[float]) -> None:
     child = getattr(m, "child", None)
     if child is not None and type(m).__name__ == "FilterMatcher":  # the deleted-documents filter
         m = child
-    if all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_i")):
+    if all(hasattr(m, a) for a in ("_read_data", "_next_block", "_i", "_byteids", "_blocklength")):
         while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            i = m._i
-            ids.extend(d + offset for d in m._ids[i:])
-            tfs.extend(m._weights[i:])
-            m._i = m._blocklength
+            if m._data is None:
+                m._read_data()
+            raw_ids, raw_weights = m._data[0], m._data[1]
+            n, i = m._blocklength, m._i
+            block_ids = np.asarray(raw_ids, dtype=np.int64)
+            if not m._byteids:
+                block_ids = np.cumsum(block_ids)
+            if raw_weights is None:
+                block_tf = np.ones(n, dtype=np.float32)
+            elif isinstance(raw_weights, float):
+                block_tf = np.full(n, raw_weights, dtype=np.float32)
+            else:
+                block_tf = np.asarray(raw_weights, dtype=np.float32)
+            ids.append(block_ids[i:] + offset)
+            tfs.append(block_tf[i:])
+            m._i = n
             m._next_block()
         return
+    one_ids: list[int] = []
+    one_tfs: list[float] = []
     while m.is_active():
-        ids.append(m.id() + offset)
-        tfs.append(m.weight())
+        one_ids.append(m.id() + offset)
+        one_tfs.append(m.weight())
         m.next()
+    ids.append(np.asarray(one_ids, dtype=np.int64))
+    tfs.append(np.asarray(one_tfs, dtype=np.float32))
 
 
 class Ranker:
@@ -90,13 +105,15 @@ class Ranker:
         reader = self.reader
         if (field, term) not in reader:
             return None
-        ids: list[int] = []
-        tfs: list[float] = []
-        _read_postings(reader.postings(field, term), 0, ids, tfs)
-        if not ids:
+        id_chunks: list[np.ndarray] = []
+        tf_chunks: list[np.ndarray] = []
+        _read_postings(reader.postings(field, term), 0, id_chunks, tf_chunks)
+        if not id_chunks:
             return None
-        id_arr = np.asarray(ids, dtype=np.int64)
-        tf = np.asarray(tfs, dtype=np.float32)
+        id_arr = np.concatenate(id_chunks)
+        tf = np.concatenate(tf_chunks)
+        if not len(id_arr):
+            return None
         idf = math.log(self.size / (reader.doc_frequency(field, term) + 1)) + 1
         if field in self.scorable:
             fl = self._field_lengths(field)[id_arr]

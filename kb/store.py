@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from kb.errors import IndexBusy, IndexUnavailable
@@ -86,7 +86,7 @@ def open_current(base: Path) -> tuple[FileIndex, Path]:
     if gen_dir is None or not gen_dir.is_dir():
         raise IndexMissing("index pointer is damaged or points nowhere")
     try:
-        ix = whoosh_index.open_dir(str(gen_dir), readonly=True)
+        ix = open_generation(gen_dir, readonly=True)
         version = read_schema_version(gen_dir)
         if version != SCHEMA_VERSION:
             raise IndexMissing(f"index has schema version {version}, this kb uses {SCHEMA_VERSION}")
@@ -96,6 +96,16 @@ def open_current(base: Path) -> tuple[FileIndex, Path]:
     except Exception as exc:  # noqa: BLE001 - any failure to read a build artefact means "rebuild it"
         raise IndexMissing(f"index is damaged ({type(exc).__name__})") from None
     return ix, gen_dir
+
+
+def open_generation(gen_dir: Path, readonly: bool = False) -> FileIndex:
+    """Open the Whoosh index in ``gen_dir`` without memory-mapping its segment files.
+
+    With mmap, Whoosh 2.7 copies each mapped sub-file into a BytesIO when a reader opens: on a 100k-section
+    index that was about 60 ms per open (every search generation, every incremental update) against under
+    2 ms reading through the file.
+    """
+    return FileStorage(str(gen_dir), supports_mmap=False, readonly=readonly).open_index()
 
 
 def read_schema_version(gen_dir: Path) -> int | None:

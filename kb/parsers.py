@@ -11,7 +11,7 @@ from kb.errors import Problem
 from kb.fields import Fields
 from kb.markdown import FrontMatterError, markdown_plain, parse_sections, split_front_matter
 from kb.records import Deficiency, Faq, Intake, IntakeRow, Nutrient, Record, Section
-from kb.yamlsafe import YamlProblem, load_yaml
+from kb.yamlsafe import Located, YamlProblem, load_yaml
 
 CATEGORIES = ("mineral", "vitamin", "electrolyte")
 MEASURES = ("RDA", "AI")
@@ -84,13 +84,20 @@ def parse_article(rel: str, text: str) -> Parsed:
     return parsed
 
 
+def _load(rel: str, text: str, parsed: Parsed) -> Located | None:
+    """The YAML document of a FAQ or nutrient file, or None with its problem recorded."""
+    try:
+        return load_yaml(text)
+    except YamlProblem as exc:
+        parsed.problems.append(Problem(rel, exc.line, exc.message))
+        return None
+
+
 def parse_faq(rel: str, text: str) -> Parsed:
     """One FAQ entry per file."""
     parsed = Parsed()
-    try:
-        doc = load_yaml(text)
-    except YamlProblem as exc:
-        parsed.problems.append(Problem(rel, exc.line, exc.message))
+    doc = _load(rel, text, parsed)
+    if doc is None:
         return parsed
     f = Fields(doc, rel, parsed.problems,
                {"question", "answer", "nutrients", "tags", "article", "reviewed", "references"})
@@ -161,10 +168,8 @@ def _deficiency(f: Fields) -> Deficiency:
 def parse_nutrient(rel: str, text: str) -> Parsed:
     """A nutrient record, every field required."""
     parsed = Parsed()
-    try:
-        doc = load_yaml(text)
-    except YamlProblem as exc:
-        parsed.problems.append(Problem(rel, exc.line, exc.message))
+    doc = _load(rel, text, parsed)
+    if doc is None:
         return parsed
     f = Fields(doc, rel, parsed.problems, {
         "name", "aliases", "category", "summary", "muscle_nerve_role", "food_sources", "deficiency", "intake",

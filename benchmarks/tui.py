@@ -6,14 +6,15 @@ Keystroke to results painted (``tui.keystroke.*``)
     character at a time. The clock starts just before ``pilot.press(char)`` and stops at the first frame the
     compositor produces (``App._display`` is wrapped to timestamp every frame) after the search screen's
     ``response`` is the answer for the text now in the box (each frame is stamped with the screen's
-    ``response`` at the time it was rendered; the first frame holding the new answer is the paint). So each sample covers: key event -> ``Input.Changed``
-    -> search worker (thread) -> ``call_from_thread`` -> result list rebuilt -> layout and render of the frame.
-    Before the next key the benchmark waits for every worker (the preview pane loads after the results) and
-    until no frame has been rendered for 60 ms: it types like a person slower than the app, one answer per key,
-    never cancelling a search. Between queries the box is cleared by setting its value (not timed). Headless, the frame is rendered
-    but not written to a terminal. The app's ``engine.search`` is wrapped too, so each sample splits into
-    time inside the engine (``tui.engine.*``) and everything else (``tui.outside.*``: event handling, the
-    worker hand-off, waiting for the GIL, building the list, layout and render).
+    ``response`` at the time it was rendered; the first frame holding the new answer is the paint). So each
+    sample covers: key event -> ``Input.Changed`` -> search worker (thread) -> ``call_from_thread`` -> result
+    list rebuilt -> layout and render of the frame. Before the next key the benchmark waits for every worker
+    (the preview pane loads after the results) and until no frame has been rendered for 60 ms: it types like a
+    person slower than the app, one answer per key, never cancelling a search. Between queries the box is
+    cleared by setting its value (not timed). Headless, the frame is rendered but not written to a terminal.
+    The app's ``engine.search`` is wrapped too, so each sample splits into time inside the engine
+    (``tui.engine.*``) and everything else (``tui.outside.*``: event handling, the worker hand-off, waiting for
+    the GIL, building the list, layout and render).
 
 First paint (``tui.first_paint_s``) and ready (``tui.ready_s``)
     ``kb --root R --index I`` runs as a fresh process under a pseudo-terminal of 120x40 (``TERM=xterm-256color``),
@@ -143,7 +144,7 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
                 await pilot.press(ch)
                 text = box.value
 
-                def painted() -> float | None:
+                def painted(mark: int = mark, before: object = before, text: str = text) -> float | None:
                     for t, r in frames[mark:]:
                         if r is not None and r is not before and getattr(r, "query", None) == text:
                             return t

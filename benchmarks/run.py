@@ -604,9 +604,37 @@ def doc_block(size: str, results: dict) -> str:
     return "\n".join(parts)
 
 
-def write_doc(path: Path, blocks: dict[str, str]) -> None:
-    """Replace (or append) each size's block between ``<!-- bench:SIZE -->`` markers in ``path``."""
+SIZE_ORDER = ("shipped", "1k", "10k", "100k")
+
+
+def targets_block(out: Path) -> str:
+    """Every row that has a target, for every size with saved results in ``out``: the verdicts at a glance."""
+    found: dict[str, dict] = {}
+    for path in out.glob("results-*.json"):
+        size = path.stem[len("results-"):]
+        saved = json.loads(path.read_text())
+        if not saved.get("quick"):  # smoke runs are not for the record
+            found[size] = saved
+    sizes = sorted(found, key=lambda s: (SIZE_ORDER.index(s) if s in SIZE_ORDER else -1, s))
+    lines = ["| Target | Size | kb | FTS5 | Verdict | Measured |", "|---|---|--:|--:|---|---|"]
+    for r in SIZE_ROWS:
+        for size in sizes:
+            if r.target(size) is None:
+                continue
+            row = next(x for x in table_rows(size, found[size]) if x[0] == r.label)
+            when = str(found[size].get("when", "?")).split(";")[0]
+            lines.append(f"| {r.label} {row[4]} | {size} | {row[1]} | {row[2]} | {row[5]} | {when} |")
+    return "\n".join(lines)
+
+
+def write_doc(path: Path, blocks: dict[str, str], out: Path | None = None) -> None:
+    """Replace (or append) each size's block between ``<!-- bench:SIZE -->`` markers in ``path``.
+
+    With ``out``, the ``<!-- bench:targets -->`` block is rebuilt from every saved result there.
+    """
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n## Results\n\n"
+    if out is not None:
+        blocks = {"targets": targets_block(out), **blocks}
     for size, block in blocks.items():
         start, end = f"<!-- bench:{size}:start -->", f"<!-- bench:{size}:end -->"
         new = f"{start}\n{block}\n{end}"
@@ -726,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{describe(label, results)}\n\n{table(label, results)}\n", flush=True)
         blocks[label] = doc_block(label, results)
     if a.write_doc:
-        write_doc(Path(a.write_doc), blocks)
+        write_doc(Path(a.write_doc), blocks, out)
         print(f"wrote {a.write_doc}", file=sys.stderr)
     return 0
 
@@ -747,5 +775,5 @@ def table_main(argv: list[str]) -> int:
         print(f"\n{describe(size, results)}\n\n{table(size, results)}\n")
         blocks[size] = doc_block(size, results)
     if a.write_doc:
-        write_doc(Path(a.write_doc), blocks)
+        write_doc(Path(a.write_doc), blocks, Path(a.out))
     return 0

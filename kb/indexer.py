@@ -333,10 +333,6 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
                     if isinstance(r, Nutrient):
                         terms[r.slug] = _nutrient_terms(r)
     relink = terms != manifest.nutrient_terms
-    # a record whose indexed names field holds a nutrient's names and aliases must be re-indexed when they
-    # change, even if its links stay the same (else the new alias finds it only after a full rebuild)
-    renamed = {slug for slug in terms.keys() & manifest.nutrient_terms.keys()
-               if terms[slug] != manifest.nutrient_terms[slug]}
     if relink:
         parsed.update(run.parse({rel for rel in run.content if kind_of(rel) != "nutrient"} - set(parsed)))
     searcher = ix.searcher()
@@ -382,13 +378,10 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             st = run.stamps[rel]
             digest = _digest(root, rel)
             old_stamp = manifest.files.get(rel)
-            stale_names = bool(renamed) and any(
-                documents.to_document(r, terms, [])["names"]
-                != documents.to_document(r, manifest.nutrient_terms, [])["names"]
-                for r in records if any(slug in renamed for slug in r.nutrients))
-            if rel not in changed and manifest.links.get(rel) == sig and not stale_names:
+            # only a nutrient record indexes names and aliases, and its own file changed: links decide the rest
+            if rel not in changed and manifest.links.get(rel) == sig:
                 continue  # re-linked, links unchanged
-            if old_stamp and old_stamp[2] == digest and manifest.links.get(rel) == sig and not stale_names:
+            if old_stamp and old_stamp[2] == digest and manifest.links.get(rel) == sig:
                 manifest.files[rel] = [st[0], st[1], digest]
                 continue
             old_ids = indexed_ids(rel)
@@ -425,9 +418,4 @@ def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: di
     report.seconds = time.perf_counter() - started
 
 
-def index_dir_for(root: Path, index: Path | None) -> Path:
-    """The index base folder: ``--index`` when given, else ``<root>/index``."""
-    return index if index is not None else root / "index"
-
-
-__all__ = ["Report", "full_build", "update", "index_dir_for", "current_dir"]
+__all__ = ["Report", "full_build", "update", "current_dir"]

@@ -93,9 +93,9 @@ async def _settle(app, frames: list, quiet: float = 0.06, timeout: float = 10.0)
 
 
 async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
+    # kb.tui first: importing it sets what Textual reads once as it is imported (the frame rate), as `kb` does
+    from kb.tui.app import make_app  # noqa: I001
     from textual.widgets import Input
-
-    from kb.tui.app import make_app
 
     app = make_app(root, index, watch=False)
     frames: list[tuple[float, object]] = []  # (time, the search screen's response when the frame was made)

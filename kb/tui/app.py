@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -26,6 +26,7 @@ from kb.errors import KbError, Problem
 from kb.indexer import Report
 from kb.tui.catalog import Catalog, load_catalog
 from kb.tui.commands import RecordCommands
+from kb.tui.heap import HeapKeeper
 from kb.tui.history import Location
 from kb.tui.screens.building import BuildingScreen
 from kb.tui.screens.help import HelpScreen
@@ -87,6 +88,7 @@ class KbApp(App[int]):
         self._pending: str | None = None  # an update asked for while one was running
         self._stop = threading.Event()
         self._status: tuple[str, Tone] | None = None  # the last update's outcome, for the status line
+        self.heap = HeapKeeper()  # full garbage collections wait for a pause in typing
         self.search_screen = SearchScreen(engine)
         engine.notify = self._engine_notice
 
@@ -95,6 +97,13 @@ class KbApp(App[int]):
 
     def on_mount(self) -> None:
         self.sub_title = self.engine.root.name
+        self.heap.start()
+        self.set_interval(0.5, self.heap.idle, name="idle garbage collection")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.heap.touched()
+        await super().on_event(event)
 
     @on(SearchScreen.Ready)
     def open_index(self) -> None:
@@ -105,6 +114,7 @@ class KbApp(App[int]):
 
     def on_unmount(self) -> None:
         self._stop.set()
+        self.heap.stop()
 
     # --- building and updating -----------------------------------------------------------------------------
     @work(thread=True, group="index")
@@ -120,6 +130,7 @@ class KbApp(App[int]):
                 problems = sorted(set(problems) | set(self.engine.validate().problems))
             catalog = load_catalog(self.engine)
             disclaimer = self.engine.disclaimer
+            self.heap.settle()
         except KbError as exc:
             deliver(self, self._update_failed, exc, building)
             return
@@ -141,6 +152,7 @@ class KbApp(App[int]):
         try:
             report = self.engine.update(full=reason == "full", progress=self._progress(False))
             catalog = load_catalog(self.engine)
+            self.heap.settle()
         except KbError as exc:
             deliver(self, self._update_failed, exc, False)
             return

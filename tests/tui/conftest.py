@@ -24,11 +24,15 @@ async def settle(app: KbApp, pilot: Pilot, rounds: int = 8) -> None:
 
     A search starts a detail load when it lands, so wait again until a pause starts nothing new.
     """
+    screen = app.search_screen
     for _ in range(rounds):
         running = [w for w in app.workers if w.group != "watch" and not w.is_finished]
         if running:
             await app.workers.wait_for_complete(running)
         await pilot.pause()
+        if screen.preview_pending:  # the preview waits for a pause in typing: this is one
+            await wait_for(pilot, lambda: not screen.preview_pending, 5.0)
+            continue
         if running == [] and not [w for w in app.workers if w.group != "watch" and not w.is_finished]:
             return
 

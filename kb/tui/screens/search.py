@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Markdown, OptionList
 from textual.worker import get_current_worker
 
@@ -41,6 +42,10 @@ from kb.tui.widgets.status_line import StatusLine, Tone
 from kb.tui.workers import deliver
 
 LIMIT = 50
+# While someone types, the preview waits for a pause this long: each keystroke's results are painted first, and
+# laying out a Markdown preview (20-50 ms of the app's thread at 10k sections) is done once per pause rather than
+# once per keystroke, where it would delay the next keystroke's results.
+PREVIEW_DELAY = 0.12
 NUTRIENT_SCHEME = "nutrient:"
 
 
@@ -96,6 +101,7 @@ class SearchScreen(Screen[None]):
         self._seq = 0
         self._detail_seq = 0
         self._footer_state: tuple[bool, bool] | None = None
+        self._preview_timer: Timer | None = None  # a preview waiting for a pause in typing
 
     # --- layout --------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -151,6 +157,7 @@ class SearchScreen(Screen[None]):
     @on(Input.Changed, "#search")
     def search_as_you_type(self, event: Input.Changed) -> None:
         self.as_typed = False
+        self._cancel_preview()  # still typing: the new results will ask again
         self.start_search(event.value)
 
     def start_search(self, query: str, refresh: bool = False) -> None:
@@ -210,7 +217,8 @@ class SearchScreen(Screen[None]):
         if refresh:
             self._show_location(self.history.current)
         else:
-            self._follow()
+            self.history.open(RESULTS)
+            self._preview_later()
 
     @property
     def terms(self) -> frozenset[str]:
@@ -220,8 +228,28 @@ class SearchScreen(Screen[None]):
     # --- the detail pane -----------------------------------------------------------------------------------
     def _follow(self) -> None:
         """Preview the highlighted result (a new place in the history if something else was open)."""
+        self._cancel_preview()
         self.history.open(RESULTS)
         self._show_location(RESULTS)
+
+    @property
+    def preview_pending(self) -> bool:
+        """True while the preview of new results waits for a pause in typing."""
+        return self._preview_timer is not None
+
+    def _preview_later(self) -> None:
+        self._cancel_preview()
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, self._preview_now, name="preview after a pause")
+
+    def _cancel_preview(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+
+    def _preview_now(self) -> None:
+        self._preview_timer = None
+        if self.history.current.kind == "results":  # nothing else was opened meanwhile
+            self._show_location(RESULTS)
 
     def open_location(self, location: Location, focus: bool = True) -> None:
         """Open a record or nutrient as a new place in the history (what links, the palette and browse do)."""

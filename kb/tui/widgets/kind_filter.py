@@ -62,17 +62,17 @@ class KindFilter(Static):
 
     def _refresh_line(self) -> None:
         if not any(self.counts.values()) and not self.active:
-            self.update(Content.styled("No matches", ".kind-filter--off"))
+            self.update(Content.styled("No matches", ".kind-filter--off"), layout=False)
             return
         line = self._render_line(KIND_NAMES)
         if self.size.width and line.cell_length > self.size.width - 2:
             line = self._render_line(SHORT_NAMES)  # a narrow pane: short names rather than a cut-off line
-        self.update(line)
+        self.update(line, layout=False)  # always one line: no layout pass (a full-screen re-render) per keystroke
 
     def clear(self, message: str = "Type to search") -> None:
         self.idle = True
         self.counts, self.total, self.shown = {}, 0, 0
-        self.update(Content.styled(message, ".kind-filter--off"))
+        self.update(Content.styled(message, ".kind-filter--off"), layout=False)
 
     @property
     def title(self) -> str:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -48,6 +50,12 @@ class ResultList(OptionList):
     }
     """
 
+    # A new result set almost always has a new number of lines. Textual's default (layout=True) turns that into
+    # a layout pass and a re-render of the whole screen on every keystroke; the list's own size does not depend
+    # on its lines (height: 1fr), and the scroll bars are refreshed by OptionList when the lines change (a
+    # scroll bar appearing or going still does its own layout).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     @dataclass
     class Highlighted(Message):
         """The person moved the highlight to ``hit``."""
@@ -66,6 +74,7 @@ class ResultList(OptionList):
         self.terms: frozenset[str] = frozenset()
         self._announced: str | None = None
         self._width = 0  # the snippet width the prompts were made for
+        self._generation = 0  # bumped by each show(): a held-back batch of older results is dropped
 
     @property
     def highlighted_hit(self) -> Hit | None:
@@ -75,14 +84,22 @@ class ResultList(OptionList):
     def show(self, hits: Iterable[Hit], terms: Iterable[str], keep_id: str | None = None) -> Hit | None:
         """Replace the results; keep ``keep_id`` highlighted when it is still there, else the first.
 
+        Only the results that fit on screen (and the one to keep highlighted) are made into options at once;
+        the rest follow after the frame is painted. Making an option lays out its text, and the 50 a search
+        returns cost about as much as the rest of a keystroke's main-thread work.
+
         Returns:
             The highlighted hit, or None when there are none.
         """
         self.hits = tuple(hits)
         self.terms = frozenset(terms)
-        self._set_prompts()
         ids = [h.id for h in self.hits]
         index = ids.index(keep_id) if keep_id in ids else 0
+        self._generation += 1
+        first = max(index + 1, self._rows_on_screen())
+        self._set_prompts(first)
+        if first < len(self.hits):
+            self.call_after_refresh(self._add_rest, self._generation)
         if self.hits:
             self.highlighted = index
             self._announced = self.hits[index].id
@@ -90,22 +107,40 @@ class ResultList(OptionList):
         self._announced = None
         return None
 
+    def _rows_on_screen(self) -> int:
+        """How many results can be visible at once (each takes at least two lines and a divider), plus one."""
+        return max(8, (self.scrollable_content_region.height or self.app.size.height) // 3 + 1)
+
     def _snippet_width(self) -> int:
         # option padding (2), the indent, and room for the scrollbar (2)
         return max(20, (self.scrollable_content_region.width or 60) - 4 - len(INDENT))
 
-    def _set_prompts(self) -> None:
-        self._width = width = self._snippet_width()
+    def _make_options(self, hits: Iterable[Hit], width: int) -> list[Option | None]:
         options: list[Option | None] = []
-        for hit in self.hits:
+        for hit in hits:
             options.append(Option(self._prompt(hit, self.terms, width), id=hit.id))
             options.append(None)  # a divider line under each result
-        self.set_options(options)
+        return options
+
+    def _set_prompts(self, count: int | None = None) -> None:
+        """Make options of the first ``count`` hits (all when None)."""
+        self._width = width = self._snippet_width()
+        shown = self.hits if count is None else self.hits[:count]
+        self.set_options(self._make_options(shown, width))
+
+    def _add_rest(self, generation: int) -> None:
+        """Append the hits :meth:`show` held back, unless newer results have replaced them meanwhile."""
+        if generation != self._generation or not self.is_attached:
+            return
+        start = self.option_count
+        if start < len(self.hits):
+            self.add_options(self._make_options(self.hits[start:], self._width))
 
     def on_resize(self) -> None:
         """Re-fit the snippets to the new width, keeping the highlight where it was."""
         if self.hits and self._snippet_width() != self._width:
             index = self.highlighted
+            self._generation += 1
             self._set_prompts()
             if index is not None:
                 self.highlighted = index

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 PLACEHOLDER = "Search, e.g. cramps at night  -  \u2193 results  -  ctrl+n nutrients  -  f1 help"
@@ -21,6 +23,10 @@ class SearchBox(Input):
     }
     """
     BINDINGS = [Binding("down", "to_results", "Results", show=False)]
+
+    # Input sets its virtual size on every change of value; Textual's default (layout=True) makes each keystroke
+    # a layout pass and a whole-screen re-render before the search even starts. The box's height is fixed.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     @dataclass
     class ToResults(Message):

@@ -1,0 +1,102 @@
+"""What keeps typing fluid: results painted first, the preview after a pause, long lists filled in later, and
+no full garbage collection while someone types."""
+
+from __future__ import annotations
+
+import gc
+
+from textual.app import App, ComposeResult
+
+from kb.results import Hit, Snippet
+from kb.tui.heap import NEVER, HeapKeeper
+from kb.tui.widgets.record_view import RecordView
+from kb.tui.widgets.result_list import ResultList
+from kb.tui.widgets.search_box import SearchBox
+
+from .conftest import SIZE, search_screen, settle, wait_for
+
+
+async def test_the_preview_waits_for_a_pause_and_a_keystroke_puts_it_off(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = search_screen(app)
+        preview = app.query_one(RecordView)
+        box = app.query_one(SearchBox)
+        box.focus()
+        box.value = "cramps"
+        assert await wait_for(pilot, lambda: screen.response is not None and screen.response.query == "cramps")
+        first = app.query_one(ResultList).highlighted_hit
+        assert first is not None
+        assert screen.preview_pending and preview.record is None  # results on screen, preview not yet
+        await pilot.press("x")  # typing on: the preview of "cramps" is never made
+        assert not screen.preview_pending
+        await pilot.press("backspace")
+        await settle(app, pilot)
+        assert not screen.preview_pending
+        assert preview.record is not None and preview.record.id == first.id
+
+
+def _hits(prefix: str, n: int) -> list[Hit]:
+    return [Hit(id=f"faq/{prefix}-{i}", kind="faq", title=f"{prefix} question {i}", article="", nutrients=(),
+                score=1.0 / (i + 1), snippet=Snippet(f"an answer about {prefix} number {i}"), path="corpus/faq.yaml",
+                line=i + 1) for i in range(n)]
+
+
+class _ListApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ResultList(id="results")
+
+
+async def test_a_long_result_list_is_painted_from_the_top_and_filled_in_after():
+    app = _ListApp()
+    async with app.run_test(size=SIZE) as pilot:
+        results = app.query_one(ResultList)
+        results.show(_hits("cramp", 50), ["cramp"])
+        assert 0 < results.option_count < 50  # what fits on screen first
+        assert results.highlighted_hit is not None and results.highlighted_hit.id == "faq/cramp-0"
+        await pilot.pause()
+        assert results.option_count == 50
+        assert [results.get_option_at_index(i).id for i in (0, 49)] == ["faq/cramp-0", "faq/cramp-49"]
+
+
+async def test_results_replaced_before_their_rest_came_in_never_mix_with_the_new_ones():
+    app = _ListApp()
+    async with app.run_test(size=SIZE) as pilot:
+        results = app.query_one(ResultList)
+        results.show(_hits("old", 50), ["old"])
+        results.show(_hits("new", 30), ["new"])
+        await pilot.pause()
+        ids = [results.get_option_at_index(i).id for i in range(results.option_count)]
+        assert ids == [h.id for h in _hits("new", 30)]
+
+
+async def test_keeping_a_highlight_far_down_makes_its_option_at_once():
+    app = _ListApp()
+    async with app.run_test(size=SIZE):
+        results = app.query_one(ResultList)
+        results.show(_hits("a", 50), ["a"])
+        hit = results.show(_hits("a", 50), ["a"], keep_id="faq/a-40")
+        assert hit is not None and hit.id == "faq/a-40" and results.highlighted == 40
+
+
+def test_full_collections_wait_for_a_pause_and_settings_come_back():
+    before = gc.get_threshold()
+    keeper = HeapKeeper()
+    keeper.start()
+    try:
+        assert gc.get_threshold()[2] == NEVER  # CPython no longer starts full collections by itself
+        assert gc.get_threshold()[:2] == before[:2]  # young collections as they were
+        keeper.touched()
+        assert keeper.idle() is False  # the person is typing
+        keeper._last_input -= 10  # noqa: SLF001 - a pause of ten seconds
+        keeper._last_full -= 10  # noqa: SLF001
+        gc.collect(1)  # something new has grown old since
+        assert keeper.idle() is True and keeper.full_collections == 1
+        assert keeper.idle() is False  # at most one per interval
+        keeper.settle()
+        assert gc.get_freeze_count() > 0  # what is alive after an index update is out of the collector's way
+    finally:
+        keeper.stop()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

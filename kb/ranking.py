@@ -3,9 +3,9 @@
 Whoosh scores a query by walking a tree of Python matchers document by document; a typed query with synonyms
 and prefix completions is a union of dozens of them, and on a common word that walk visits most of the index on
 every keystroke. Here each (field, term) posting list is read once per index generation into arrays
-(document numbers, BM25 weight), and a query is a handful of vectorised adds and maxima over one score per
-document, then ``argpartition`` for the top hits. The formula is Whoosh's BM25F (B=0.75, K1=1.2, its idf), with
-each field's ``field_boost``.
+(document numbers, BM25 weight; see :mod:`kb.postings`), and a query is a handful of vectorised adds and
+maxima over one score per document, then ``argpartition`` for the top hits. The formula is Whoosh's BM25F
+(B=0.75, K1=1.2, its idf), with each field's ``field_boost``.
 
 Scoring: each typed word (a *unit*) scores as its best alternative (the word, a prefix completion, a synonym,
 each with its weight); a document's score is the sum over units, times the share of units it matched, so a
@@ -21,57 +21,12 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from kb.docsets import Bits
+from kb.perdoc import field_lengths
+from kb.postings import posting_arrays
 
 B = 0.75
 K1 = 1.2
-CACHE_BYTES = 96 * 1024 * 1024  # posting arrays kept per generation (about 8 bytes per posting)
-
-
-def _read_postings(m, offset: int, ids: list[np.ndarray], tfs: list[np.ndarray]) -> None:
-    """Append a matcher's document numbers (+ ``offset``) and weights to ``ids`` and ``tfs``, as array chunks.
-
-    Whoosh 2.7's segment matchers keep each block as a pickled (delta-coded ids, weights) pair; decoding a
-    block with numpy (a cumulative sum) is far faster than a Python call per posting, which on a common word
-    of a 100k-section index took hundreds of milliseconds. Anything else (or a Whoosh whose internals
-    differ) takes the generic one-posting-at-a-time path. Deleted documents may be included: the caller masks
-    them out.
-    """
-    subs = getattr(m, "matchers", None)
-    if isinstance(subs, list) and isinstance(getattr(m, "offsets", None), list):  # MultiMatcher: one per segment
-        for sub, off in zip(subs, m.offsets, strict=True):
-            _read_postings(sub, offset + off, ids, tfs)
-        return
-    child = getattr(m, "child", None)
-    if child is not None and type(m).__name__ == "FilterMatcher":  # the deleted-documents filter
-        m = child
-    if all(hasattr(m, a) for a in ("_read_data", "_next_block", "_i", "_byteids", "_blocklength")):
-        while m.is_active():
-            if m._data is None:
-                m._read_data()
-            raw_ids, raw_weights = m._data[0], m._data[1]
-            n, i = m._blocklength, m._i
-            block_ids = np.asarray(raw_ids, dtype=np.int64)
-            if not m._byteids:
-                block_ids = np.cumsum(block_ids)
-            if raw_weights is None:
-                block_tf = np.ones(n, dtype=np.float32)
-            elif isinstance(raw_weights, float):
-                block_tf = np.full(n, raw_weights, dtype=np.float32)
-            else:
-                block_tf = np.asarray(raw_weights, dtype=np.float32)
-            ids.append(block_ids[i:] + offset)
-            tfs.append(block_tf[i:])
-            m._i = n
-            m._next_block()
-        return
-    one_ids: list[int] = []
-    one_tfs: list[float] = []
-    while m.is_active():
-        one_ids.append(m.id() + offset)
-        one_tfs.append(m.weight())
-        m.next()
-    ids.append(np.asarray(one_ids, dtype=np.int64))
-    tfs.append(np.asarray(one_tfs, dtype=np.float32))
+CACHE_BYTES = 96 * 1024 * 1024  # posting arrays kept per generation (8 bytes per posting)
 
 
 class Ranker:
@@ -94,27 +49,18 @@ class Ranker:
     def _field_lengths(self, field: str) -> np.ndarray:
         arr = self._lengths.get(field)
         if arr is None:
-            dfl = self.reader.doc_field_length
-            arr = np.fromiter((dfl(d, field, 0) for d in range(self.size)), dtype=np.float32, count=self.size)
+            arr = field_lengths(self.reader, field)
             self._lengths[field] = arr
             total = self.reader.field_length(field)
             self._avg[field] = (total / self.size) if self.size and total else 1.0
         return arr
 
     def _field_term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        reader = self.reader
-        if (field, term) not in reader:
+        found = posting_arrays(self.reader, field, term)
+        if found is None:
             return None
-        id_chunks: list[np.ndarray] = []
-        tf_chunks: list[np.ndarray] = []
-        _read_postings(reader.postings(field, term), 0, id_chunks, tf_chunks)
-        if not id_chunks:
-            return None
-        id_arr = np.concatenate(id_chunks)
-        tf = np.concatenate(tf_chunks)
-        if not len(id_arr):
-            return None
-        idf = math.log(self.size / (reader.doc_frequency(field, term) + 1)) + 1
+        id_arr, tf = found
+        idf = math.log(self.size / (len(id_arr) + 1)) + 1  # one posting per document: Whoosh's doc_frequency
         if field in self.scorable:
             fl = self._field_lengths(field)[id_arr]
             avg = self._avg[field]
@@ -131,14 +77,16 @@ class Ranker:
             return hit
         parts = [p for f in self.fields if (p := self._field_term(f, term)) is not None]
         if not parts:
-            out = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+            out = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
         elif len(parts) == 1:
             out = parts[0]
         else:
-            dense = np.bincount(np.concatenate([p[0] for p in parts]),
-                                weights=np.concatenate([p[1] for p in parts]), minlength=self.size)
-            ids = np.flatnonzero(dense)
-            out = (ids, dense[ids].astype(np.float32))
+            all_ids = np.concatenate([p[0] for p in parts])
+            dense = np.bincount(all_ids, weights=np.concatenate([p[1] for p in parts]), minlength=self.size)
+            present = np.zeros(self.size, dtype=bool)
+            present[all_ids] = True  # every document holding the term, whatever its score
+            ids = np.flatnonzero(present)
+            out = (ids.astype(np.int32), dense[ids].astype(np.float32))
         self._cache[term] = out
         self._cached_bytes += out[0].nbytes + out[1].nbytes
         while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
@@ -182,7 +130,11 @@ class Ranker:
         for i, (alts, wts) in enumerate(zip(units, weights, strict=True)):
             best = np.zeros(self.size, dtype=np.float32)
             for alt, w in zip(alts, wts, strict=True):
-                np.maximum(best, self._alternative(alt, exact.get(i)) * w, out=best)
+                if len(alt) == 1 and i not in exact:  # one term: touch only its postings (ids are unique)
+                    ids, vals = self.term(next(iter(alt)))
+                    best[ids] = np.maximum(best[ids], vals * np.float32(w))
+                else:
+                    np.maximum(best, self._alternative(alt, exact.get(i)) * w, out=best)
             total += best
             covered += best > 0
         if len(units) > 1:

@@ -1,34 +1,42 @@
 """Running queries against one open index: ranking, typing-mode prefixes, spelling correction, facets, snippets.
 
-A :class:`IndexSearcher` lives as long as its index generation; the per-field vocabulary it keeps for prefix
-expansion is built lazily once, so typing "m", "ma", "mag" costs a bisect and a capped selection, never a scan
-of the term dictionary per keystroke.
+A :class:`IndexSearcher` lives as long as its index generation, and so does everything it caches: the term
+dictionary for prefix expansion and spelling (:mod:`kb.lexicon`, built on first use, so typing "m", "ma", "mag"
+costs a bisect and a capped selection), posting arrays and bitsets, each word's spelling suggestion, and the
+documents' order by id. A new generation gets a new searcher, so no cache outlives the index it describes.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import re
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 
-from whoosh import query as wq
+import numpy as np
 from whoosh.index import FileIndex
 
 from kb import documents
 from kb.docsets import Bits, DocSets
-from kb.query import ParsedQuery, build, parse, stems
+from kb.lexicon import Lexicon
+from kb.perdoc import id_rank
+from kb.phrases import PhraseChecks, top_with_phrases
+from kb.query import Built, ParsedQuery, build, parse, stems
 from kb.ranking import Ranker
 from kb.records import Record
 from kb.results import Hit, Response
 from kb.schema import TEXT_FIELDS
 from kb.snippets import make_snippet
+from kb.spelling import Speller
 from kb.synonyms import Synonyms
 
 MIN_PREFIX = 2  # a one-letter prefix expands to nothing: it would match most of the vocabulary
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
 PREFIX_FIELDS = ("title", "body", "names")
+SPELLING_FIELDS = ("body", "title")  # where suggestions come from, in this order
+SUGGESTION_CACHE = 4096
+RECORD_CACHE = 1024  # decoded hits: typing shows the same top results keystroke after keystroke
 
 
 class IndexSearcher:
@@ -37,13 +45,17 @@ class IndexSearcher:
     def __init__(self, ix: FileIndex) -> None:
         self.ix = ix
         self.searcher = ix.searcher()
-        self._vocab: list[str] | None = None
-        self._df: dict[str, int] = {}
+        self._lexicon: Lexicon | None = None
+        self._speller: Speller | None = None
         self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
         self._known = lru_cache(maxsize=8192)(self._known_uncached)
+        self._suggestions: OrderedDict[str, str | None] = OrderedDict()
         self._docsets: DocSets | None = None
         self._ranker: Ranker | None = None
+        self._id_rank: np.ndarray | None = None
         self._facet_values: dict[str, list[str] | None] = {}
+        self._records: OrderedDict[int, Record] = OrderedDict()
+        self._phrase_checks: PhraseChecks | None = None
 
     def close(self) -> None:
         self.searcher.close()
@@ -52,27 +64,14 @@ class IndexSearcher:
         return self.searcher.up_to_date()
 
     # --- vocabulary -------------------------------------------------------------------------------------------
-    def _vocabulary(self) -> list[str]:
-        if self._vocab is None:
-            reader = self.searcher.reader()
-            df: dict[str, int] = {}
-            for fieldname in PREFIX_FIELDS:
-                if fieldname not in reader.schema:
-                    continue
-                for term, info in reader.iter_field(fieldname):
-                    t = term.decode("utf-8") if isinstance(term, bytes) else term
-                    df[t] = max(df.get(t, 0), info.doc_frequency())
-            self._df = df
-            self._vocab = sorted(df)
-        return self._vocab
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = Lexicon(self.searcher.reader(), PREFIX_FIELDS)
+        return self._lexicon
 
     def _expand_uncached(self, prefix: str) -> tuple[str, ...]:
-        vocab = self._vocabulary()
-        lo = bisect.bisect_left(vocab, prefix)
-        hi = bisect.bisect_left(vocab, prefix + "\uffff")
-        if hi - lo <= MAX_EXPANSIONS:
-            return tuple(vocab[lo:hi])
-        return tuple(heapq.nlargest(MAX_EXPANSIONS, vocab[lo:hi], key=lambda t: (self._df[t], t)))
+        return self.lexicon.complete(prefix, MAX_EXPANSIONS)
 
     def expand_prefix(self, raw_word: str) -> tuple[str, ...]:
         """Index terms that complete ``raw_word`` (as typed, lowercased), the most frequent first, capped."""
@@ -86,21 +85,38 @@ class IndexSearcher:
         return tuple(out[:MAX_EXPANSIONS])
 
     def _known_uncached(self, stem: str) -> bool:
-        self._vocabulary()
-        return stem in self._df
+        """Whether any prefix field holds ``stem`` (a term lookup per field: no need for the whole lexicon)."""
+        reader = self.searcher.reader()
+        return any(f in reader.schema and (f, stem) in reader for f in PREFIX_FIELDS)
 
     # --- spelling ---------------------------------------------------------------------------------------------
     def suggest_word(self, word: str) -> str | None:
-        """A spelling correction of one word from the index vocabulary, or None when it is known or hopeless."""
+        """A spelling correction of one word from the index vocabulary, or None when it is known or hopeless.
+
+        Cached per word for the life of this searcher (one index generation): typing after a misspelt word
+        re-checks it on every keystroke.
+        """
+        if word in self._suggestions:
+            self._suggestions.move_to_end(word)
+            return self._suggestions[word]
+        found = self._suggest_uncached(word)
+        self._suggestions[word] = found
+        if len(self._suggestions) > SUGGESTION_CACHE:
+            self._suggestions.popitem(last=False)
+        return found
+
+    def _suggest_uncached(self, word: str) -> str | None:
         if len(word) < 3 or not word.isalpha():
             return None
         s = stems(word)
         if not s or self._known(s[0]):
             return None
-        for fieldname in ("body", "title"):
-            found = self.searcher.suggest(fieldname, word.lower(), limit=1, maxdist=2, prefix=1)
+        if self._speller is None:
+            self._speller = Speller(self.searcher.reader(), self.lexicon.terms)
+        for fieldname in SPELLING_FIELDS:
+            found = self._speller.suggest(fieldname, word.lower())
             if found:
-                return found[0]
+                return found
         return None
 
     def correct(self, text: str, pq: ParsedQuery) -> str | None:
@@ -141,16 +157,13 @@ class IndexSearcher:
         last_is_prefix = prefix and bool(pq.words) and not text[-1:].isspace() and not text.rstrip().endswith('"')
         expansions = list(self.expand_prefix(pq.words[-1])) if last_is_prefix else []
         built = build(pq, synonyms, expansions, last_is_prefix)
-        main = built.query
-        if main is None:
-            if not pq.filters:
-                return Response(query=text)
-            main = wq.Every()
+        if built.query is None and not pq.filters:
+            return Response(query=text)
         docsets = self.docsets
         allow = docsets.query(built.filter) if built.filter is not None else None
         deny = docsets.query(built.exclude) if built.exclude is not None else None
-        # Totals and facets come from bitsets (see kb.docsets), so Whoosh only has to find the top hits and
-        # can skip blocks that cannot reach them; grouping every match in Whoosh cost most of the time.
+        # Totals and facets come from bitsets (see kb.docsets) and the top hits from numpy scores (kb.ranking):
+        # grouping and scoring every match through Whoosh's matchers cost most of the time.
         unit_bits = [[self._alt_bits(alt) for alt in unit] for unit in built.units]
         if built.query is None:
             matching = docsets.live()
@@ -166,22 +179,44 @@ class IndexSearcher:
             matching = matching.minus(deny)
         counts = {"kind": self._counts("kind", matching), "nutrient": self._counts("nutrients", matching)}
         if built.query is None:  # filters only: every allowed record, in id order
-            results = self.searcher.search(wq.Every(), limit=limit, filter=allow, mask=deny, sortedby="id")
-            ranked = [(1.0, hit.docnum) for hit in results[:limit]]
+            ranked = [(1.0, d) for d in self._first_by_id(matching, limit)]
         else:
-            ranker = self.ranker
-            exact = {i: ranker.mask(docsets.query(q)) for i, q in built.phrases.items()}
-            scores = ranker.score(built.units, built.weights, exact)
-            ranked = [(score, d) for d, score in ranker.top(scores, ranker.mask(matching), limit)]
+            ranked = [(score, d) for d, score in self._top(built, matching, limit)]
         hits = []
         n_snip = limit if snippets is None else snippets
-        reader = self.searcher.reader()
-        for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, reader)):
-            record = documents.load(reader.stored_fields(docnum)["data"])
+        for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, self._ids_rank)):
+            record = self._record(docnum)
             snippet = make_snippet(documents.plain_of(record), built.terms) if rank < n_snip else None
             hits.append(_hit(record, score, snippet))
         return Response(query=text, results=tuple(hits), total=len(matching), facets=counts,
                         terms=frozenset(built.terms), prefixes=tuple(built.prefixes))
+
+    def _top(self, built: Built, matching: Bits, limit: int) -> list[tuple[int, float]]:
+        """The best ``limit`` (docnum, score) of ``matching`` (with every document tied with the last)."""
+        ranker, docsets = self.ranker, self.docsets
+        allowed = ranker.mask(matching)
+        phrases = built.phrases
+        if phrases and any(docsets.known(q) is None for q in phrases.values()):
+            if self._phrase_checks is None:
+                self._phrase_checks = PhraseChecks(self.searcher.reader())
+            found = top_with_phrases(lambda exact: ranker.score(built.units, built.weights, exact), phrases,
+                                     self._phrase_checks, allowed, limit, ranker.top)
+            if found is not None:
+                return found
+        exact = {i: ranker.mask(docsets.query(q)) for i, q in phrases.items()}
+        return ranker.top(ranker.score(built.units, built.weights, exact), allowed, limit)
+
+    def _record(self, docnum: int) -> Record:
+        """The record stored with ``docnum``, decoded once per searcher (kept for the most recent hits)."""
+        record = self._records.get(docnum)
+        if record is None:
+            record = documents.load(self.searcher.reader().stored_fields(docnum)["data"])
+            self._records[docnum] = record
+            if len(self._records) > RECORD_CACHE:
+                self._records.popitem(last=False)
+        else:
+            self._records.move_to_end(docnum)
+        return record
 
     @property
     def ranker(self) -> Ranker:
@@ -192,14 +227,36 @@ class IndexSearcher:
     @property
     def docsets(self) -> DocSets:
         if self._docsets is None:
-            self._docsets = DocSets(self.searcher)
+            ranker = self.ranker
+            self._docsets = DocSets(self.searcher, lambda term: ranker.term(term)[0], ranker.fields)
         return self._docsets
+
+    def _ids_rank(self) -> np.ndarray:
+        """Each document's position in id order, read once (for filter-only listings and score ties)."""
+        if self._id_rank is None:
+            self._id_rank = id_rank(self.searcher.reader())
+        return self._id_rank
+
+    def _first_by_id(self, matching: Bits, limit: int) -> list[int]:
+        """The first ``limit`` documents of ``matching`` in id order.
+
+        Whoosh's ``Every()`` sorted by the id column read a column value per allowed document on every call
+        (30-135 ms at 100k sections while a filter was being typed); here it is a walk of a cached order.
+        """
+        if limit <= 0 or not matching.value:
+            return []
+        rank = self._ids_rank()
+        mask = self.ranker.mask(matching)
+        docs = np.flatnonzero(mask)
+        if len(docs) > limit:
+            docs = docs[np.argpartition(rank[docs], limit - 1)[:limit]]
+        return [int(d) for d in docs[np.argsort(rank[docs], kind="stable")]]
 
     def _alt_bits(self, alt: frozenset[str]) -> Bits:
         """Documents holding every term of one alternative of a typed word (a phrase counts as its words)."""
         value = -1
         for term in alt:
-            value &= self.docsets.any_field(TEXT_FIELDS, term).value
+            value &= self.docsets.any_field(self.ranker.fields, term).value
         return Bits(value if alt else 0)
 
     def _counts(self, fieldname: str, matching: Bits) -> dict[str, int]:
@@ -227,11 +284,13 @@ class IndexSearcher:
         return [documents.load(f["data"]) for f in docs]
 
 
-def _tie_break(ranked: list[tuple[float, int]], limit: int, reader) -> list[tuple[float, int]]:
+def _tie_break(ranked: list[tuple[float, int]], limit: int, rank: Callable[[], np.ndarray]
+               ) -> list[tuple[float, int]]:
     """The first ``limit`` of score-sorted (score, docnum) pairs, equal scores ordered by id.
 
     Document numbers depend on the index's history (an incremental update appends, a full build follows file
-    order); by id, the same corpus always ranks the same way.
+    order); by id, the same corpus always ranks the same way. ``rank`` gives each document's position in id
+    order; it is asked for only when there is a tie to break.
     """
     out: list[tuple[float, int]] = []
     i = 0
@@ -241,7 +300,8 @@ def _tie_break(ranked: list[tuple[float, int]], limit: int, reader) -> list[tupl
             j += 1
         group = ranked[i:j]
         if len(group) > 1:
-            group.sort(key=lambda sd: reader.stored_fields(sd[1])["id"])
+            order = rank()
+            group.sort(key=lambda sd: order[sd[1]])
         out += group
         i = j
     return out[:limit]

@@ -8,11 +8,19 @@ earliest), so the same query and text always give the same snippet.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from kb.results import Snippet
 from kb.schema import text_analyzer
 
 SNIPPET_CHARS = 160
+TOKEN_CACHE = 512  # analysed texts kept: while typing, the same top results come back keystroke after keystroke
+
+
+@lru_cache(maxsize=TOKEN_CACHE)
+def _tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, analysed term) of every word of ``text``; analysing is most of a snippet's cost."""
+    return tuple((t.startchar, t.endchar, t.text) for t in text_analyzer()(text, chars=True, mode="query"))
 
 
 def find_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
@@ -20,8 +28,7 @@ def find_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
     wanted = set(terms)
     if not wanted or not text:
         return []
-    return [(t.startchar, t.endchar, t.text) for t in text_analyzer()(text, chars=True, mode="query")
-            if t.text in wanted]
+    return [span for span in _tokens(text) if span[2] in wanted]
 
 
 def _one_line(text: str) -> str:

@@ -64,36 +64,38 @@ def states(tmp_path_factory: pytest.TempPathFactory):
     return a, before, after
 
 
-def run_once(a: Path, work: Path, args: list[str], delay: float | None) -> tuple[Path, bool]:
-    """Copy A, change it to B, start ``kb index``, kill it after ``delay`` seconds (None: let it finish)."""
+def run_once(a: Path, work: Path, args: list[str], delay: float | None) -> tuple[Path, bool, float]:
+    """Copy A, change it to B, start ``kb index``, kill it after ``delay`` seconds (None: let it finish).
+
+    Returns the root, whether the process had finished when killed, and how long it ran (from its start).
+    """
     root = work / "root"
     if root.exists():
         shutil.rmtree(root)
     shutil.copytree(a, root)  # copy2 keeps mtimes, so A's manifest stamps still match A's files
     to_b(root)
+    started = time.perf_counter()
     proc = subprocess.Popen([*KB, "--root", str(root), *args], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=clean_env())
     if delay is None:
         assert proc.wait(timeout=60) == 0
-        return root, True
+        return root, True, time.perf_counter() - started
     time.sleep(delay)
     finished = proc.poll() is not None
     proc.kill()  # SIGKILL: no cleanup, no finally blocks
     proc.wait(timeout=10)
-    return root, finished
+    return root, finished, delay
 
 
 @pytest.mark.parametrize("args", [["index"], ["index", "--full"]], ids=["incremental", "full"])
 def test_sigkill_at_a_random_moment_never_breaks_the_index(args, states, tmp_path: Path) -> None:
     a, before, after = states
-    started = time.perf_counter()
-    run_once(a, tmp_path, args, None)
-    span = time.perf_counter() - started  # copy + start-up + the whole run
+    _, _, span = run_once(a, tmp_path, args, None)  # start-up + the whole run (not the copy before it)
     rnd = random.Random(f"kb-kill-{args}")
     outcomes = {"before": 0, "after": 0, "running when killed": 0}
     for n in range(KILLS):
         delay = rnd.uniform(0.1, span)
-        root, finished = run_once(a, tmp_path, args, delay)
+        root, finished, _ = run_once(a, tmp_path, args, delay)
         base = root / "index"
         open_current(base)  # opens as it is: no rebuild needed
         notices: list[str] = []

@@ -7,6 +7,7 @@ import gc
 
 from textual.app import App, ComposeResult
 
+import kb.tui.screens.search as search_module
 from kb.results import Hit, Snippet
 from kb.tui.heap import NEVER, HeapKeeper
 from kb.tui.widgets.record_view import RecordView
@@ -16,7 +17,8 @@ from kb.tui.widgets.search_box import SearchBox
 from .conftest import SIZE, search_screen, settle, wait_for
 
 
-async def test_the_preview_waits_for_a_pause_and_a_keystroke_puts_it_off(app_factory):
+async def test_the_preview_waits_for_a_pause_and_a_keystroke_puts_it_off(app_factory, monkeypatch):
+    monkeypatch.setattr(search_module, "PREVIEW_DELAY", 60.0)  # a pause that never ends while we look
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -29,8 +31,10 @@ async def test_the_preview_waits_for_a_pause_and_a_keystroke_puts_it_off(app_fac
         first = app.query_one(ResultList).highlighted_hit
         assert first is not None
         assert screen.preview_pending and preview.record is None  # results on screen, preview not yet
-        await pilot.press("x")  # typing on: the preview of "cramps" is never made
-        assert not screen.preview_pending
+        waiting = screen._preview_timer  # noqa: SLF001
+        await pilot.press("x")  # typing on: the preview of "cramps" is called off, the new results wait
+        assert screen._preview_timer is not waiting and preview.record is None  # noqa: SLF001
+        monkeypatch.setattr(search_module, "PREVIEW_DELAY", 0.05)
         await pilot.press("backspace")
         await settle(app, pilot)
         assert not screen.preview_pending

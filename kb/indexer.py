@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +21,10 @@ from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
 from kb import documents
+from kb.buildpool import CALLER_SHARE, Share, Summary, Workers, fewer_collections, split, worker_count
+from kb.bulkwriter import BulkSegmentWriter
 from kb.errors import CorpusInvalid, KbError, Problem
-from kb.files import MAX_FILE_BYTES, FileProblem, kind_of, list_corpus, read_text
+from kb.files import MAX_FILE_BYTES, FileProblem, Listing, kind_of, list_corpus, read_text
 from kb.loader import cross_check, link, matcher_for, read_disclaimer, read_synonyms
 from kb.parsers import PARSERS, Parsed
 from kb.records import Nutrient, Record
@@ -40,11 +42,11 @@ from kb.store import (
     swap_in,
     write_atomic,
     write_lock,
+    write_manifest,
 )
 
 Progress = Callable[[int, int], None]
 LOCK_TIMEOUT = 10.0
-PARALLEL_FROM = 2000  # records; below this a full build indexes in-process
 
 
 @dataclass
@@ -100,6 +102,19 @@ def _nutrient_terms(n: Nutrient) -> list[str]:
     return [n.name, *n.aliases]
 
 
+class _ArticleSlugs(Container[str]):
+    """The slugs of the listed articles, answered from the listing when asked.
+
+    Cross-checks ask only for the articles that parsed FAQs name; an update that parses none of them never
+    builds a set of every listed path."""
+
+    def __init__(self, listing: Listing) -> None:
+        self._listing = listing
+
+    def __contains__(self, slug: object) -> bool:
+        return isinstance(slug, str) and f"corpus/articles/{slug}.md" in self._listing.content
+
+
 class _Run:
     """State of one update: the corpus listing, what was parsed, and the manifest being written."""
 
@@ -110,15 +125,25 @@ class _Run:
         # seeing no files is not "every file was deleted": stop rather than empty the index
         if any(p.path == "corpus" for p in listing.problems):
             raise CorpusInvalid([p for p in listing.problems if p.path == "corpus"])
-        self.stamps = listing.files
+        self.listing = listing
         self.refused = listing.refused
         report.problems += listing.problems
         _, probs = read_synonyms(root)
         report.problems += probs
         _, probs = read_disclaimer(root)
         report.problems += probs
-        self.content = {rel for rel in self.stamps if kind_of(rel) in PARSERS}
-        self.article_slugs = {rel.rsplit("/", 1)[-1][:-3] for rel in self.content if kind_of(rel) == "article"}
+        self.article_slugs = _ArticleSlugs(listing)
+
+    @property
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        """Every listed file -> (mtime_ns, size); built on first use (an incremental update that changes a few
+        files never needs it: :meth:`Manifest.changes` compares the listing's arrays)."""
+        return self.listing.files
+
+    @property
+    def content(self) -> set[str]:
+        """Every listed content file (the listing accepts only the parsers' folders)."""
+        return self.listing.content
 
     def kept(self, rel: str) -> bool:
         """Whether an indexed file the listing refused (or whose folder it refused) keeps its records."""
@@ -149,13 +174,14 @@ def _manifest_from_index(ix: FileIndex) -> Manifest:
     with ix.reader() as reader:
         for fields in reader.all_stored_fields():
             rel = fields["path"]
-            m.files[rel] = list(fields["stamp"])
+            m.record(rel, fields["stamp"])
             rec = documents.load(fields["data"])
             records.setdefault(rel, []).append(rec)
             if isinstance(rec, Nutrient):
                 m.nutrient_terms[rec.slug] = _nutrient_terms(rec)
                 m.nutrient_files[rel] = rec.slug
-    m.links = {rel: _signature(recs) for rel, recs in records.items()}
+    for rel, recs in records.items():
+        m.links[rel] = _signature(recs)
     return m
 
 
@@ -178,19 +204,6 @@ def _old_records(ix: FileIndex | None, rel: str) -> list[Record]:
         return []
 
 
-def _writer_options(records: int) -> dict:
-    """Whoosh writer settings for a full build of ``records`` documents.
-
-    Large builds use one writer process per core, each writing its own segment (``multisegment`` skips the final
-    merge); on 10k sections that was about a quarter faster than one process. Small builds stay in-process,
-    where starting workers would cost more than it saves.
-    """
-    cores = os.cpu_count() or 1
-    if records >= PARALLEL_FROM and cores > 1:
-        return {"procs": min(cores, 4), "multisegment": True, "limitmb": 256}
-    return {"limitmb": 256}
-
-
 def full_build(root: Path, base: Path, progress: Progress | None = None, notice: str = "") -> Report:
     """Build a fresh index in a new folder and swap it in atomically."""
     with write_lock(base, LOCK_TIMEOUT):
@@ -198,6 +211,12 @@ def full_build(root: Path, base: Path, progress: Progress | None = None, notice:
 
 
 def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Report:
+    """Parse, link and index every file into a new generation, on every core (see :mod:`kb.buildpool`).
+
+    Nutrients are parsed first (every share links against them); then each process parses its share, the
+    cross-file checks run on their summaries, and each process indexes its good files into its own segment
+    while this one also carries over the last good version of every file with problems.
+    """
     started = time.perf_counter()
     report = Report(full=True, notice=notice)
     run = _Run(root, report)
@@ -212,7 +231,8 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
                 old_ids = _live_ids(r)
         except Exception:  # noqa: BLE001 - damaged past its table of contents: rebuild without it
             old_ix = None
-    parsed = run.parse(run.content)
+    nutrient_files = {rel for rel in run.content if kind_of(rel) == "nutrient"}
+    parsed = run.parse(nutrient_files)
     kept: set[str] = set()  # indexed files now refused by the listing (an escaping symlink...): carried over
     if old_ix is not None and run.refused:
         try:
@@ -220,52 +240,90 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
                 kept = {t.decode() if isinstance(t, bytes) else t for t in r.lexicon("path")}
         except Exception:  # noqa: BLE001
             kept = set()
-        kept = {rel for rel in kept if run.kept(rel) and rel not in parsed}
-        parsed.update((rel, Parsed()) for rel in kept)
+        kept = {rel for rel in kept if run.kept(rel) and rel not in run.content}
     good_nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
     # last good nutrient versions of broken nutrient files still count for linking
     for rel, p in parsed.items():
-        if p.problems and kind_of(rel) == "nutrient":
+        if p.problems:
             good_nutrients += [r for r in _old_records(old_ix, rel) if isinstance(r, Nutrient)]
-    cross = cross_check(parsed, {n.slug for n in good_nutrients}, run.article_slugs)
     matcher = matcher_for(good_nutrients)
     terms = {n.slug: _nutrient_terms(n) for n in good_nutrients}
     gen_dir = new_generation_dir(base)
     ix = whoosh_index.create_in(str(gen_dir), make_schema())
+    others = sorted(run.content - nutrient_files)
+    shares = [Share(root, rels, {rel: run.stamps[rel] for rel in rels}, terms, _digest, _signature)
+              for rels in split(others, run.stamps, 1 + worker_count(len(others)), CALLER_SHARE)]
     manifest = Manifest()
     new_ids: set[str] = set()
-    total = sum(len(p.records) for p in parsed.values())
-    done = 0
-    writer = ix.writer(**_writer_options(total))
-    try:
-        for rel in sorted(parsed):
-            p = parsed[rel]
-            problems = p.problems + cross.get(rel, [])
-            if problems or rel in kept:
-                report.problems += problems
+    writer: BulkSegmentWriter | None = None
+    workers: Workers | None = None
+    with fewer_collections():
+        try:
+            workers = Workers(shares[1:], gen_dir) if len(shares) > 1 else None
+            writer = BulkSegmentWriter(ix)  # after the fork: workers inherit none of its open files
+            summaries = {rel: Summary.of(p) for rel, p in parsed.items()}
+            summaries.update((rel, Summary()) for rel in kept)
+            summaries.update(shares[0].parse())
+            for got in workers.summaries() if workers else ():
+                summaries.update(got)
+            cross = cross_check(summaries, {n.slug for n in good_nutrients}, run.article_slugs)
+            skip = {rel for rel, s in summaries.items() if s.problems or rel in cross or rel in kept}
+            if workers:
+                workers.index([skip.intersection(share.rels) for share in shares[1:]])
+            total = sum(len(s.records) for s in summaries.values())
+            done = 0
+
+            def tick(n: int) -> None:
+                nonlocal done
+                done += n + (workers.take_progress() if workers else 0)
+                if progress:
+                    progress(done, total)
+
+            for rel in sorted(skip):
+                report.problems += summaries[rel].problems + cross.get(rel, [])
                 records = _old_records(old_ix, rel)  # carry over the last good version
                 stamp = [0, 0, ""]  # never matches: retried on the next update
-            else:
-                records = [link(r, matcher) for r in p.records]
+                _add(writer, records, terms, stamp)
+                manifest.record(rel, stamp)
+                manifest.links[rel] = _signature(records)
+                new_ids.update(r.id for r in records)
+                for r in records:
+                    if isinstance(r, Nutrient):
+                        manifest.nutrient_files[rel] = r.slug
+                tick(len(summaries[rel].records))
+            rows: list[tuple[str, list, str]] = []
+            for rel in sorted(parsed.keys() - skip):
+                records = [link(r, matcher) for r in parsed[rel].records]
                 st = run.stamps[rel]
                 stamp = [st[0], st[1], _digest(root, rel)]
-            _add(writer, records, terms, stamp)
-            manifest.files[rel] = stamp
-            new_ids.update(r.id for r in records)
-            manifest.links[rel] = _signature(records)
-            for r in records:
-                if isinstance(r, Nutrient):
-                    manifest.nutrient_files[rel] = r.slug
-            done += len(p.records)
-            if progress:
-                progress(done, total)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+                _add(writer, records, terms, stamp)
+                rows.append((rel, stamp, _signature(records)))
+                for r in records:
+                    if isinstance(r, Nutrient):
+                        manifest.nutrient_files[rel] = r.slug
+                tick(len(records))
+            rows += shares[0].index(writer, skip, tick)
+            segments = writer.finish_segment()  # while the workers finish theirs
+            if workers:
+                theirs, more = workers.finish()
+                segments = theirs + segments
+                rows += more
+                tick(0)
+            for rel, stamp, signature in rows:
+                manifest.record(rel, stamp)
+                manifest.links[rel] = signature
+                new_ids.update(r.id for r in summaries[rel].records)
+            writer.commit_segments(segments)
+        except BaseException:
+            if writer is not None and not writer.is_closed:
+                writer.cancel()
+            raise
+        finally:
+            if workers:
+                workers.close()
     manifest.nutrient_terms = terms
     manifest.generation = ix.latest_generation()
-    write_atomic(gen_dir / MANIFEST, manifest.to_json())
+    write_atomic(gen_dir / MANIFEST, manifest.to_bytes(run.listing))
     swap_in(base, gen_dir)
     report.records = len(new_ids)
     report.added = len(new_ids - old_ids) if old_ix is not None else len(new_ids)
@@ -283,7 +341,7 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
     """
     with write_lock(base, LOCK_TIMEOUT):
         try:
-            ix, gen_dir = open_current(base)
+            ix, gen_dir = open_current(base, touch=False)  # damaged segments fail in _incremental instead
         except IndexMissing as exc:
             notice = "" if exc.reason == "no index yet" else f"{exc.reason}: rebuilt from the corpus"
             return _full(root, base, progress, notice)
@@ -307,17 +365,23 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     if rebuilt_manifest:
         manifest = _manifest_from_index(ix)
 
+    # what moved, from the listing's stamp arrays against the manifest's; only files whose stamp moved are
+    # read, and only those whose digest moved too are parsed
+    moved = manifest.changes(run.listing)
+    fresh = dict(moved.stamps)  # their new stamps; other files' come from the whole listing, built if needed
     changed: set[str] = set()
-    for rel in run.content:
-        st = run.stamps[rel]
-        old = manifest.files.get(rel)
-        if old is None or [st[0], st[1]] != old[:2]:
-            digest = _digest(root, rel)
-            if old is not None and old[2] == digest and old[2]:
-                manifest.files[rel] = [st[0], st[1], digest]  # touched, not changed
-            else:
-                changed.add(rel)
-    deleted = {rel for rel in set(manifest.files) - run.content if not run.kept(rel)}
+    touched = False
+    for rel, st in moved.stamps:
+        digest = _digest(root, rel)
+        if digest and manifest.digest(rel) == digest:
+            manifest.record(rel, (*st, digest))  # touched, not changed: saved below, not digested again
+            touched = True
+        else:
+            changed.add(rel)
+    if moved.complete:
+        deleted: set[str] = set()  # the listing holds every path the manifest does
+    else:
+        deleted = {rel for rel in manifest.live_paths() - run.content if not run.kept(rel)}
 
     parsed = run.parse(changed)
     terms = {slug: manifest.nutrient_terms[slug] for rel, slug in manifest.nutrient_files.items()
@@ -357,16 +421,15 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     if not parsed and not deleted and not relink:
         searcher.close()
         report.records = records_before
-        _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=bool(changed) or rebuilt_manifest)
+        _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing,
+                         touched=touched or rebuilt_manifest or not moved.aligned)
         return report
     writer = ix.writer()
     try:
         for rel in sorted(deleted):
             report.removed += len(indexed_ids(rel))
-            writer.delete_by_term("path", rel)
-            manifest.files.pop(rel, None)
-            manifest.links.pop(rel, None)
-            manifest.nutrient_files.pop(rel, None)
+            writer.delete_by_term("path", rel, searcher=searcher)  # a reader of its own costs ms per segment
+            manifest.forget(rel)
         for rel in sorted(parsed):
             p = parsed[rel]
             problems = p.problems + cross.get(rel, [])
@@ -375,23 +438,22 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
                 continue
             records = [link(r, matcher) for r in p.records]
             sig = _signature(records)
-            st = run.stamps[rel]
+            st = fresh[rel] if rel in fresh else run.stamps[rel]
             digest = _digest(root, rel)
-            old_stamp = manifest.files.get(rel)
             # only a nutrient record indexes names and aliases, and its own file changed: links decide the rest
             if rel not in changed and manifest.links.get(rel) == sig:
                 continue  # re-linked, links unchanged
-            if old_stamp and old_stamp[2] == digest and manifest.links.get(rel) == sig:
-                manifest.files[rel] = [st[0], st[1], digest]
+            if manifest.digest(rel) == digest and manifest.links.get(rel) == sig:
+                manifest.record(rel, (st[0], st[1], digest))
                 continue
             old_ids = indexed_ids(rel)
             new_ids = {r.id for r in records}
-            writer.delete_by_term("path", rel)
+            writer.delete_by_term("path", rel, searcher=searcher)
             _add(writer, records, terms, [st[0], st[1], digest])
             report.added += len(new_ids - old_ids)
             report.updated += len(new_ids & old_ids)
             report.removed += len(old_ids - new_ids)
-            manifest.files[rel] = [st[0], st[1], digest]
+            manifest.record(rel, (st[0], st[1], digest))
             manifest.links[rel] = sig
             for r in records:
                 if isinstance(r, Nutrient):
@@ -404,16 +466,16 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     finally:
         searcher.close()
     report.records = records_before + report.added - report.removed
-    _finish_manifest(manifest, ix, gen_dir, terms, report, started, touched=True)
+    _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing, touched=True)
     return report
 
 
 def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: dict[str, list[str]],
-                     report: Report, started: float, touched: bool) -> None:
+                     report: Report, started: float, listing: Listing, touched: bool) -> None:
     manifest.nutrient_terms = terms
     manifest.generation = ix.latest_generation()
     if touched:
-        write_atomic(gen_dir / MANIFEST, manifest.to_json())
+        write_manifest(gen_dir, manifest, listing)
     report.problems.sort()
     report.seconds = time.perf_counter() - started
 

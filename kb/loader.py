@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from kb.disclaimer import DEFAULT_DISCLAIMER, read_disclaimer
 from kb.errors import Problem
@@ -48,12 +49,22 @@ def link(record: Record, matcher: NutrientMatcher) -> Record:
     return record if slugs == record.nutrients else dataclasses.replace(record, nutrients=slugs)
 
 
-def cross_check(parsed: dict[str, Parsed], nutrient_slugs: set[str], article_slugs: set[str],
+class Checkable(Protocol):
+    """What cross-file checks read of a parsed file: a :class:`Parsed`, or a build worker's summary of one."""
+
+    declared: list[tuple[str, int]]
+    faq_article: tuple[str, int] | None
+
+    @property
+    def records(self) -> Sequence[Any]: ...  # each with .id and .line
+
+
+def cross_check(parsed: Mapping[str, Checkable], nutrient_slugs: set[str], article_slugs: Container[str],
                 taken: Callable[[str], str | None] | None = None) -> dict[str, list[Problem]]:
     """Problems that need more than one file: unknown nutrient or article slugs, duplicate ids.
 
     Args:
-        parsed: the files to check, by path.
+        parsed: the files to check, by path (parsed files, or summaries of them).
         taken: the path of another file already holding an id (or None), for incremental updates.
     Returns:
         problems by path.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import MD_TRIM_CHARS
 from markdown_it.token import Token
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -35,9 +36,61 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
+_ALWAYS_OFF = ("inline", "html_block", "html_inline")
+
+
+@lru_cache(maxsize=64)
+def _parser(off: frozenset[str] = frozenset()) -> MarkdownIt:
+    """CommonMark with tables, raw HTML off; block structure only; the block rules in ``off`` disabled too.
+
+    The core ``inline`` rule is off: most inline content (all of it in plain prose) holds no inline syntax, and
+    its plain text is then known without the inline parser, which was a third of parsing time. Content that
+    may hold syntax is parsed by ``md.inline`` on demand (:func:`_inline_plain`). ``html_block`` and
+    ``html_inline`` are off too: with ``html`` false they never match, but they ran on every line.
+    """
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return md.disable([*_ALWAYS_OFF, *sorted(off)])
+
+
+# a line that may start a list item (which can hold any block), an ``hr``, or indented code
+_MAY_LIST = re.compile(r"^[ \t]*(?:[*+\-]|\d)", re.MULTILINE)
+_MAY_HR = re.compile(r"^[ \t]*[*\-_]", re.MULTILINE)
+_MAY_CODE = re.compile(r"^[ \t]", re.MULTILINE)
+
+
+def _parser_for(text: str) -> MarkdownIt:
+    """The parser for ``text``: block rules that cannot match anywhere in it are disabled.
+
+    Each block rule is tried at every line (and as a paragraph terminator at every line of a paragraph), so
+    prose paid for tables, lists and fences it never had: about half of block parsing. A rule is left out
+    only when its marker is absent: a table needs a ``|``, a reference definition a ``[``, a fence three
+    backticks or tildes, a thematic break or indented code a line starting with one of ``*-_`` or with a
+    space or tab. Text that may hold a blockquote or a list item (containers, in which any block can start
+    anywhere on a line) or a carriage return (normalize makes it a line break) keeps every rule.
+    """
+    if ">" in text or "\r" in text or _MAY_LIST.search(text):
+        return _parser()
+    off = ["blockquote", "list"]
+    if "|" not in text:
+        off.append("table")
+    if "[" not in text:
+        off.append("reference")
+    if "```" not in text and "~~~" not in text:
+        off.append("fence")
+    if not _MAY_HR.search(text):
+        off.append("hr")
+    if not _MAY_CODE.search(text):
+        off.append("code")
+    return _parser(frozenset(off))
+
+
+# characters that start an inline rule of the commonmark preset (with html off): escape, code span, emphasis,
+# link and image, autolink, entity; NUL and CR are rewritten by the normalize rule. Text without them is text.
+_INLINE_SYNTAX = re.compile(r"[\\`*_\[\]!<&\x00\r]")
+# what can start a block other than a paragraph (or continue one lazily): indentation, a marker character, an
+# ordered-list number; with no such line (and no table pipe, tab or inline syntax) a text is plain paragraphs
+_BLOCK_START = re.compile(r"^(?:[ \t]|[#>+\-=~*_`\[<|]|\d{1,9}[.)])", re.MULTILINE)
+_NOT_PLAIN = re.compile(r"[\\`*_\[\]!<&\x00\r|\t\f\v]")
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
@@ -60,30 +113,89 @@ def slugify(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
 
 
-def _inline_plain(token: Token) -> str:
+def _text_plain(content: str) -> str:
+    """Plain text of inline content holding no inline syntax, as the inline parser would give it.
+
+    Each line break is a soft or hard break (one space either way); the newline rule drops the spaces before a
+    break (one, or all of two or more) and skips spaces and tabs at the start of the next line.
+    """
+    if "\n" not in content:
+        return content
+    lines = content.split("\n")
+    last = len(lines) - 1
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i:
+            line = line.lstrip(" \t")
+        if i < last and line.endswith(" "):
+            line = line.rstrip(" ") if line.endswith("  ") else line[:-1]
+        out.append(line)
+    return " ".join(out)
+
+
+def _inline_plain(token: Token, env: dict | None = None) -> str:
+    """Plain text of an ``inline`` token: text and code spans, a space for each line break.
+
+    A token from the block-only parser has no children yet: content without inline syntax is plain already;
+    other content is parsed now with ``env`` (the link reference definitions the block parser collected).
+    """
+    children = token.children
+    if not children:
+        content = token.content
+        if not _INLINE_SYNTAX.search(content):
+            return _text_plain(content)
+        children = []
+        md = _parser()
+        md.inline.parse(content, md, env if env is not None else {}, children)
+        token.children = children
     parts: list[str] = []
-    for child in token.children or ():
-        if child.type in ("text", "code_inline"):
+    for child in children:
+        # text_special (an escaped character or an entity) is text once the core text_join rule has run
+        if child.type in ("text", "code_inline", "text_special"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts)
 
 
-def plain_text(tokens: list[Token]) -> str:
+def plain_text(tokens: list[Token], env: dict | None = None) -> str:
     """The words of a token stream, Markdown syntax stripped, blocks separated by newlines."""
     out: list[str] = []
     for tok in tokens:
         if tok.type == "inline":
-            out.append(_inline_plain(tok))
+            out.append(_inline_plain(tok, env))
         elif tok.type in ("fence", "code_block"):
             out.append(tok.content.rstrip("\n"))
     return "\n".join(s for s in out if s.strip())
 
 
+def _parse(text: str) -> tuple[list[Token], dict]:
+    env: dict = {}
+    return _parser_for(text).parse(text, env), env
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    """Plain text of ``text`` when it is only paragraphs of text (no Markdown syntax at all), else None.
+
+    Such text needs no parser: paragraphs are runs of non-empty lines, trimmed as the paragraph rule trims.
+    """
+    if _NOT_PLAIN.search(text) or _BLOCK_START.search(text):
+        return None
+    out: list[str] = []
+    for para in text.split("\n\n"):
+        plain = _text_plain(para.strip(MD_TRIM_CHARS))  # "\n\n\n" leaves a "\n"-only part: stripped empty
+        if plain.strip():
+            out.append(plain)
+    return "\n".join(out)
+
+
 def markdown_plain(text: str) -> str:
     """Plain text of a Markdown fragment (an FAQ answer, a nutrient's role)."""
-    return plain_text(_parser().parse(text))
+    plain = _plain_paragraphs(text)
+    if plain is not None:
+        return plain
+    tokens, env = _parse(text)
+    return plain_text(tokens, env)
 
 
 def parse_sections(body: str, first_line: int, lead_heading: str = "Overview") -> list[RawSection]:
@@ -92,18 +204,18 @@ def parse_sections(body: str, first_line: int, lead_heading: str = "Overview") -
     Text before the first ``##`` becomes a section titled ``lead_heading`` when it holds any words.
     ``first_line`` is the file line the body starts on, so section lines are file lines.
     """
-    tokens = _parser().parse(body)
+    tokens, env = _parse(body)
     src = body.split("\n")
     starts: list[tuple[int, int, str]] = []  # (token index, body line index, heading)
     for i, tok in enumerate(tokens):
         # top level only (not a "## " inside a quote or list item), and ATX "##" only, as docs/corpus.md says
         if tok.type == "heading_open" and tok.tag == "h2" and tok.map and tok.level == 0 \
                 and tok.markup == "##":
-            starts.append((i, tok.map[0], _inline_plain(tokens[i + 1])))
+            starts.append((i, tok.map[0], _inline_plain(tokens[i + 1], env)))
     sections: list[RawSection] = []
     first_tok = starts[0][0] if starts else len(tokens)
     lead = tokens[:first_tok]
-    lead_plain = plain_text(lead)
+    lead_plain = plain_text(lead, env)
     if lead_plain.strip():
         lead_end = starts[0][1] if starts else len(src)
         lead_start = next((t.map[0] for t in lead if t.map), 0)
@@ -126,7 +238,7 @@ def parse_sections(body: str, first_line: int, lead_heading: str = "Overview") -
                 heading.strip(),
                 slugify(heading),
                 "\n".join(src[heading_end:line_end]).strip("\n"),
-                plain_text(body_tokens),
+                plain_text(body_tokens, env),
                 first_line + line_i,
             )
         )

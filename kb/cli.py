@@ -194,7 +194,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     style = Style()
     if response.corrected:
-        _print(style.dim(f"Showing results for {clean(response.corrected)} (no results for {clean(text)})"))
+        _print(style.dim(f"Showing results for {clean(response.corrected)} (searched: {clean(text)})"))
     elif response.suggestion:
         _print(style.dim(f"Did you mean: {clean(response.suggestion)}?"))
     if not response.results:

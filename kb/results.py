@@ -46,8 +46,9 @@ class Hit:
 class Response:
     """The answer to one query.
 
-    ``corrected`` is the query that actually ran when the words as typed found nothing; ``suggestion`` is a
-    spelling suggestion even when results were found. ``terms`` are the analysed words that matched, for
+    ``corrected`` is the query that actually ran when the words as typed found nothing, or when one of them is
+    in no record and its correction finds results; ``suggestion`` is a spelling suggestion even when results
+    were found. ``terms`` are the analysed words that matched, for
     highlighting other text (the preview) with :func:`kb.snippets.find_spans`.
     """
 

@@ -119,11 +119,14 @@ class IndexSearcher:
                 return found
         return None
 
-    def correct(self, text: str, pq: ParsedQuery) -> str | None:
-        """The query text with each misspelt word replaced, or None when nothing changed."""
+    def correct(self, text: str, pq: ParsedQuery, keep: frozenset[str] = frozenset()) -> str | None:
+        """The query text with each misspelt word replaced (except those in ``keep``), or None when nothing
+        changed."""
         fixed = text
         changed = False
         for w in pq.words:
+            if w.lower() in keep:
+                continue
             sug = self.suggest_word(w)
             if sug and sug != w.lower():
                 fixed = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", sug, fixed, count=1)
@@ -140,11 +143,15 @@ class IndexSearcher:
         if response.prefixes and response.total:  # typing mode: the last word is unfinished, not misspelt
             pq.words = pq.words[:-1]
         suggestion = self.correct(text, pq) if pq.words else None
-        if response.total == 0 and suggestion:
-            fixed = self._run_once(suggestion, synonyms, limit, kind, nutrient, prefix, snippets)
+        # Run the corrected words when the typed ones find nothing, and also when a word finds nothing at all
+        # ("magnesum cramp" would otherwise rank by "cramp" alone). A word of a synonym group is left as typed
+        # there: it may match through its group although the index lacks it.
+        attempt = suggestion if response.total == 0 else (
+            self.correct(text, pq, keep=synonym_words(synonyms)) if suggestion else None)
+        if attempt:
+            fixed = self._run_once(attempt, synonyms, limit, kind, nutrient, prefix, snippets)
             if fixed.total:
-                response = fixed
-                response = _with(response, query=text, corrected=suggestion)
+                response = _with(fixed, query=text, corrected=attempt)
         return _with(response, suggestion=suggestion, elapsed_ms=(time.perf_counter() - started) * 1000)
 
     def _run_once(self, text: str, synonyms: Synonyms, limit: int, kind: str | None, nutrient: str | None,
@@ -323,3 +330,9 @@ def _hit(record: Record, score: float, snippet) -> Hit:
         nutrients=tuple(record.nutrients), score=float(score), snippet=snippet or Snippet(""),
         path=record.path, line=record.line,
     )
+
+
+@lru_cache(maxsize=8)
+def synonym_words(synonyms: Synonyms) -> frozenset[str]:
+    """Every word of every synonym phrase (the groups are few and change only when synonyms.yaml does)."""
+    return frozenset(word for group in synonyms.groups for phrase in group for word in phrase.split())

@@ -142,11 +142,24 @@ def test_no_results_runs_the_corrected_query(kb):
     assert r.results and r.results[0].id == "nutrient/magnesium"
 
 
-def test_results_as_typed_are_kept_with_a_suggestion(kb):
-    r = kb.search("magnesum cramps")
-    assert r.corrected is None
-    assert r.suggestion == "magnesium cramps"
-    assert r.results
+def test_a_word_in_no_record_is_corrected_even_when_the_others_find_results(kb):
+    r = kb.search("magnesum cramps")  # "cramps" alone finds results, ranked without magnesium
+    assert r.corrected == "magnesium cramps" and r.query == "magnesum cramps"
+    top = r.results[0]
+    assert top.id == "nutrient/magnesium" or "magnesium" in top.nutrients
+
+
+def test_a_word_of_a_synonym_group_is_not_corrected_when_the_others_find_results(kb, monkeypatch):
+    from kb import search as search_module
+
+    monkeypatch.setattr(search_module.IndexSearcher, "suggest_word",
+                        lambda self, w: "cramp" if w == "charlie" else None)
+    with_group = search_module.synonym_words.__wrapped__  # the real set, plus "charlie" as if in a group
+    monkeypatch.setattr(search_module, "synonym_words", lambda syn: with_group(syn) | {"charlie"})
+    r = kb.search("charlie magnesium")
+    assert r.corrected is None and r.suggestion == "cramp magnesium" and r.results
+    r = kb.search("charlie")  # alone it finds nothing: then it is corrected after all
+    assert r.corrected == "cramp"
 
 
 def test_correct_query_has_no_suggestion(kb):

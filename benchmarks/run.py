@@ -622,7 +622,7 @@ def targets_block(out: Path) -> str:
             if r.target(size) is None:
                 continue
             row = next(x for x in table_rows(size, found[size]) if x[0] == r.label)
-            when = str(found[size].get("when", "?")).split(";")[0]
+            when = str(found[size].get("when", "?")).replace(" re-measured", "")  # "<first run>; <parts> <rerun>"
             lines.append(f"| {r.label} {row[4]} | {size} | {row[1]} | {row[2]} | {row[5]} | {when} |")
     return "\n".join(lines)
 

@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--kind", choices=["section", "faq", "nutrient"], help="only this kind of record")
     s.add_argument("--nutrient", metavar="SLUG", help="only records linked to this nutrient")
     s.add_argument("--prefix", action="store_true", help="match the last word as a prefix (typing mode)")
+    s.add_argument("--as-typed", action="store_true",
+                   help="search the words as typed, never a spelling correction (a suggestion is still shown)")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     s = _add(sub, "show", "Print one record in full.")
@@ -188,7 +190,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise KbError("--limit must be at least 1")
     kb = _open(args)
     text = " ".join(args.query)
-    response = kb.search(text, limit=args.limit, kind=args.kind, nutrient=args.nutrient, prefix=args.prefix)
+    response = kb.search(text, limit=args.limit, kind=args.kind, nutrient=args.nutrient, prefix=args.prefix,
+                         correct=not args.as_typed)
     if args.json:
         _json(response.to_json())
         return 0

@@ -185,7 +185,7 @@ class KnowledgeBase:
 
     # --- searching --------------------------------------------------------------------------------------------
     def search(self, query: str, limit: int = 10, kind: str | None = None, nutrient: str | None = None,
-               prefix: bool = False, snippets: int | None = None) -> Response:
+               prefix: bool = False, snippets: int | None = None, correct: bool = True) -> Response:
         """Plain-language search.
 
         Args:
@@ -195,13 +195,15 @@ class KnowledgeBase:
             nutrient: only records linked to this nutrient slug.
             prefix: typing mode: the last word may be incomplete ("magn" finds magnesium).
             snippets: make snippets for only the first N results (default: all returned).
+            correct: run the spelling-corrected words when the typed ones find nothing or one is in no record
+                (``Response.corrected``); False searches the words as typed (the suggestion is still given).
         Raises:
             ValueError: an unknown ``kind``.
         """
         kind = valid_kind(kind)
         query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
         synonyms = self.synonyms
-        return self._use(lambda s: s.run(query, synonyms, limit, kind, nutrient, prefix, snippets))
+        return self._use(lambda s: s.run(query, synonyms, limit, kind, nutrient, prefix, snippets, correct))
 
     def suggest(self, word: str) -> str | None:
         """A spelling suggestion for one word, or None."""

@@ -135,7 +135,8 @@ class IndexSearcher:
 
     # --- searching --------------------------------------------------------------------------------------------
     def run(self, text: str, synonyms: Synonyms, limit: int = 10, kind: str | None = None,
-            nutrient: str | None = None, prefix: bool = False, snippets: int | None = None) -> Response:
+            nutrient: str | None = None, prefix: bool = False, snippets: int | None = None,
+            correct: bool = True) -> Response:
         """Search ``text``; see :meth:`kb.engine.KnowledgeBase.search` for the options."""
         started = time.perf_counter()
         response = self._run_once(text, synonyms, limit, kind, nutrient, prefix, snippets)
@@ -146,8 +147,8 @@ class IndexSearcher:
         # Run the corrected words when the typed ones find nothing, and also when a word finds nothing at all
         # ("magnesum cramp" would otherwise rank by "cramp" alone). A word of a synonym group is left as typed
         # there: it may match through its group although the index lacks it.
-        attempt = suggestion if response.total == 0 else (
-            self.correct(text, pq, keep=synonym_words(synonyms)) if suggestion else None)
+        attempt = None if not correct or not suggestion else suggestion if response.total == 0 else \
+            self.correct(text, pq, keep=synonym_words(synonyms))
         if attempt:
             fixed = self._run_once(attempt, synonyms, limit, kind, nutrient, prefix, snippets)
             if fixed.total:

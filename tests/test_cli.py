@@ -93,6 +93,9 @@ def test_search_text_says_what_ran(root, capsys):
     out = capsys.readouterr().out
     assert out.startswith("Showing results for magnesium cramps (searched: magnesum cramps)")
     assert " 1. [nutrient] Magnesium" in out
+    assert main(["--root", root, "search", "magnesum", "cramps", "--as-typed"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Did you mean: magnesium cramps?") and " 1. [nutrient] Magnesium" not in out
     assert main(["--root", root, "search", "zzzzqqq"]) == 0
     assert capsys.readouterr().out.startswith("No results.")
 

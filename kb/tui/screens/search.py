@@ -97,6 +97,7 @@ class SearchScreen(Screen[None]):
         self.counts: dict[str, int] = {}  # results by kind, whatever the filter
         self.kind: str | None = None  # the kind filter, None for all
         self.as_typed = False  # showing the query as typed after the engine corrected it
+        self.correction: str | None = None  # what the engine ran instead of the words as typed, if anything
         self.query_text = ""
         self._seq = 0
         self._detail_seq = 0
@@ -166,6 +167,7 @@ class SearchScreen(Screen[None]):
         self.query_text = query
         if not query.strip():
             self.response = None
+            self.correction = None
             self.query_one(CorrectionBanner).show(query, None, False)
             self.query_one(KindFilter).clear()
             self.query_one("#left", Vertical).border_title = "Results"
@@ -174,16 +176,16 @@ class SearchScreen(Screen[None]):
             self.query_one(EmptyState).show_welcome()
             self._follow()
             return
-        self.run_search(self._seq, query, self.kind, refresh)
+        self.run_search(self._seq, query, self.kind, refresh, self.as_typed)
 
     @work(exclusive=True, thread=True, group="search")
-    def run_search(self, seq: int, query: str, kind: str | None, refresh: bool) -> None:
+    def run_search(self, seq: int, query: str, kind: str | None, refresh: bool, as_typed: bool = False) -> None:
         worker = get_current_worker()
         try:
-            response = self.engine.search(query, limit=LIMIT, prefix=True)
+            response = self.engine.search(query, limit=LIMIT, prefix=True, correct=not as_typed)
             counts = dict(response.facets.get("kind", {}))
             if kind:
-                response = self.engine.search(query, limit=LIMIT, kind=kind, prefix=True)
+                response = self.engine.search(query, limit=LIMIT, kind=kind, prefix=True, correct=not as_typed)
         except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
             if not worker.is_cancelled:
                 deliver(self.app, self.show_status, f"search failed: {exc}", "error")
@@ -196,21 +198,22 @@ class SearchScreen(Screen[None]):
         if seq != self._seq or not self.is_attached:
             return
         self.response, self.counts = response, counts
-        self.query_one(CorrectionBanner).show(response.query, response.corrected, self.as_typed)
+        if not self.as_typed:  # as typed, the engine was told not to correct: keep the correction it made
+            self.correction = response.corrected
+        self.query_one(CorrectionBanner).show(response.query, self.correction, self.as_typed)
         results = self.query_one(ResultList)
         keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
-        hits = () if self.as_typed else response.results
+        hits = response.results
         results.show(hits, response.terms, keep_id=keep)
-        total = 0 if self.as_typed else response.total
         kinds = self.query_one(KindFilter)
-        kinds.show({} if self.as_typed else counts, total, len(hits), self.kind)
+        kinds.show(counts, response.total, len(hits), self.kind)
         self.query_one("#left", Vertical).border_title = kinds.title
         switcher = self.query_one("#left-switcher", ContentSwitcher)
         if hits:
             switcher.current = "results"
         else:
             switcher.current = "empty-scroll"
-            suggestion = response.corrected if self.as_typed else response.suggestion
+            suggestion = self.correction if self.as_typed else response.suggestion
             only = KIND_NAMES[self.kind].lower() if self.kind and any(counts.values()) else None
             self.query_one(EmptyState).show_no_results(response.query, suggestion, self.as_typed, only)
         self._refresh_footer()
@@ -223,7 +226,7 @@ class SearchScreen(Screen[None]):
     @property
     def terms(self) -> frozenset[str]:
         """The words to highlight in the detail pane: those of the current results."""
-        return self.response.terms if self.response is not None and not self.as_typed else frozenset()
+        return self.response.terms if self.response is not None else frozenset()
 
     # --- the detail pane -----------------------------------------------------------------------------------
     def _follow(self) -> None:
@@ -305,7 +308,7 @@ class SearchScreen(Screen[None]):
 
     def _refresh_footer(self) -> None:
         # the footer rebuilds itself on every refresh: only ask when a conditional key came or went
-        state = (bool(self.response is not None and self.response.corrected), self.edit_target() is not None)
+        state = (self.correction is not None, self.edit_target() is not None)
         if state != self._footer_state:
             self._footer_state = state
             self.refresh_bindings()
@@ -341,7 +344,7 @@ class SearchScreen(Screen[None]):
 
     @on(EmptyState.SearchFor)
     def search_for(self, event: EmptyState.SearchFor) -> None:
-        if self.as_typed and event.query == (self.response.corrected if self.response else None):
+        if self.as_typed and event.query == self.correction:
             self.action_toggle_as_typed()
             return
         search = self.query_one(SearchBox)
@@ -410,12 +413,11 @@ class SearchScreen(Screen[None]):
             self.start_search(self.query_text)
 
     def action_toggle_as_typed(self) -> None:
-        """Show what the words as typed found (nothing: that is why the engine corrected them), or go back."""
-        if self.response is None or not self.response.corrected:
+        """Search the words as typed (after the engine corrected them), or go back to the correction."""
+        if self.correction is None or not self.query_text.strip():
             return
         self.as_typed = not self.as_typed
-        self._seq += 1
-        self._show_response(self._seq, self.response, self.counts, False)
+        self.start_search(self.query_text)
 
     def edit_target(self) -> tuple[str, int] | None:
         """The file and line ``e`` opens: the highlighted problem, else the record or nutrient on show."""
@@ -433,7 +435,7 @@ class SearchScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_as_typed":
-            return bool(self.response is not None and self.response.corrected)
+            return self.correction is not None
         if action == "edit":
             return not isinstance(self.focused, Input) and self.edit_target() is not None
         return True

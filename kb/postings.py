@@ -94,7 +94,14 @@ def _decode_run(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     base = np.zeros(len(first), dtype=np.int64)
     base[1:] = csum[first[1:] - 1]
     ids = csum - np.repeat(base, np.diff(np.append(first, len(deltas))))
-    return ids, np.asarray(weights, dtype=np.float32)
+    # damaged bytes that still decode: Whoosh's own reader would fail on the block's checksum (it inflates all
+    # of it), this path only inflates the head; document numbers must rise strictly and start at 0 or above
+    if len(ids) and (ids[0] < 0 or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])))):
+        raise _Layout("document numbers out of order")
+    w = np.asarray(weights, dtype=np.float64)
+    if len(w) and not (bool(np.all(w > 0)) and float(w.max()) < 1e9):  # term frequencies: positive, bounded
+        raise _Layout("weights out of range")
+    return ids, w.astype(np.float32)
 
 
 def _segment_arrays(sub: IndexReader, info) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +116,10 @@ def _segment_arrays(sub: IndexReader, info) -> tuple[np.ndarray, np.ndarray]:
     raw = postfile.get(offset, length)
     if len(raw) != length:
         raise _Layout("short read")
-    return _decode_run(raw)
+    ids, weights = _decode_run(raw)
+    if len(ids) and ids[-1] >= sub.doc_count_all():
+        raise _Layout("document number past the segment's end")
+    return ids, weights
 
 
 def read_postings(m, offset: int, ids: list[np.ndarray], tfs: list[np.ndarray]) -> None:

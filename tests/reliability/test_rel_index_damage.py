@@ -124,12 +124,15 @@ def test_randomly_garbled_segment_never_raises(seed: int, root: Path, expected) 
     seg.write_bytes(bytes(data[: len(seg.read_bytes())]))
     notices: list[str] = []
     engine = KnowledgeBase(root, notify=notices.append)
-    got = answers(engine, QUERIES)  # never raises
+    answers(engine, QUERIES)  # never raises
     engine.get("faq/why-does-my-eyelid-twitch")
     engine.nutrients()
-    engine.close()
     if notices:
-        assert notices[0].startswith("index is damaged (") and got == expected
+        # the index has no checksums: a query answered before the damage surfaced may have read changed bytes
+        # that still decoded (docs/reliability.md, "Silent damage"); from the notice on, the rebuilt index answers
+        assert notices[0].startswith("index is damaged (")
+        assert answers(engine, QUERIES) == expected
+    engine.close()
 
 
 @pytest.mark.parametrize("how", ["deleted", "emptied", "garbled"])

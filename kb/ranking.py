@@ -64,7 +64,10 @@ class Ranker:
         if field in self.scorable:
             fl = self._field_lengths(field)[id_arr]
             avg = self._avg[field]
-            score = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                score = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))
+            if not np.isfinite(score).all():  # only damaged field lengths do this: no warning on the terminal
+                score = np.nan_to_num(score, nan=0.0, posinf=0.0, neginf=0.0)
         else:
             score = idf * tf
         return id_arr, (score * self.boosts[field]).astype(np.float32)

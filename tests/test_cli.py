@@ -264,3 +264,25 @@ def test_every_command_appears_in_the_readme():
     text = README.read_text()
     for name in COMMANDS:
         assert re.search(rf"`kb {name}\b|\$ kb {name}\b", text), f"kb {name} is not in the README"
+
+
+def test_a_destructors_buffer_error_stays_off_the_terminal(root, capsys, monkeypatch):
+    """CPython's bytearray destructor prints this through sys.excepthook (seen after a damaged index was
+    rebuilt); kb keeps it off the terminal unless KB_DEBUG, and passes every other error on."""
+    import sys
+
+    def search_and_print(args):
+        for message in ("deallocated bytearray object has exported buffers", "something else"):
+            try:
+                raise SystemError(message)
+            except SystemError as exc:
+                sys.excepthook(type(exc), exc, exc.__traceback__)  # what PyErr_Print does
+        return 0
+
+    monkeypatch.setitem(COMMANDS, "search", search_and_print)
+    assert main(["--root", root, "search", "x"]) == 0
+    err = capsys.readouterr().err
+    assert "exported buffers" not in err and "something else" in err
+    monkeypatch.setenv("KB_DEBUG", "1")
+    assert main(["--root", root, "search", "x"]) == 0
+    assert "exported buffers" in capsys.readouterr().err

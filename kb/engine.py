@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -24,7 +24,7 @@ from kb.disclaimer import read_disclaimer
 from kb.errors import IndexUnavailable, KbError, UnknownId
 from kb.query import valid_kind
 from kb.records import Faq, Nutrient, Record, Section
-from kb.results import Response
+from kb.results import Response, Snippet
 from kb.root import find_root
 from kb.search import IndexSearcher
 from kb.store import IndexMissing, open_current
@@ -222,6 +222,26 @@ class KnowledgeBase:
             raise UnknownId(f"unknown id {record_id!r} (ids look like article/<slug>#<heading>, faq/<slug>, "
                             "nutrient/<slug>)")
         return record
+
+    def snippets(self, record_ids: Sequence[str], terms: Iterable[str]) -> list[Snippet]:
+        """The snippet of each record for ``terms`` (a response's ``terms``), as ``search`` makes them.
+
+        For results asked for with ``snippets=N``: the TUI paints the first rows with theirs and fills in the
+        rest after the frame. An id no longer in the index gets an empty snippet.
+        """
+        from kb.documents import plain_of
+        from kb.snippets import make_snippet
+
+        words = tuple(terms)
+
+        def make(s: IndexSearcher) -> list[Snippet]:
+            out = []
+            for record_id in record_ids:
+                record = s.get(record_id)
+                out.append(make_snippet(plain_of(record), words) if record is not None else Snippet(""))
+            return out
+
+        return self._use(make)
 
     def records(self) -> list[Record]:
         """Every indexed record, in id order."""

@@ -14,7 +14,7 @@ from kb.tui.widgets.record_view import RecordView
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox
 
-from .conftest import SIZE, search_screen, settle, wait_for
+from .conftest import SIZE, search_screen, settle, type_query, wait_for
 
 
 async def test_the_preview_waits_for_a_pause_and_a_keystroke_puts_it_off(app_factory, monkeypatch):
@@ -104,3 +104,33 @@ def test_full_collections_wait_for_a_pause_and_settings_come_back():
         keeper.stop()
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+async def test_rows_below_the_first_screen_get_their_snippets_after_the_paint(app_factory):
+    app = app_factory()
+    asked: list[int | None] = []
+    filled: list[int] = []
+    engine = app.engine
+    search, snippets = engine.search, engine.snippets
+
+    def spy_search(*args, **kwargs):
+        asked.append(kwargs.get("snippets"))
+        return search(*args, **kwargs)
+
+    def spy_snippets(ids, terms):
+        filled.append(len(ids))
+        return snippets(ids, terms)
+
+    engine.search, engine.snippets = spy_search, spy_snippets
+    query = "low potassium magnesium calcium cramps twitch tingling"  # 9 of the fixture's 10 records
+    async with app.run_test(size=(100, 20)) as pilot:  # a short window: 8 rows at once
+        await settle(app, pilot)
+        await type_query(app, pilot, query)
+        results = app.query_one(ResultList)
+        first = results.first_batch
+        assert asked and asked[-1] == first < len(results.hits)  # snippets only for what is painted at once
+        assert len(results.hits) > first and filled == [len(results.hits) - first]
+        assert results.option_count == len(results.hits)
+        assert all(h.snippet.text for h in results.hits)  # the rows below got theirs afterwards
+        whole = search(query, limit=len(results.hits), prefix=True)
+        assert [h.snippet for h in results.hits] == [h.snippet for h in whole.results]

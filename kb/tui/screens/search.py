@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 from kb.engine import KnowledgeBase
 from kb.errors import KbError, Problem, UnknownId
 from kb.records import Nutrient, Record
-from kb.results import Response
+from kb.results import Response, Snippet
 from kb.tui.catalog import Catalog
 from kb.tui.history import RESULTS, History, Location
 from kb.tui.text import KIND_NAMES
@@ -176,16 +176,23 @@ class SearchScreen(Screen[None]):
             self.query_one(EmptyState).show_welcome()
             self._follow()
             return
-        self.run_search(self._seq, query, self.kind, refresh, self.as_typed)
+        # snippets for the rows painted at once (plus the one kept highlighted); the rest after the frame
+        results = self.query_one(ResultList)
+        keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
+        first = results.rows_on_screen() if keep is None else LIMIT
+        self.run_search(self._seq, query, self.kind, refresh, self.as_typed, first)
 
     @work(exclusive=True, thread=True, group="search")
-    def run_search(self, seq: int, query: str, kind: str | None, refresh: bool, as_typed: bool = False) -> None:
+    def run_search(self, seq: int, query: str, kind: str | None, refresh: bool, as_typed: bool = False,
+                   snippets: int = LIMIT) -> None:
         worker = get_current_worker()
         try:
-            response = self.engine.search(query, limit=LIMIT, prefix=True, correct=not as_typed)
+            response = self.engine.search(query, limit=LIMIT, prefix=True, correct=not as_typed,
+                                          snippets=snippets)
             counts = dict(response.facets.get("kind", {}))
             if kind:
-                response = self.engine.search(query, limit=LIMIT, kind=kind, prefix=True, correct=not as_typed)
+                response = self.engine.search(query, limit=LIMIT, kind=kind, prefix=True, correct=not as_typed,
+                                              snippets=snippets)
         except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
             if not worker.is_cancelled:
                 deliver(self.app, self.show_status, f"search failed: {exc}", "error")
@@ -204,7 +211,10 @@ class SearchScreen(Screen[None]):
         results = self.query_one(ResultList)
         keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
         hits = response.results
-        results.show(hits, response.terms, keep_id=keep)
+        without = [h.id for h in hits if not h.snippet.text]  # past the snippets asked for (or no text at all)
+        results.show(hits, response.terms, keep_id=keep, rest_later=bool(without))
+        if without:
+            self.call_after_refresh(self.fill_snippets, results.generation, without, response.terms)
         kinds = self.query_one(KindFilter)
         kinds.show(counts, response.total, len(hits), self.kind)
         self.query_one("#left", Vertical).border_title = kinds.title
@@ -222,6 +232,20 @@ class SearchScreen(Screen[None]):
         else:
             self.history.open(RESULTS)
             self._preview_later()
+
+    @work(exclusive=True, thread=True, group="snippets")
+    def fill_snippets(self, generation: int, ids: list[str], terms: frozenset[str]) -> None:
+        """Snippets of the results below the first screenful, made after the results were painted."""
+        try:
+            snippets = dict(zip(ids, self.engine.snippets(ids, terms), strict=True))
+        except Exception:  # noqa: BLE001 - an index swapped meanwhile: newer results are on their way
+            return
+        if not get_current_worker().is_cancelled:
+            deliver(self.app, self._fill_rest, generation, snippets)
+
+    def _fill_rest(self, generation: int, snippets: dict[str, Snippet]) -> None:
+        if self.is_attached:
+            self.query_one(ResultList).fill_rest(generation, snippets)
 
     @property
     def terms(self) -> frozenset[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import on
 from textual.content import Content
@@ -13,7 +13,7 @@ from textual.reactive import Reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from kb.results import Hit
+from kb.results import Hit, Snippet
 from kb.tui.text import badge, fit_snippet, highlighted, literal, snippet_content
 
 MATCH = ".result-list--match"
@@ -75,18 +75,21 @@ class ResultList(OptionList):
         self._announced: str | None = None
         self._width = 0  # the snippet width the prompts were made for
         self._generation = 0  # bumped by each show(): a held-back batch of older results is dropped
+        self.first_batch = 0  # how many results show() made into options at once
 
     @property
     def highlighted_hit(self) -> Hit | None:
         i = self.highlighted
         return self.hits[i] if i is not None and 0 <= i < len(self.hits) else None
 
-    def show(self, hits: Iterable[Hit], terms: Iterable[str], keep_id: str | None = None) -> Hit | None:
+    def show(self, hits: Iterable[Hit], terms: Iterable[str], keep_id: str | None = None,
+             rest_later: bool = False) -> Hit | None:
         """Replace the results; keep ``keep_id`` highlighted when it is still there, else the first.
 
         Only the results that fit on screen (and the one to keep highlighted) are made into options at once;
         the rest follow after the frame is painted. Making an option lays out its text, and the 50 a search
-        returns cost about as much as the rest of a keystroke's main-thread work.
+        returns cost about as much as the rest of a keystroke's main-thread work. With ``rest_later`` the rest
+        come through :meth:`fill_rest` (with the snippets the search left out) instead.
 
         Returns:
             The highlighted hit, or None when there are none.
@@ -96,9 +99,9 @@ class ResultList(OptionList):
         ids = [h.id for h in self.hits]
         index = ids.index(keep_id) if keep_id in ids else 0
         self._generation += 1
-        first = max(index + 1, self._rows_on_screen())
+        self.first_batch = first = max(index + 1, self.rows_on_screen())
         self._set_prompts(first)
-        if first < len(self.hits):
+        if first < len(self.hits) and not rest_later:
             self.call_after_refresh(self._add_rest, self._generation)
         if self.hits:
             self.highlighted = index
@@ -107,7 +110,24 @@ class ResultList(OptionList):
         self._announced = None
         return None
 
-    def _rows_on_screen(self) -> int:
+    @property
+    def generation(self) -> int:
+        """Bumped by each :meth:`show`: tells :meth:`fill_rest` whether its results are still the ones shown."""
+        return self._generation
+
+    def fill_rest(self, generation: int, snippets: dict[str, Snippet]) -> None:
+        """Give results their snippets (by id) and add the ones :meth:`show` held back (``rest_later``)."""
+        if generation != self._generation or not self.is_attached:
+            return
+        self.hits = tuple(replace(h, snippet=snippets[h.id]) if h.id in snippets else h for h in self.hits)
+        shown = self.option_count
+        for hit in self.hits[:shown]:
+            if hit.id in snippets:  # a row painted without its snippet (a resize between search and show)
+                self.replace_option_prompt(hit.id, self._prompt(hit, self.terms, self._width))
+        if shown < len(self.hits):
+            self.add_options(self._make_options(self.hits[shown:], self._width))
+
+    def rows_on_screen(self) -> int:
         """How many results can be visible at once (each takes at least two lines and a divider), plus one."""
         return max(8, (self.scrollable_content_region.height or self.app.size.height) // 3 + 1)
 
@@ -140,8 +160,7 @@ class ResultList(OptionList):
         """Re-fit the snippets to the new width, keeping the highlight where it was."""
         if self.hits and self._snippet_width() != self._width:
             index = self.highlighted
-            self._generation += 1
-            self._set_prompts()
+            self._set_prompts()  # the same results: snippets still on their way are welcome
             if index is not None:
                 self.highlighted = index
 

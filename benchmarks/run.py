@@ -50,6 +50,23 @@ PARTS = ("build", "search", "incremental", "fts5-build", "fts5-search", "tui", "
 
 
 # --- small helpers ---------------------------------------------------------------------------------------------
+def compact_when(when: str) -> str:
+    """``first; a, b re-measured T1; a re-measured T2`` -> ``first; b re-measured T1; a re-measured T2``.
+
+    Each part keeps only its latest re-measure, so repeated partial runs do not grow the line without end.
+    """
+    first, *reruns = [w.strip() for w in when.split(";")]
+    latest: dict[str, str] = {}
+    for rerun in reruns:
+        names, _, at = rerun.partition(" re-measured ")
+        for name in names.split(", "):
+            latest[name] = at
+    by_time: dict[str, list[str]] = {}
+    for name, at in latest.items():
+        by_time.setdefault(at, []).append(name)
+    return "; ".join([first] + [f"{', '.join(sorted(n))} re-measured {at}" for at, n in sorted(by_time.items())])
+
+
 def pct(values: list[float], p: float) -> float | None:
     """Nearest-rank percentile."""
     if not values:
@@ -523,7 +540,8 @@ def describe(size: str, results: dict) -> str:
         what = (f"{g.get('sections', '?'):,} sections in {g.get('articles', '?'):,} articles + "
                 f"{g.get('faqs', '?'):,} FAQs + 7 nutrients (seed {g.get('seed', '?')})")
     errors = list(results.get("errors", []))
-    text = f"**{size}** - {what}; measured {results.get('when', '?')} in {results.get('took_s', 0):.0f} s."
+    when = compact_when(str(results.get("when", "?")))
+    text = f"**{size}** - {what}; measured {when} in {results.get('took_s', 0):.0f} s."
     if results.get("quick"):
         text += " Quick mode (fewer repeats)."
     kbr = results.get("kb", {})
@@ -622,7 +640,8 @@ def targets_block(out: Path) -> str:
             if r.target(size) is None:
                 continue
             row = next(x for x in table_rows(size, found[size]) if x[0] == r.label)
-            when = str(found[size].get("when", "?")).replace(" re-measured", "")  # "<first run>; <parts> <rerun>"
+            # "<first run>; <parts> <latest rerun of them>; ..."
+            when = compact_when(str(found[size].get("when", "?"))).replace(" re-measured", "")
             lines.append(f"| {r.label} {row[4]} | {size} | {row[1]} | {row[2]} | {row[5]} | {when} |")
     return "\n".join(lines)
 
@@ -677,7 +696,8 @@ def measure(size_text: str, out: Path, source: Path, seed: int, quick: bool, par
         old = json.loads(res_path.read_text())
         if old.get("corpus", {}).get("seed") == corpus_info.get("seed") and old.get("quick") == quick:
             results["kb"], results["fts5"] = old.get("kb", {}), old.get("fts5", {})
-            results["when"] = f"{old.get('when', '?')}; {', '.join(sorted(parts))} re-measured {results['when']}"
+            results["when"] = compact_when(f"{old.get('when', '?')}; {', '.join(sorted(parts))} re-measured "
+                                           f"{results['when']}")
 
     def save() -> None:
         results["took_s"] = time.perf_counter() - started

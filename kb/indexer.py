@@ -26,13 +26,12 @@ from kb.bulkwriter import BulkSegmentWriter
 from kb.errors import CorpusInvalid, KbError, Problem
 from kb.files import MAX_FILE_BYTES, FileProblem, Listing, kind_of, list_corpus, read_text
 from kb.loader import cross_check, link, matcher_for, read_disclaimer, read_synonyms
+from kb.manifest import MANIFEST, Manifest
 from kb.parsers import PARSERS, Parsed
 from kb.records import Nutrient, Record
 from kb.schema import make_schema
 from kb.store import (
-    MANIFEST,
     IndexMissing,
-    Manifest,
     current_dir,
     new_generation_dir,
     open_current,

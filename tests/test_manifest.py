@@ -23,8 +23,9 @@ import kb.files
 from kb import indexer
 from kb.engine import KnowledgeBase
 from kb.files import Listing, list_corpus
+from kb.manifest import LEGACY_MANIFEST, MANIFEST, Manifest
 from kb.schema import SCHEMA_VERSION
-from kb.store import LEGACY_MANIFEST, MANIFEST, Manifest, current_dir, read_manifest
+from kb.store import current_dir, read_manifest
 
 FAQ = FILES["corpus/faq/why-does-my-eyelid-twitch.yaml"]
 

@@ -15,8 +15,8 @@ skipped to each checked document.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
@@ -75,20 +75,14 @@ class PhraseChecks:
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
         self.size = reader.doc_count_all()
-        self._known: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._known = lru_cache(maxsize=KEPT)(self._fresh_state)
 
     def state(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """(checked, exact) boolean arrays for ``q``, shared and updated in place."""
-        key = repr(q)
-        found = self._known.get(key)
-        if found is None:
-            found = (np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=bool))
-            self._known[key] = found
-            if len(self._known) > KEPT:
-                self._known.popitem(last=False)
-        else:
-            self._known.move_to_end(key)
-        return found
+        return self._known(repr(q))
+
+    def _fresh_state(self, _key: str) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=bool)
 
     def check(self, q: wq.Query, parts: list[tuple[str, tuple[str, ...]]], docs: np.ndarray) -> None:
         """Check ``docs`` for phrase ``q`` (skipping those already checked)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -49,12 +48,13 @@ class IndexSearcher:
         self._speller: Speller | None = None
         self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
         self._known = lru_cache(maxsize=8192)(self._known_uncached)
-        self._suggestions: OrderedDict[str, str | None] = OrderedDict()
+        # looked up at call time (not bound here), so a test can see a cache miss
+        self._suggestions = lru_cache(maxsize=SUGGESTION_CACHE)(lambda word: self._suggest_uncached(word))
         self._docsets: DocSets | None = None
         self._ranker: Ranker | None = None
         self._id_rank: np.ndarray | None = None
         self._facet_values: dict[str, list[str] | None] = {}
-        self._records: OrderedDict[int, Record] = OrderedDict()
+        self._record = lru_cache(maxsize=RECORD_CACHE)(self._record_uncached)
         self._phrase_checks: PhraseChecks | None = None
 
     def close(self) -> None:
@@ -96,14 +96,7 @@ class IndexSearcher:
         Cached per word for the life of this searcher (one index generation): typing after a misspelt word
         re-checks it on every keystroke.
         """
-        if word in self._suggestions:
-            self._suggestions.move_to_end(word)
-            return self._suggestions[word]
-        found = self._suggest_uncached(word)
-        self._suggestions[word] = found
-        if len(self._suggestions) > SUGGESTION_CACHE:
-            self._suggestions.popitem(last=False)
-        return found
+        return self._suggestions(word)
 
     def _suggest_uncached(self, word: str) -> str | None:
         if len(word) < 3 or not word.isalpha():
@@ -214,17 +207,9 @@ class IndexSearcher:
         exact = {i: ranker.mask(docsets.query(q)) for i, q in phrases.items()}
         return ranker.top(ranker.score(built.units, built.weights, exact), allowed, limit)
 
-    def _record(self, docnum: int) -> Record:
-        """The record stored with ``docnum``, decoded once per searcher (kept for the most recent hits)."""
-        record = self._records.get(docnum)
-        if record is None:
-            record = documents.load(self.searcher.reader().stored_fields(docnum)["data"])
-            self._records[docnum] = record
-            if len(self._records) > RECORD_CACHE:
-                self._records.popitem(last=False)
-        else:
-            self._records.move_to_end(docnum)
-        return record
+    def _record_uncached(self, docnum: int) -> Record:
+        """The record stored with ``docnum`` (``_record`` decodes it once per searcher, for the recent hits)."""
+        return documents.load(self.searcher.reader().stored_fields(docnum)["data"])
 
     @property
     def ranker(self) -> Ranker:

@@ -185,7 +185,7 @@ def report(results: dict[str, Scores], judged: JudgedSet) -> str:
 
 def misses(scores: Scores, judged: JudgedSet, limit: int = 40) -> str:
     """The answerable queries kb ranks worst, with the first answering record's rank."""
-    rows = sorted((scores.ndcg[q.id], q) for q in judged.queries if q.id in scores.ndcg)
+    rows = sorted(((scores.ndcg[q.id], q) for q in judged.queries if q.id in scores.ndcg), key=lambda r: r[0])
     out = []
     for value, q in rows[:limit]:
         ranked = scores.ranked[q.id]

@@ -60,7 +60,7 @@ class EmergencyCallout(Static, can_focus=True):
             return
         self.update(Content.assemble(
             (" EMERGENCY ", ".emergency-callout--label"), " ", literal(one_line(callout.text)),
-            ("  enter/click: open ", ".emergency-callout--hint"),
+            ("  enter or click to open: ", ".emergency-callout--hint"),
             literal(one_line(callout.title)).stylize(".emergency-callout--hint")))
 
     def action_open(self) -> None:

@@ -48,6 +48,7 @@ async def test_a_red_flag_query_shows_the_callout_first_and_enter_opens_its_reco
         await settle(app, pilot)
         assert search_screen(app).history.current == Location("record", CLOT_ID)
         assert app.query_one(RecordView).record.id == CLOT_ID
+        assert "care: emergency" in str(app.query_one("#record-head").render())
 
 
 async def test_clicking_the_callout_opens_its_record(care_app):

@@ -56,7 +56,7 @@ def test_every_nutrient_has_references_and_a_reviewed_date(corpus: Corpus) -> No
 
 def test_every_nutrient_has_intake_rows_aliases_and_deficiency_signs(corpus: Corpus) -> None:
     for n in corpus.nutrients:
-        assert n.intake.adults and n.intake.unit and n.intake.measure in ("RDA", "AI"), n.id
+        assert n.intakes.rows and n.unit and n.intakes.measure in ("RDA", "AI"), n.id
         assert n.aliases, n.id
         assert n.deficiency.name and n.deficiency.signs, n.id
 

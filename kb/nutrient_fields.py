@@ -82,7 +82,10 @@ class Tables:
     def _unknown(self, data: dict[str, Any], known: tuple[str, ...], where: str, *path: str | int) -> None:
         for key in data:
             if key not in known:
-                self.f.problem(self.f.line(*path, key), f"unknown field '{where}.{key}'")
+                # "intakes.per_day" for a mapping's key, "intakes row 2: unknown field 'x'" for a row's
+                message = f"{where}: unknown field {key!r}" if where[-1:].isdigit() else \
+                    f"unknown field '{where}.{key}'"
+                self.f.problem(self.f.line(*path, key), message)
 
     def _mapping(self, key: str, required: bool = True) -> dict[str, Any] | None:
         if key not in self.f.data or self.f.data[key] is None:
@@ -98,14 +101,15 @@ class Tables:
     def _rows(self, data: dict[str, Any], key: str, where: str, *path: str) -> list[tuple[int, dict[str, Any]]]:
         """The mapping rows of a list (index, row); a problem for the list or any row that is not a mapping."""
         rows = data.get(key)
+        name = f"{where}.{key}" if where else key
         if not isinstance(rows, list) or not rows:
             self.f.problem(self.f.line(*path, key) if key in data else self.f.line(*path),
-                           f"{where}.{key} must be a non-empty list of rows")
+                           f"{name} must be a non-empty list of rows")
             return []
         out = []
         for i, row in enumerate(rows):
             if not isinstance(row, dict):
-                self.f.problem(self.f.line(*path, key, i), f"{where}.{key} row {i + 1} must be a mapping")
+                self.f.problem(self.f.line(*path, key, i), f"{name} row {i + 1} must be a mapping")
                 continue
             out.append((i, row))
         return out
@@ -274,7 +278,7 @@ class Tables:
                            f"(amount in the record's unit; at least {MIN_FOODS} rows)")
             return ()
         out: list[FoodSource] = []
-        rows = self._rows(self.f.data, "food_sources", "record")
+        rows = self._rows(self.f.data, "food_sources", "")
         for i, row in rows:
             line = self.f.line("food_sources", i)
             where = f"food_sources row {i + 1}"
@@ -314,7 +318,7 @@ class Tables:
             self.f.problem(self.f.doc.first_line, "missing required field 'interactions'")
             return ()
         out = []
-        for i, row in self._rows(self.f.data, "interactions", "record"):
+        for i, row in self._rows(self.f.data, "interactions", ""):
             line = self.f.line("interactions", i)
             where = f"interactions row {i + 1}"
             medicine = self._text(row, "medicine", where, line)

@@ -169,6 +169,13 @@ def test_at_least_six_food_rows_each_with_food_serving_and_amount() -> None:
         f"{MG}:27: food_sources row 3 needs a text 'serving'"]
 
 
+def test_a_food_row_needs_a_numeric_amount() -> None:
+    bad = replaced("{food: Tofu, serving: 1/2 cup, amount: 50}", "{food: Tofu, serving: 1/2 cup}")
+    bad = replaced("{food: Rice, serving: 1 cup, amount: 20}", "{food: Rice, serving: 1 cup, amount: lots}", bad)
+    assert problems(bad) == [f"{MG}:28: food_sources row 4 needs 'amount' (in mg per serving)",
+                             f"{MG}:29: food_sources row 5 amount must be a number (0 or more) in mg, not 'lots'"]
+
+
 def test_blood_tests_need_tests_and_the_labs_differ_note() -> None:
     bad = replaced("  note: Labs differ; read the range on your own result.\n", "")
     assert problems(bad) == [f"{MG}:31: blood_tests needs a text 'note'"]
@@ -182,15 +189,17 @@ def test_interactions_and_excess_signs_are_required() -> None:
     bad = replaced("  - {medicine: Diuretics, effect: Some raise or lower the level.}\n", "")
     bad = replaced("interactions:\n", "interactions: []\n", bad)
     bad = replaced("  signs: [diarrhoea]\n", "", bad)
-    assert problems(bad) == [f"{MG}:35: record.interactions must be a non-empty list of rows",
+    assert problems(bad) == [f"{MG}:35: interactions must be a non-empty list of rows",
                              f"{MG}:39: excess.signs must be a non-empty list of text"]
 
 
 def test_unknown_fields_inside_the_tables_are_reported() -> None:
     bad = replaced("{ages: 1+ years, amount: 350}", "{ages: 1+ years, amount: 350, per: day}")
     bad = replaced("  - {medicine: Diuretics,", "  - {drug: x, medicine: Diuretics,", bad)
-    assert problems(bad) == [f"{MG}:23: unknown field 'upper_limits row 2.per'",
-                             f"{MG}:36: unknown field 'interactions row 1.drug'"]
+    assert problems(bad) == [f"{MG}:23: upper_limits row 2: unknown field 'per'",
+                             f"{MG}:36: interactions row 1: unknown field 'drug'"]
+    bad = replaced("  measure: RDA\n", "  measure: RDA\n  per_day: 3\n")
+    assert problems(bad) == [f"{MG}:11: unknown field 'intakes.per_day'"]
 
 
 def test_forms_are_optional_text_and_link_like_aliases(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -199,7 +200,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if response.emergency:  # before anything else, even the correction line
         e = response.emergency
         _print(style.bold(f"EMERGENCY: {clean(e.text)}"))
-        _print(style.dim(f"  see {clean(e.record_id)}: kb show {clean(e.record_id)!r}"))
+        _print(style.dim(f"  see {clean(e.record_id)}: kb show {shlex.quote(clean(e.record_id))}"))
         _print()
     if response.corrected:
         _print(style.dim(f"Showing results for {clean(response.corrected)} (searched: {clean(text)})"))

@@ -237,10 +237,10 @@ class Nutrient:
         return ""
 
     def percent_dv(self, amount: float) -> int | None:
-        """``amount`` (in ``unit``) as a whole percentage of the Daily Value, as food labels round it."""
+        """``amount`` (in ``unit``) as a whole percentage of the Daily Value, halves rounded up as on labels."""
         if not self.daily_value:
             return None
-        return round(amount * 100 / self.daily_value)
+        return int(amount * 100 / self.daily_value + 0.5)
 
     @property
     def tags(self) -> tuple[str, ...]:

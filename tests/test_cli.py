@@ -16,7 +16,7 @@ import pytest
 from kb.cli import COMMANDS, EXAMPLES, build_parser, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-HIT_KEYS = {"id", "kind", "title", "article", "nutrients", "score", "snippet", "path", "line"}
+HIT_KEYS = {"id", "kind", "title", "article", "nutrients", "score", "snippet", "path", "line", "care"}
 
 
 def run(argv: list[str]) -> int:
@@ -42,8 +42,9 @@ def root(kb) -> str:
 def test_search_json_has_exactly_the_documented_keys(root, capsys):
     assert main(["--root", root, "search", "cramps", "at", "night", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"query", "corrected", "total", "facets", "results"}
+    assert set(data) == {"query", "corrected", "total", "facets", "emergency", "results"}
     assert data["query"] == "cramps at night" and data["corrected"] is None
+    assert data["emergency"] is None  # an ordinary query: no callout
     assert data["total"] >= len(data["results"]) > 0
     assert set(data["facets"]) == {"kind", "nutrient"}
     for hit in data["results"]:

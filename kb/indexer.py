@@ -128,9 +128,9 @@ class _Run:
         self.refused = listing.refused
         report.problems += listing.problems
         _, probs = read_synonyms(root)
-        report.problems += probs
+        report.problems += [p for p in probs if p not in listing.problems]  # a refused link: said once
         _, probs = read_disclaimer(root)
-        report.problems += probs
+        report.problems += [p for p in probs if p not in listing.problems]
         self.article_slugs = _ArticleSlugs(listing)
 
     @property

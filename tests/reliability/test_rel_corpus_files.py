@@ -1,0 +1,142 @@
+"""Every corpus file is read by one rule (S2, H1): a regular file inside ``corpus/``, or a problem and no read.
+
+``corpus/disclaimer.md`` and ``corpus/synonyms.yaml`` used to be opened directly: a symlink to ``/etc/passwd``
+was shown as the disclaimer, an outside synonyms file was applied to searches, and a FIFO in their place made
+every command block forever. Each scenario runs the real ``kb`` command (with a timeout), the engine the TUI
+uses, and an index build.
+"""
+
+# ruff: noqa: F811 - the `root` fixture is imported from reliability_helpers (no conftest.py: see there)
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import time
+from pathlib import Path
+
+import pytest
+from reliability_helpers import root, run_kb  # noqa: F401 - root is a fixture
+
+from kb.disclaimer import DEFAULT_DISCLAIMER
+from kb.engine import KnowledgeBase
+from kb.files import FileProblem, read_text
+
+pytestmark = pytest.mark.reliability
+
+SECRET = "zanzibarsecret"
+OUTSIDE_SYNONYMS = f"groups:\n  - [cramp, {SECRET}]\n"
+OUTSIDE_DISCLAIMER = f"root:x:0:0:{SECRET}:/root:/bin/bash\n"
+
+
+def outside_link(root: Path, rel: str, text: str) -> None:
+    outside = root.parent / ("outside-" + rel.rsplit("/", 1)[-1])
+    outside.write_text(text, encoding="utf-8")
+    (root / rel).unlink()
+    os.symlink(outside, root / rel)
+
+
+def fifo(root: Path, rel: str, _text: str = "") -> None:
+    (root / rel).unlink()
+    os.mkfifo(root / rel)
+
+
+def unix_socket(root: Path, rel: str, _text: str = "") -> socket.socket:
+    (root / rel).unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(root / rel))
+    return sock
+
+
+@pytest.mark.parametrize("rel,text", [("corpus/disclaimer.md", OUTSIDE_DISCLAIMER),
+                                      ("corpus/synonyms.yaml", OUTSIDE_SYNONYMS)])
+def test_top_file_symlinked_outside_is_refused_and_never_read(rel: str, text: str, root: Path) -> None:
+    outside_link(root, rel, text)
+    message = f"{rel}: symlink leads outside the corpus folder; not followed"
+    done = run_kb(root, "validate", timeout=30)
+    assert done.returncode == 1 and done.stdout.splitlines().count(message) == 1, done.stdout  # said once
+    done = run_kb(root, "index", "--full", timeout=30)
+    assert done.stdout.splitlines().count(message) == 1, done.stdout
+    for args in (("show", "faq/do-bananas-help-cramps"), ("nutrient", "magnesium"), ("search", SECRET),
+                 ("search", "cramp")):
+        done = run_kb(root, *args, timeout=30)
+        assert SECRET not in done.stdout and "root:x:0:0" not in done.stdout, (args, done.stdout)
+        assert "Traceback" not in done.stderr
+    engine = KnowledgeBase(root)  # what the TUI's disclaimer bar and search use
+    try:
+        if rel.endswith("disclaimer.md"):
+            assert engine.disclaimer == DEFAULT_DISCLAIMER
+        else:
+            assert len(engine.synonyms) == 0
+        assert not engine.search(SECRET).results
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("make", [fifo, unix_socket], ids=["fifo", "socket"])
+@pytest.mark.parametrize("rel", ["corpus/disclaimer.md", "corpus/synonyms.yaml", "corpus/faq/x.yaml",
+                                 "corpus/articles/x.md", "corpus/nutrients/x.yaml"])
+def test_fifo_or_socket_anywhere_in_the_corpus_never_blocks(make, rel: str, root: Path) -> None:
+    (root / rel).write_text("placeholder\n", encoding="utf-8")
+    sock = make(root, rel)
+    try:
+        message = f"{rel}: not a regular file; not read"
+        started = time.perf_counter()
+        for args in (("validate",), ("index",), ("index", "--full"), ("search", "cramps", "--limit", "1"),
+                     ("show", "faq/do-bananas-help-cramps"), ("nutrient", "magnesium")):
+            done = run_kb(root, *args, timeout=20)  # before the fix: blocked until the timeout
+            assert "Traceback" not in done.stderr, (args, done.stderr)
+            if args[0] in ("validate", "index"):
+                assert done.stdout.splitlines().count(message) == 1, (args, done.stdout)
+                assert done.returncode == 1
+            else:
+                assert done.returncode == 0, (args, done.stderr)
+        assert time.perf_counter() - started < 30
+        with pytest.raises(FileProblem, match="not a regular file"):
+            read_text(root, rel)
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+def test_device_file_is_refused_without_opening(root: Path) -> None:
+    rel = "corpus/disclaimer.md"
+    (root / rel).unlink()
+    try:
+        os.mknod(root / rel, stat.S_IFCHR | 0o644, os.makedev(1, 5))  # /dev/zero's numbers
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot make a device file here: {exc}")
+    started = time.perf_counter()
+    with pytest.raises(FileProblem, match="not a regular file"):
+        read_text(root, rel)
+    done = run_kb(root, "validate", timeout=20)
+    assert f"{rel}: not a regular file; not read" in done.stdout.splitlines()
+    assert time.perf_counter() - started < 10
+
+
+def test_a_fifo_swapped_in_after_the_check_does_not_block(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The belt: the open itself does not wait for a FIFO's writer (O_NONBLOCK) and the fd is checked again."""
+    import kb.files
+
+    rel = "corpus/faq/do-bananas-help-cramps.yaml"
+    path = root / rel
+    path.unlink()
+    os.mkfifo(path)
+    monkeypatch.setattr(kb.files, "_regular_file", lambda r, p: str(r / p))  # as if the check had passed
+    started = time.perf_counter()
+    with pytest.raises(FileProblem, match="not a regular file"):
+        read_text(root, rel)
+    assert time.perf_counter() - started < 1
+
+
+def test_symlink_inside_the_corpus_is_still_followed(root: Path) -> None:
+    rel = "corpus/disclaimer.md"
+    (root / "corpus/articles/notes-disclaimer.txt").write_text("Inside disclaimer text.\n")
+    (root / rel).unlink()
+    os.symlink("articles/notes-disclaimer.txt", root / rel)
+    assert read_text(root, rel) == "Inside disclaimer text.\n"
+    engine = KnowledgeBase(root)
+    try:
+        assert engine.disclaimer == "Inside disclaimer text."
+    finally:
+        engine.close()

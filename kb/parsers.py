@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kb.errors import Problem
-from kb.fields import Fields
+from kb.fields import Fields, as_text, finite_number, shown
 from kb.markdown import FrontMatterError, markdown_plain, parse_sections, split_front_matter
 from kb.records import Deficiency, Faq, Intake, IntakeRow, Nutrient, Record, Section
 from kb.yamlsafe import Located, YamlProblem, load_yaml
@@ -142,15 +142,20 @@ def _intake(f: Fields) -> Intake:
             if not isinstance(row, dict) or not isinstance(row.get("group"), str):
                 f.problem(line, f"intake.adults row {i + 1} needs a text 'group'")
                 continue
-            amount = row.get("amount")
-            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount <= 0:
-                f.problem(line, f"intake.adults row {i + 1} needs a positive number 'amount' (in intake.unit)")
+            raw = row.get("amount")
+            amount = finite_number(raw)
+            if amount is None or amount <= 0:
+                # a number no float holds (nan, inf, 1.0e+400, 400 digits) is named: it looks like a number
+                beyond = "" if isinstance(raw, bool) or not isinstance(raw, (int, float)) or amount is not None \
+                    else f", not {shown(raw)}"
+                f.problem(line, f"intake.adults row {i + 1} needs a positive number 'amount' (in intake.unit)"
+                          + beyond)
                 continue
-            rows.append(IntakeRow(row["group"].strip(), float(amount)))
+            rows.append(IntakeRow(row["group"].strip(), amount))
     for key in data:
         if key not in ("measure", "unit", "adults", "upper_limit"):
-            f.problem(f.line("intake", key), f"unknown field 'intake.{key}'")
-    return Intake(str(measure or ""), str(unit or "").strip(), tuple(rows), str(upper or "").strip())
+            f.problem(f.line("intake", key), f"unknown field 'intake.{shown(key).strip(chr(39))}'")
+    return Intake(as_text(measure), as_text(unit), tuple(rows), as_text(upper))
 
 
 def _deficiency(f: Fields) -> Deficiency:
@@ -162,7 +167,7 @@ def _deficiency(f: Fields) -> Deficiency:
     if data and (not isinstance(signs, list) or not signs or not all(isinstance(s, str) for s in signs)):
         f.problem(f.line("deficiency", "signs"), "deficiency.signs must be a non-empty list of text")
         signs = []
-    return Deficiency(str(name or "").strip(), tuple(s.strip() for s in signs or ()))
+    return Deficiency(as_text(name), tuple(s.strip() for s in signs or ()))
 
 
 def parse_nutrient(rel: str, text: str) -> Parsed:

@@ -138,6 +138,36 @@ CASES: dict[str, Case] = {
         FAQ, text("q: " + "[" * 100_000 + "]" * 100_000), 1, "nesting"),
     "control character in YAML": Case(FAQ, text(faq(question="Bell \x07 here")), 1,
         "malformed YAML at column 16: character U+0007 is not allowed"),
+    # C1, C2, M3: numbers no float can hold, numbers too long to be text, dates and URLs that only look right
+    "400-digit amount": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: " + "9" * 400)), 15,
+        "needs a positive number 'amount' (in intake.unit), not an integer of 1,329 bits"),
+    "400-hex-digit amount": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: 0x" + "f" * 400)), 15,
+        "needs a positive number 'amount'"),
+    "nan amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: .nan")), 15,
+                       "needs a positive number 'amount' (in intake.unit), not nan"),
+    "inf amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: .inf")), 15,
+                       "needs a positive number 'amount' (in intake.unit), not inf"),
+    "1.0e+400 amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: 1.0e+400")), 15,
+                            "not inf"),
+    "4,000-hex-digit question": Case(
+        FAQ, text(faq(question="0x" + "f" * 4000)), 1,
+        "field 'question' must be text, not an integer too long to be text (put it in quotes)"),
+    "4,000-hex-digit tag": Case(FAQ, text(faq(tags="[food, 0x" + "f" * 4000 + "]")), 5,
+                                "item 2 of 'tags' must be non-empty text"),
+    "4,000-hex-digit unknown field": Case(FAQ, text(GOOD_FAQ + "? 0x" + "f" * 4000 + "\n: 1\n"), 1,
+                                          "unknown field an integer of 16,000 bits"),
+    "4,000-hex-digit date": Case(FAQ, text(faq(reviewed="0x" + "f" * 4000)), 7,
+                                 "must be a date like 2026-11-26, not an integer of 16,000 bits"),
+    "ISO week date": Case(FAQ, text(faq(reviewed="2026-W05-1")), 7,
+                          "field 'reviewed' must be a date like 2026-11-26, not '2026-W05-1'"),
+    "date without dashes (quoted)": Case(FAQ, text(faq(reviewed='"20260101"')), 7,
+                                         "must be a date like 2026-11-26, not '20260101'"),
+    "ESC and BEL in a reference URL": Case(
+        FAQ, text(GOOD_FAQ.replace("url: https://ods.od.nih.gov/factsheets/",
+                                   'url: "https://evil.example/\\e]8;;file:///etc/passwd\\a"')), 11,
+        "reference 1 url holds a control character (U+001B); an address is printable text"),
     "escaping symlink": Case(
         FAQ, symlink_outside, 0, "symlink leads outside the corpus folder; not followed"),
     "FIFO": Case(FAQ, fifo, 0, "not a regular file"),

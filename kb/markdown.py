@@ -7,6 +7,7 @@ block is never mistaken for a section, and every section knows the line it start
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -173,8 +174,24 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 
 
 def slugify(text: str) -> str:
-    """Lowercase, with every run of characters other than letters and digits turned into one hyphen."""
-    return re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
+    """Lowercase (NFC), with every run of characters other than letters and digits turned into one hyphen.
+
+    Letters and digits of every script count (``## Café`` -> ``café``, ``## 筋肉のけいれん`` keeps its
+    letters), with the combining marks that follow them (Devanagari and Thai vowel signs are marks). NFC first,
+    so a heading typed decomposed (``e`` + U+0301) gets the same slug as the composed one.
+    """
+    out: list[str] = []
+    gap = False
+    for ch in unicodedata.normalize("NFC", text).lower():
+        cat = unicodedata.category(ch)[0]
+        if cat in "LN" or (cat == "M" and out and not gap):
+            if gap and out:
+                out.append("-")
+            out.append(ch)
+            gap = False
+        else:
+            gap = True
+    return "".join(out)
 
 
 def _text_plain(content: str) -> str:

@@ -86,9 +86,10 @@ def fifo(path: Path) -> None:
 ARTICLE_HEAD = "---\ntitle: Nerves\nsummary: About nerves.\nreviewed: 2026-11-20\n" + REF + "---\n\n"
 
 CASES: dict[str, Case] = {
-    "malformed YAML": Case(FAQ, text("question: [unclosed\nanswer: x\n"), 2, "malformed YAML"),
+    "malformed YAML": Case(FAQ, text("question: [unclosed\nanswer: x\n"), 1,
+                           "malformed YAML at column 11: the flow sequence started here: did not find expected"),
     "malformed front matter": Case(
-        ARTICLE, text("---\ntitle: [x\n---\n\n## A\n\ntext\n"), 3, "malformed YAML"),
+        ARTICLE, text("---\ntitle: [x\n---\n\n## A\n\ntext\n"), 2, "malformed YAML"),
     "front matter not closed": Case(
         ARTICLE, text("---\ntitle: x\n\n## A\n\ntext\n"), 1, "front matter not closed"),
     "front matter missing": Case(ARTICLE, text("## A\n\ntext\n"), 1, "front matter missing"),
@@ -138,6 +139,14 @@ CASES: dict[str, Case] = {
         FAQ, text("q: " + "[" * 100_000 + "]" * 100_000), 1, "nesting"),
     "control character in YAML": Case(FAQ, text(faq(question="Bell \x07 here")), 1,
         "malformed YAML at column 16: character U+0007 is not allowed"),
+    # M1: libyaml's context kept, and the line of an unclosed bracket or quote rather than where libyaml gave up
+    "duplicate anchor": Case(FAQ, text("question: &q Why?\nanswer: &q Because.\n"), 2,
+                             "found duplicate anchor; first occurrence (line 1); second occurrence"),
+    "unclosed list in front matter": Case(
+        ARTICLE, text("---\ntitle: Nerves\nsummary: x\nnutrients: [magnesium\nreviewed: 2026-11-20\n---\n\n## A\n\nx\n"),
+        4, "the flow sequence started here: did not find expected ',' or ']' (on line 5)"),
+    "unclosed quote": Case(FAQ, text('question: "Why\nanswer: x\n'), 1,
+                           "the quoted scalar started here: found unexpected end of stream"),
     # C1, C2, M3: numbers no float can hold, numbers too long to be text, dates and URLs that only look right
     "400-digit amount": Case(
         NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: " + "9" * 400)), 15,

@@ -140,3 +140,26 @@ def test_symlink_inside_the_corpus_is_still_followed(root: Path) -> None:
         assert engine.disclaimer == "Inside disclaimer text."
     finally:
         engine.close()
+
+
+def test_lone_cr_line_endings_are_line_endings(tmp_path: Path) -> None:
+    """Classic Mac files (M1): before, an article gave "front matter missing" although it starts with '---'."""
+    from reliability_helpers import FILES, make_root
+
+    files = dict(FILES)
+    files["corpus/articles/nerves.md"] = FILES["corpus/articles/nerves.md"].replace(
+        "## Pins", "## Cr only\n\ncronlyword here.\n\n## Pins")
+    root = make_root(tmp_path / "kb", files)
+    for rel in ("corpus/articles/nerves.md", "corpus/faq/do-bananas-help-cramps.yaml"):
+        path = root / rel
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    done = run_kb(root, "validate")
+    assert done.returncode == 0, done.stdout
+    assert run_kb(root, "index").returncode == 0
+    engine = KnowledgeBase(root)
+    try:
+        assert [h.id for h in engine.search("cronlyword").results] == ["article/nerves#cr-only"]
+        assert engine.get("article/nerves#cr-only").line == 11  # lines counted as the editor shows them
+        assert "faq/do-bananas-help-cramps" in [h.id for h in engine.search("bananas").results]
+    finally:
+        engine.close()

@@ -143,7 +143,8 @@ CASES: dict[str, Case] = {
     "duplicate anchor": Case(FAQ, text("question: &q Why?\nanswer: &q Because.\n"), 2,
                              "found duplicate anchor; first occurrence (line 1); second occurrence"),
     "unclosed list in front matter": Case(
-        ARTICLE, text("---\ntitle: Nerves\nsummary: x\nnutrients: [magnesium\nreviewed: 2026-11-20\n---\n\n## A\n\nx\n"),
+        ARTICLE,
+        text("---\ntitle: Nerves\nsummary: x\nnutrients: [magnesium\nreviewed: 2026-11-20\n---\n\n## A\n\nx\n"),
         4, "the flow sequence started here: did not find expected ',' or ']' (on line 5)"),
     "unclosed quote": Case(FAQ, text('question: "Why\nanswer: x\n'), 1,
                            "the quoted scalar started here: found unexpected end of stream"),

@@ -241,10 +241,12 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
             kept = set()
         kept = {rel for rel in kept if run.kept(rel) and rel not in run.content}
     good_nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
-    # last good nutrient versions of broken nutrient files still count for linking
-    for rel, p in parsed.items():
-        if p.problems:
-            good_nutrients += [r for r in _old_records(old_ix, rel) if isinstance(r, Nutrient)]
+    # last good nutrient versions of broken nutrient files still count for linking, and so do those of nutrient
+    # files the listing refused (corpus/nutrients/ unreadable, a symlink leading outside): the records that
+    # mention them are not at fault and keep their links
+    last_good = {rel for rel, p in parsed.items() if p.problems} | {rel for rel in kept if kind_of(rel) == "nutrient"}
+    for rel in sorted(last_good):
+        good_nutrients += [r for r in _old_records(old_ix, rel) if isinstance(r, Nutrient)]
     matcher = matcher_for(good_nutrients)
     terms = {n.slug: _nutrient_terms(n) for n in good_nutrients}
     gen_dir = new_generation_dir(base)

@@ -16,7 +16,6 @@ Bounded: derandomized, 20 examples, a few seconds.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -93,7 +92,7 @@ def block(draw) -> str:
 def article_text(draw) -> str:
     front = draw(st.sampled_from([
         "---\ntitle: Fuzzed\nsummary: Fuzzed article.\nreviewed: 2026-11-20\n" + REF + "---\n",
-        "---\ntitle: Fuzzed\nsummary: x\nreviewed: {d}\n".format(d=draw(SCALAR)) + REF + "---\n",
+        f"---\ntitle: Fuzzed\nsummary: x\nreviewed: {draw(SCALAR)}\n" + REF + "---\n",
         "---\ntitle: [broken\n---\n", "title: no fence\n", "---\ntitle: never closed\n",
         "---\ntitle: Fuzzed\nsummary: x\nnutrients: [magnesium\nreviewed: 2026-11-20\n" + REF + "---\n",
     ]))

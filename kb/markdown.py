@@ -214,6 +214,10 @@ def _text_plain(content: str) -> str:
     return " ".join(out)
 
 
+# the children of an image token that hold its alt text's words (emphasis marks hold none)
+_ALT_TEXT = frozenset({"text", "code_inline", "text_special", "softbreak", "hardbreak"})
+
+
 def _inline_plain(token: Token, env: dict | None = None) -> str:
     """Plain text of an ``inline`` token: text and code spans, a space for each line break.
 
@@ -236,6 +240,9 @@ def _inline_plain(token: Token, env: dict | None = None) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif child.type == "image":  # its alt text is words of the section (it used to vanish from the index)
+            parts.extend(c.content if c.type in ("text", "code_inline", "text_special") else " "
+                         for c in child.children or () if c.type in _ALT_TEXT)
     return "".join(parts)
 
 

@@ -199,7 +199,7 @@ def block(draw) -> str:
     if kind == "emph":
         return "*" + words + "* and **" + words + "**\n"
     if kind == "link":
-        return f"[{words}](https://example.org/x) and `{words}`\n"
+        return f"[{words}](https://example.org/x) and `{words}` and ![{words}](pic.png \"a title\")\n"
     if kind == "table":
         return f"| {words} | x |\n|---|---|\n| {words} | y |\n"
     return "> - " * depth + words + "\n"

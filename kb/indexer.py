@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
@@ -79,8 +80,11 @@ def _digest(root: Path, rel: str) -> str:
     """
     h = hashlib.blake2b(digest_size=8)
     try:
-        with open(root / rel, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
+        # non-blocking: a FIFO swapped in since the file was read must not hang the build (H1)
+        fd = os.open(root / rel, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if st.st_size > MAX_FILE_BYTES or not stat.S_ISREG(st.st_mode):
                 return ""
             for chunk in iter(lambda: fh.read(1 << 16), b""):
                 h.update(chunk)

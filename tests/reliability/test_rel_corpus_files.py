@@ -9,6 +9,7 @@ uses, and an index build.
 # ruff: noqa: F811 - the `root` fixture is imported from reliability_helpers (no conftest.py: see there)
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import stat
@@ -176,3 +177,25 @@ def test_lone_cr_line_endings_are_line_endings(tmp_path: Path) -> None:
         assert "faq/do-bananas-help-cramps" in [h.id for h in engine.search("bananas").results]
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("make", ["outside", "fifo"])
+async def test_tui_disclaimer_bar_never_shows_an_outside_file_nor_waits_for_a_fifo(make: str, root: Path) -> None:
+    tui_app = pytest.importorskip("kb.tui.app")
+    from test_rel_tui import screen_text, settle
+
+    rel = "corpus/disclaimer.md"
+    if make == "outside":
+        outside_link(root, rel, OUTSIDE_DISCLAIMER)
+    else:
+        fifo(root, rel)
+    app = tui_app.make_app(root, index_dir=None, watch=False)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await asyncio.wait_for(settle(app, pilot), 30)  # before the fix: stuck at "Opening the index..."
+        assert app.disclaimer == DEFAULT_DISCLAIMER
+        text = screen_text(app)
+        assert SECRET not in text and "root:x:0:0" not in text
+        assert any(str(p).startswith(rel + ": ") for p in app.problems)
+        await pilot.press(*"bananas")
+        await settle(app, pilot, 0.5)
+        assert "bananas" in screen_text(app).lower()

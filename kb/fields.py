@@ -15,19 +15,47 @@ from kb.records import Reference
 from kb.yamlsafe import Located
 
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
-MAX_NUMBER = 1e12  # no figure in a health record comes near; a 400-digit integer is garbage
+MAX_NUMBER = 1e12  # no figure in a health record comes near one
+# what a terminal or a link handler could obey inside an address: C0 controls, DEL, C1 controls, bidi overrides
+_URL_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SHOWN_CHARS = 60
 
 
 def finite_number(value: object) -> float | None:
-    """``value`` as a float when it is an int or float that is finite and of a sane size, else None.
+    """``value`` as a float when YAML gave a real, finite number; otherwise None.
 
-    YAML reads ``.nan``, ``.inf`` and integers of any length; none of them is a figure a record can mean.
+    None for text, booleans (``yes`` is not 1), ``.nan``, ``.inf``, ``1.0e+400`` (YAML reads it as infinity)
+    and integers too large for a float (a 400-digit ``amount``, decimal or hex), so a caller reports one
+    ``path:line`` problem instead of an ``OverflowError`` or ``nan mg`` on screen. The sign is the caller's.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if isinstance(value, int):
-        return float(value) if abs(value) <= MAX_NUMBER else None
-    return value if math.isfinite(value) and abs(value) <= MAX_NUMBER else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and abs(number) <= MAX_NUMBER else None
+
+
+def shown(value: object) -> str:
+    """A short ``repr`` of a YAML value for a problem message, safe for any value.
+
+    ``repr`` of an integer of more than 4,300 digits raises ``ValueError`` (Python's conversion limit), and a
+    long value would flood the message; both are described instead of printed in full.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length():,} bits"
+    try:
+        text = repr(value)
+    except ValueError:  # pragma: no cover - ints are handled above; kept for any other huge value
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
+
+
+def as_text(value: object) -> str:
+    """``value`` stripped when it is a string, else "" (for fields already reported as wrong)."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 class Fields:
@@ -42,7 +70,7 @@ class Fields:
             self.problem(doc.first_line, "expected a YAML mapping of fields")
         for key in self.data:
             if key not in known:
-                self.problem(doc.line(key), f"unknown field {key!r}")
+                self.problem(doc.line(key), f"unknown field {shown(key)}")
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
@@ -53,17 +81,29 @@ class Fields:
     def _missing(self, key: str) -> None:
         self.problem(self.doc.first_line, f"missing required field {key!r}")
 
+    def _scalar_text(self, value: object) -> str | None:
+        """A scalar YAML value as text: a string as it is, a number as Python writes it; None if it is neither
+        or is an integer too long to write (more than 4,300 digits: a hex literal in the YAML can be)."""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return None
+        try:
+            return str(value).strip()
+        except ValueError:
+            return None
+
     def text(self, key: str, required: bool = True) -> str:
         """A non-empty string field ('' when absent or wrong)."""
         if key not in self.data or self.data[key] is None:
             if required:
                 self._missing(key)
             return ""
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.problem(self.line(key), f"field {key!r} must be text, not {type(value).__name__}")
+        value = self._scalar_text(self.data[key])
+        if value is None:
+            wrong = self.data[key]
+            what = "an integer too long to be text (put it in quotes)" if isinstance(wrong, int) \
+                else type(wrong).__name__
+            self.problem(self.line(key), f"field {key!r} must be text, not {what}")
             return ""
-        value = str(value).strip()
         if required and not value:
             self.problem(self.line(key), f"field {key!r} is empty")
         return value
@@ -80,10 +120,11 @@ class Fields:
             return ()
         out: list[str] = []
         for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, (str, int, float)) or not str(item).strip():
+            text = self._scalar_text(item)
+            if not text:
                 self.problem(self.line(key, i), f"item {i + 1} of {key!r} must be non-empty text")
                 continue
-            out.append(str(item).strip().lower() if lower else str(item).strip())
+            out.append(text.lower() if lower else text)
         if required and not out and isinstance(value, list) and not value:
             self.problem(self.line(key), f"field {key!r} must not be empty")
         return tuple(out)
@@ -98,12 +139,13 @@ class Fields:
             value = value.date()
         if isinstance(value, dt.date):
             return value.isoformat()
-        if isinstance(value, str):
+        # only YYYY-MM-DD: fromisoformat alone also takes ISO week dates (2026-W05-1) and 20260101
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
             try:
                 return dt.date.fromisoformat(value.strip()).isoformat()
             except ValueError:
                 pass
-        self.problem(self.line(key), f"field {key!r} must be a date like 2026-11-26, not {value!r}")
+        self.problem(self.line(key), f"field {key!r} must be a date like 2026-11-26, not {shown(value)}")
         return ""
 
     def references(self, key: str = "references") -> tuple[Reference, ...]:
@@ -126,12 +168,16 @@ class Fields:
                 v = item.get(part)
                 if not isinstance(v, str) or not v.strip():
                     self.problem(self.line(key, i, part), f"reference {i + 1} needs a text {part!r}")
-                parts[part] = str(v or "").strip()
-            if parts["url"] and not _URL.match(parts["url"]):
+                parts[part] = as_text(v)
+            control = _URL_CONTROL.search(parts["url"])
+            if control:
+                self.problem(self.line(key, i, "url"), f"reference {i + 1} url holds a control character "
+                             f"(U+{ord(control.group()):04X}); an address is printable text")
+            elif parts["url"] and not _URL.match(parts["url"]):
                 self.problem(self.line(key, i, "url"), f"reference {i + 1} url is not an http(s) address")
             for extra in item:
                 if extra not in ("title", "publisher", "url"):
-                    self.problem(self.line(key, i, extra), f"reference {i + 1}: unknown field {extra!r}")
+                    self.problem(self.line(key, i, extra), f"reference {i + 1}: unknown field {shown(extra)}")
             refs.append(Reference(parts["title"], parts["publisher"], parts["url"]))
         return tuple(refs)
 

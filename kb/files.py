@@ -280,29 +280,89 @@ class FileProblem(Exception):
         self.problem = problem
 
 
+def _regular_file(root: Path, rel: str) -> str:
+    """The path to open for ``rel``: a regular file inside the corpus, by the same rule as the listing.
+
+    Each component below ``corpus/`` is ``lstat``-ed (two syscalls for a content file, no resolving on the
+    common path); when one is a symlink the whole path is resolved and must stay inside the corpus folder.
+    Nothing is opened here, so a FIFO or a device is refused before a read could block or never end.
+
+    Raises:
+        FileProblem: missing or unreadable, a symlink leading outside, or not a regular file.
+    """
+    corpus = root / "corpus"
+    path = root / rel
+    current = root
+    linked = False
+    try:
+        for part in Path(rel).parts:
+            current = current / part
+            if current == corpus:
+                continue  # the corpus folder itself may be a symlink: everything is judged relative to it
+            st = os.lstat(current)
+            if stat.S_ISLNK(st.st_mode):
+                linked = True
+                break
+        if linked:
+            if not _inside(path, Path(os.path.realpath(corpus))):
+                raise FileProblem(Problem(rel, 0, "symlink leads outside the corpus folder; not followed"))
+            target = os.path.realpath(path)
+            st = os.stat(target)
+        else:
+            target = str(path)
+    except OSError as exc:
+        raise FileProblem(Problem(rel, 0, f"cannot read: {exc.strerror or exc}")) from None
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block a read forever; a device never ends
+        raise FileProblem(Problem(rel, 0, "not a regular file; not read"))
+    return target
+
+
+# O_NONBLOCK: should a FIFO be swapped in between the check and the open, the open and the read return at once
+# (an empty read) instead of waiting for a writer; O_NOFOLLOW: the checked target is not a symlink, so if one
+# appears there the open fails instead of following it
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
+
+
 def read_text(root: Path, rel: str) -> str:
     """Read a corpus file as UTF-8 text within the size limit.
 
+    Only a regular file inside the corpus is opened (see :func:`_regular_file`); line endings become ``\n``
+    whether they were CRLF, LF or a lone CR (classic Mac), so Markdown, YAML and line numbers agree.
+
     Raises:
-        FileProblem: unreadable, too large, binary, empty or not UTF-8.
+        FileProblem: unreadable, a symlink leading outside, not a regular file, too large, binary, empty or
+            not UTF-8.
     """
-    path = root / rel
+    target = _regular_file(root, rel)
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(target, _OPEN_FLAGS)
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise FileProblem(Problem(rel, 0, "not a regular file; not read"))
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise FileProblem(Problem(rel, 0, f"cannot read: {exc.strerror or exc}")) from None
     if len(data) > MAX_FILE_BYTES:
         raise FileProblem(Problem(rel, 0, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit"))
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        line = _line_at(data, data.index(b"\x00"))
         raise FileProblem(Problem(rel, line, "binary file (NUL byte); corpus files are UTF-8 text"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = _line_at(data, exc.start)
         message = f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         raise FileProblem(Problem(rel, line, message)) from None
     if not text.strip():
         raise FileProblem(Problem(rel, 0, "empty file"))
-    return text.replace("\r\n", "\n").lstrip("\ufeff")
+    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        text = text.replace("\r", "\n")
+    return text.lstrip("\ufeff")
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The 1-based line of byte ``offset``, counting LF, CRLF and lone CR line endings alike."""
+    head = data[:offset]
+    return head.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
@@ -79,8 +80,11 @@ def _digest(root: Path, rel: str) -> str:
     """
     h = hashlib.blake2b(digest_size=8)
     try:
-        with open(root / rel, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
+        # non-blocking: a FIFO swapped in since the file was read must not hang the build (H1)
+        fd = os.open(root / rel, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if st.st_size > MAX_FILE_BYTES or not stat.S_ISREG(st.st_mode):
                 return ""
             for chunk in iter(lambda: fh.read(1 << 16), b""):
                 h.update(chunk)
@@ -128,9 +132,9 @@ class _Run:
         self.refused = listing.refused
         report.problems += listing.problems
         _, probs = read_synonyms(root)
-        report.problems += probs
+        report.problems += [p for p in probs if p not in listing.problems]  # a refused link: said once
         _, probs = read_disclaimer(root)
-        report.problems += probs
+        report.problems += [p for p in probs if p not in listing.problems]
         self.article_slugs = _ArticleSlugs(listing)
 
     @property
@@ -241,10 +245,12 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
             kept = set()
         kept = {rel for rel in kept if run.kept(rel) and rel not in run.content}
     good_nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
-    # last good nutrient versions of broken nutrient files still count for linking
-    for rel, p in parsed.items():
-        if p.problems:
-            good_nutrients += [r for r in _old_records(old_ix, rel) if isinstance(r, Nutrient)]
+    # last good nutrient versions of broken nutrient files still count for linking, and so do those of nutrient
+    # files the listing refused (corpus/nutrients/ unreadable, a symlink leading outside): the records that
+    # mention them are not at fault and keep their links
+    last_good = {rel for rel, p in parsed.items() if p.problems} | {rel for rel in kept if kind_of(rel) == "nutrient"}
+    for rel in sorted(last_good):
+        good_nutrients += [r for r in _old_records(old_ix, rel) if isinstance(r, Nutrient)]
     matcher = matcher_for(good_nutrients)
     terms = {n.slug: _nutrient_terms(n) for n in good_nutrients}
     gen_dir = new_generation_dir(base)

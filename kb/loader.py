@@ -126,9 +126,9 @@ def load_corpus(root: Path) -> Corpus:
     listing = list_corpus(root)
     corpus = Corpus(stamps=dict(listing.files), problems=list(listing.problems))
     corpus.synonyms, problems = read_synonyms(root)
-    corpus.problems += problems
+    corpus.problems += [p for p in problems if p not in listing.problems]  # a refused link: said once
     corpus.disclaimer, problems = read_disclaimer(root)
-    corpus.problems += problems
+    corpus.problems += [p for p in problems if p not in listing.problems]
     parsed = {rel: parse_file(root, rel) for rel in listing.files if kind_of(rel) in PARSERS}
     finish(parsed, corpus)
     return corpus

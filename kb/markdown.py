@@ -7,11 +7,14 @@ block is never mistaken for a section, and every section knows the line it start
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import MD_TRIM_CHARS
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import hr as _hr
 from markdown_it.token import Token
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -38,6 +41,59 @@ class FrontMatterError(ValueError):
 
 _ALWAYS_OFF = ("inline", "html_block", "html_inline")
 
+#: block nesting (each list level counts two: the list and its item; each quote level one) past which the text
+#: of a line is indexed flat, markers stripped, instead of being parsed as more containers. markdown-it's own
+#: limit (``maxNesting``, 20 in the commonmark preset) skips everything after the too-deep line to the end of
+#: the document: a list 10 levels deep removed every later section from the index. 32 is 16 list levels or 32
+#: quote levels, far past any real article; the parser then recurses about 100 frames deep at most, and the
+#: worst 2 MiB file (14,000 lines of 100 nested quotes) parses in 0.6 s (2 s at 64, where it grows with depth).
+MAX_NESTING = 32
+# markdown-it's own limit sits above ours, so it is never reached in block parsing; inline parsing (links
+# nested in links) keeps the preset's 20, where going deeper keeps the text (as text) rather than dropping it
+_BLOCK_MAX_NESTING = MAX_NESTING + 8
+# the container markers a too-deep line may still start with: quote markers, bullets, ordered-list numbers
+# (possessive: a line of a million markers leaves no backtracking state behind)
+_DEEP_MARKERS = re.compile(r"(?:[ \t>]|[*+\-](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))*+")
+
+
+def _deep_line(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A block rule tried first on every line: past ``MAX_NESTING``, the line becomes one flat paragraph.
+
+    One line at a time, so the enclosing list item or quote still ends where it would (a dedented line, a
+    heading), and every later section is found; the line's words are indexed like any paragraph's.
+    """
+    if state.level < MAX_NESTING or silent:
+        return False
+    pos = state.bMarks[start] + state.tShift[start]
+    line = state.src[pos:state.eMarks[start]]
+    content = line[_DEEP_MARKERS.match(line).end():].strip()  # type: ignore[union-attr] - always matches
+    state.line = start + 1
+    if content:
+        state.push("paragraph_open", "p", 1).map = [start, start + 1]
+        inline = state.push("inline", "", 0)
+        inline.content = content
+        inline.map = [start, start + 1]
+        inline.children = []
+        state.push("paragraph_close", "p", -1)
+    return True
+
+
+# a thematic break: three or more of one marker, with only spaces and tabs between (what markdown-it's hr
+# rule checks character by character in Python)
+_HR_LINE = re.compile(r"([*\-_])(?:[ \t]*+\1){2,}+[ \t]*+")
+
+
+def _fast_hr(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's ``hr`` rule behind a regular-expression test of the line.
+
+    The rule walks the whole line in Python before it can say no, at every nesting level and as a paragraph
+    terminator on every line: a 2 MiB line of ``- - - ...`` (32 nested lists) took 5-8 s in it alone.
+    """
+    pos = state.bMarks[start] + state.tShift[start]
+    if not _HR_LINE.fullmatch(state.src, pos, state.eMarks[start]):
+        return False
+    return _hr(state, start, end, silent)
+
 
 @lru_cache(maxsize=64)
 def _parser(off: frozenset[str] = frozenset()) -> MarkdownIt:
@@ -47,9 +103,18 @@ def _parser(off: frozenset[str] = frozenset()) -> MarkdownIt:
     its plain text is then known without the inline parser, which was a third of parsing time. Content that
     may hold syntax is parsed by ``md.inline`` on demand (:func:`_inline_plain`). ``html_block`` and
     ``html_inline`` are off too: with ``html`` false they never match, but they ran on every line.
+    Nesting past ``MAX_NESTING`` is indexed flat (:func:`_deep_line`), never dropped.
     """
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": _BLOCK_MAX_NESTING}).enable("table")
+    md.block.ruler.before("table", "kb_deep_line", _deep_line)
+    md.block.ruler.at("hr", _fast_hr, {"alt": ["paragraph", "reference", "blockquote", "list"]})
     return md.disable([*_ALWAYS_OFF, *sorted(off)])
+
+
+@lru_cache(maxsize=1)
+def _inline_parser() -> MarkdownIt:
+    """The parser for inline content: the commonmark preset as it is (its nesting limit keeps text as text)."""
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 # a line that may start a list item (which can hold any block), an ``hr``, or indented code
@@ -109,8 +174,24 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 
 
 def slugify(text: str) -> str:
-    """Lowercase, with every run of characters other than letters and digits turned into one hyphen."""
-    return re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
+    """Lowercase (NFC), with every run of characters other than letters and digits turned into one hyphen.
+
+    Letters and digits of every script count (``## Café`` -> ``café``, ``## 筋肉のけいれん`` keeps its
+    letters), with the combining marks that follow them (Devanagari and Thai vowel signs are marks). NFC first,
+    so a heading typed decomposed (``e`` + U+0301) gets the same slug as the composed one.
+    """
+    out: list[str] = []
+    gap = False
+    for ch in unicodedata.normalize("NFC", text).lower():
+        cat = unicodedata.category(ch)[0]
+        if cat in "LN" or (cat == "M" and out and not gap):
+            if gap and out:
+                out.append("-")
+            out.append(ch)
+            gap = False
+        else:
+            gap = True
+    return "".join(out)
 
 
 def _text_plain(content: str) -> str:
@@ -133,6 +214,10 @@ def _text_plain(content: str) -> str:
     return " ".join(out)
 
 
+# the children of an image token that hold its alt text's words (emphasis marks hold none)
+_ALT_TEXT = frozenset({"text", "code_inline", "text_special", "softbreak", "hardbreak"})
+
+
 def _inline_plain(token: Token, env: dict | None = None) -> str:
     """Plain text of an ``inline`` token: text and code spans, a space for each line break.
 
@@ -145,7 +230,7 @@ def _inline_plain(token: Token, env: dict | None = None) -> str:
         if not _INLINE_SYNTAX.search(content):
             return _text_plain(content)
         children = []
-        md = _parser()
+        md = _inline_parser()
         md.inline.parse(content, md, env if env is not None else {}, children)
         token.children = children
     parts: list[str] = []
@@ -155,6 +240,9 @@ def _inline_plain(token: Token, env: dict | None = None) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif child.type == "image":  # its alt text is words of the section (it used to vanish from the index)
+            parts.extend(c.content if c.type in ("text", "code_inline", "text_special") else " "
+                         for c in child.children or () if c.type in _ALT_TEXT)
     return "".join(parts)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.fields import Fields, finite_number
+from kb.fields import Fields, finite_number, shown
 from kb.lifestages import AGES_HELP, Band, coverage_problems, parse_ages
 from kb.records import (
     BloodTest,
@@ -70,7 +70,7 @@ class Tables:
         number = finite_number(value)
         if number is None or number < 0 or (positive and number == 0):
             kind = "a positive number" if positive else "a number (0 or more)"
-            self.f.problem(line, f"{where} must be {kind} in {self.unit or 'the unit'}, not {_show(value)}")
+            self.f.problem(line, f"{where} must be {kind} in {self.unit or 'the unit'}, not {shown(value)}")
             return None
         ceiling = ceiling if ceiling is not None else self.ceiling
         if ceiling is not None and number > ceiling:
@@ -132,7 +132,7 @@ class Tables:
     def _ages(self, row: dict[str, Any], where: str, line: int) -> Band | None:
         band = parse_ages(row.get("ages"))
         if band is None:
-            self.f.problem(line, f"{where}: ages {_show(row.get('ages'))} not understood ({AGES_HELP})")
+            self.f.problem(line, f"{where}: ages {shown(row.get('ages'))} not understood ({AGES_HELP})")
         return band
 
     def intakes(self) -> Intakes:
@@ -361,9 +361,3 @@ class Tables:
         return Excess(name, self._signs(data, "excess"), text)
 
 
-def _show(value: object) -> str:
-    """A bad value for a message, cut short (a 400-digit number must not fill the screen)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 60:
-        return f"a {len(str(abs(value))) if value.bit_length() < 10_000 else 'huge'}-digit number"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -5,6 +5,7 @@ Records come out with ``nutrients`` equal to what they declare; :mod:`kb.loader`
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from kb.care import CARE_LEVELS, care_problems
@@ -70,10 +71,9 @@ def parse_article(rel: str, text: str) -> Parsed:
     if not sections:
         parsed.problems.append(Problem(rel, body_line, "article has no sections (add '## Heading' and text)"))
     seen: dict[str, int] = {}
-    for raw in sections:
-        if not raw.slug:
-            parsed.problems.append(Problem(rel, raw.line, "section heading has no letters or digits"))
-            continue
+    for place, raw in enumerate(sections, 1):
+        # a heading of symbols only (an emoji, "???") has no letter to name it by: it is named by its place
+        raw = raw if raw.slug else dataclasses.replace(raw, slug=f"section-{place}")
         if raw.slug in seen:
             parsed.problems.append(Problem(
                 rel, raw.line, f"duplicate id article/{slug}#{raw.slug} (same heading as line {seen[raw.slug]})"))

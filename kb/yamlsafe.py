@@ -51,9 +51,31 @@ class Located:
         return self.first_line
 
 
+# contexts whose mark is where the mistake is: an unclosed bracket or quote, a key missing its ':'. The problem
+# mark is where libyaml gave up, often the next line ("nutrients: [magnesium" on line 11 was reported as 12)
+_AT_CONTEXT = ("while parsing a flow", "while scanning a quoted scalar", "while scanning a simple key",
+               "while scanning a block scalar")
+
+
 def _mark_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YamlProblem:
-    mark = exc.problem_mark or exc.context_mark
+    """One ``YamlProblem`` from libyaml's problem and context, at the line that is more useful to a writer.
+
+    The context is kept in the message when it says something the problem does not ("found duplicate anchor;
+    first occurrence" with "second occurrence"); it is left out when it only names the parser's state (every
+    "while parsing a block mapping" starts on line 1).
+    """
     problem = exc.problem or exc.context or "malformed YAML"
+    context, cmark, pmark = exc.context, exc.context_mark, exc.problem_mark
+    if context and cmark is not None and pmark is not None and context.startswith(_AT_CONTEXT) \
+            and cmark.line < pmark.line:
+        line, col = cmark.line + 1 + line_offset, cmark.column + 1
+        what = context.split(" a ", 1)[-1]  # "while parsing a flow sequence" -> "flow sequence"
+        return YamlProblem(f"malformed YAML at column {col}: the {what} started here: {problem} "
+                           f"(on line {pmark.line + 1 + line_offset})", line, col)
+    if context and exc.problem and not context.startswith("while"):
+        where = f" (line {cmark.line + 1 + line_offset})" if cmark is not None else ""
+        problem = f"{context}{where}; {exc.problem}"
+    mark = pmark or cmark
     if mark is None:
         return YamlProblem(f"malformed YAML: {problem}")
     line, col = mark.line + 1 + line_offset, mark.column + 1

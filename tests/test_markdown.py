@@ -56,7 +56,25 @@ def test_slugify(heading: str, slug: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_slugify_always_gives_a_slug_or_nothing(text: str) -> None:
-    assert re.fullmatch(r"([a-z0-9]+(-[a-z0-9]+)*)?", slugify(text))
+    """Letters, digits and marks of any script, lowercased, single hyphens between runs; stable."""
+    import unicodedata
+
+    slug = slugify(text)
+    assert all(ch == "-" or unicodedata.category(ch)[0] in "LNM" for ch in slug)
+    assert "--" not in slug and not slug.startswith("-") and not slug.endswith("-")
+    assert slugify(slug) == slug
+    if text.isascii():
+        assert re.fullmatch(r"([a-z0-9]+(-[a-z0-9]+)*)?", slug)
+
+
+def test_slugify_keeps_letters_of_every_script() -> None:
+    assert slugify("Café") == "café" != slugify("Caf")
+    assert slugify("Cafe\u0301") == "café"  # decomposed: the same slug
+    assert slugify("筋肉のけいれん") == "筋肉のけいれん"
+    assert slugify("Μυϊκές κράμπες") == "μυϊκές-κράμπες"
+    assert slugify("हिन्दी शीर्षक") == "हिन्दी-शीर्षक"  # vowel signs are marks, kept
+    assert slugify("Vitamin D & muscles") == "vitamin-d-muscles"
+    assert slugify("💪") == slugify("???") == ""
 
 
 def test_each_level_two_heading_starts_a_section_at_its_line() -> None:

@@ -28,6 +28,9 @@ def _ref_inline(token) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif child.type == "image":  # alt text: words of the section
+            parts.extend(c.content if c.type in ("text", "code_inline") else " " for c in child.children or ()
+                         if c.type in ("text", "code_inline", "softbreak", "hardbreak"))
     return "".join(parts)
 
 

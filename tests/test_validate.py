@@ -291,11 +291,15 @@ def test_empty_section(tmp_path: Path, capsys) -> None:
     assert problems(tmp_path, capsys, {NERVES: bad}) == [f"{NERVES}:15: empty section 'Nothing here yet'"]
 
 
-def test_heading_without_letters_or_digits(tmp_path: Path, capsys) -> None:
-    bad = edited(NERVES, "## Who is at risk", "## ???")
-    assert problems(tmp_path, capsys, {NERVES: bad}) == [
-        f"{NERVES}:15: section heading has no letters or digits",
-    ]
+def test_heading_without_letters_or_digits_is_named_by_its_place(tmp_path: Path, capsys) -> None:
+    """A heading of symbols only (``???``, an emoji) refuses nothing: its section's id is ``section-N`` (its place)."""
+    from kb.loader import load_corpus
+
+    root = make(tmp_path, {NERVES: edited(NERVES, "## Who is at risk", "## ???")})
+    code, lines, _ = validate(root, capsys)
+    assert code == 0 and lines == [SUMMARY]
+    ids = [r.id for r in load_corpus(root).sections if r.path == NERVES]
+    assert ids == ["article/nerves#pins-and-needles", "article/nerves#section-2"]
 
 
 def test_article_with_front_matter_and_no_text(tmp_path: Path, capsys) -> None:

@@ -86,9 +86,10 @@ def fifo(path: Path) -> None:
 ARTICLE_HEAD = "---\ntitle: Nerves\nsummary: About nerves.\nreviewed: 2026-11-20\n" + REF + "---\n\n"
 
 CASES: dict[str, Case] = {
-    "malformed YAML": Case(FAQ, text("question: [unclosed\nanswer: x\n"), 2, "malformed YAML"),
+    "malformed YAML": Case(FAQ, text("question: [unclosed\nanswer: x\n"), 1,
+                           "malformed YAML at column 11: the flow sequence started here: did not find expected"),
     "malformed front matter": Case(
-        ARTICLE, text("---\ntitle: [x\n---\n\n## A\n\ntext\n"), 3, "malformed YAML"),
+        ARTICLE, text("---\ntitle: [x\n---\n\n## A\n\ntext\n"), 2, "malformed YAML"),
     "front matter not closed": Case(
         ARTICLE, text("---\ntitle: x\n\n## A\n\ntext\n"), 1, "front matter not closed"),
     "front matter missing": Case(ARTICLE, text("## A\n\ntext\n"), 1, "front matter missing"),
@@ -138,6 +139,45 @@ CASES: dict[str, Case] = {
         FAQ, text("q: " + "[" * 100_000 + "]" * 100_000), 1, "nesting"),
     "control character in YAML": Case(FAQ, text(faq(question="Bell \x07 here")), 1,
         "malformed YAML at column 16: character U+0007 is not allowed"),
+    # M1: libyaml's context kept, and the line of an unclosed bracket or quote rather than where libyaml gave up
+    "duplicate anchor": Case(FAQ, text("question: &q Why?\nanswer: &q Because.\n"), 2,
+                             "found duplicate anchor; first occurrence (line 1); second occurrence"),
+    "unclosed list in front matter": Case(
+        ARTICLE,
+        text("---\ntitle: Nerves\nsummary: x\nnutrients: [magnesium\nreviewed: 2026-11-20\n---\n\n## A\n\nx\n"),
+        4, "the flow sequence started here: did not find expected ',' or ']' (on line 5)"),
+    "unclosed quote": Case(FAQ, text('question: "Why\nanswer: x\n'), 1,
+                           "the quoted scalar started here: found unexpected end of stream"),
+    # C1, C2, M3: numbers no float can hold, numbers too long to be text, dates and URLs that only look right
+    "400-digit amount": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: " + "9" * 400)), 15,
+        "must be a positive number in mg, not an integer of 1,329 bits"),
+    "400-hex-digit amount": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: 0x" + "f" * 400)), 15,
+        "must be a positive number in mg, not an integer of 1,600 bits"),
+    "nan amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: .nan")), 15,
+                       "must be a positive number in mg, not nan"),
+    "inf amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: .inf")), 15,
+                       "must be a positive number in mg, not inf"),
+    "1.0e+400 amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: 1.0e+400")), 15,
+                            "not inf"),
+    "4,000-hex-digit question": Case(
+        FAQ, text(faq(question="0x" + "f" * 4000)), 1,
+        "field 'question' must be text, not an integer too long to be text (put it in quotes)"),
+    "4,000-hex-digit tag": Case(FAQ, text(faq(tags="[food, 0x" + "f" * 4000 + "]")), 5,
+                                "item 2 of 'tags' must be non-empty text"),
+    "4,000-hex-digit unknown field": Case(FAQ, text(GOOD_FAQ + "? 0x" + "f" * 4000 + "\n: 1\n"), 1,
+                                          "unknown field an integer of 16,000 bits"),
+    "4,000-hex-digit date": Case(FAQ, text(faq(reviewed="0x" + "f" * 4000)), 7,
+                                 "must be a date like 2026-11-26, not an integer of 16,000 bits"),
+    "ISO week date": Case(FAQ, text(faq(reviewed="2026-W05-1")), 7,
+                          "field 'reviewed' must be a date like 2026-11-26, not '2026-W05-1'"),
+    "date without dashes (quoted)": Case(FAQ, text(faq(reviewed='"20260101"')), 7,
+                                         "must be a date like 2026-11-26, not '20260101'"),
+    "ESC and BEL in a reference URL": Case(
+        FAQ, text(GOOD_FAQ.replace("url: https://ods.od.nih.gov/factsheets/",
+                                   'url: "https://evil.example/\\e]8;;file:///etc/passwd\\a"')), 11,
+        "reference 1 url holds a control character (U+001B); an address is printable text"),
     "escaping symlink": Case(
         FAQ, symlink_outside, 0, "symlink leads outside the corpus folder; not followed"),
     "FIFO": Case(FAQ, fifo, 0, "not a regular file"),

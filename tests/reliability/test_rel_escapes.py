@@ -41,7 +41,8 @@ HOSTILE_FILES = {
         f'---\ntitle: "Hostile {Y_HOSTILE}"\nsummary: "Summary {Y_HOSTILE}"\ntags: ["t\\e[5m"]\n'
         "nutrients: [magnesium]\nreviewed: 2026-11-20\n"
         f'references:\n  - title: "Ref {Y_HOSTILE}"\n    publisher: "Pub \\e[8m"\n'
-        f'    url: "https://example.org/\\e]8;;x\\a"\n---\n\n'
+        # a URL holding a control character is refused by validation (M3): markup is what can still reach a view
+        f'    url: "https://example.org/[link=file:///etc/passwd]x[/link]"\n---\n\n'
         f"## Zebrafish {RAW_HOSTILE}\n\nZebrafish text {RAW_HOSTILE} about magnesium.\n"
     ),
     "corpus/faq/hostile.yaml": (

@@ -93,7 +93,7 @@ async def test_a_broken_file_lists_its_problem_while_the_old_results_still_come(
         await settle(app, pilot)
         assert panel.has_class("-shown")
         (problem,) = panel.problems
-        assert str(problem).startswith("corpus/faq/why-does-my-eyelid-twitch.yaml:3: malformed YAML")
+        assert str(problem).startswith("corpus/faq/why-does-my-eyelid-twitch.yaml:2: malformed YAML")
         status = search_screen(app).query_one("#status")
         assert status.tone == "warning" and "1 corpus problem" in status.text
         await type_query(app, pilot, "eyelid")

@@ -12,11 +12,12 @@ Example::
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,11 +25,11 @@ from kb.disclaimer import read_disclaimer
 from kb.errors import IndexUnavailable, KbError, UnknownId
 from kb.query import valid_kind
 from kb.records import Faq, Nutrient, Record, Section
-from kb.results import Response, Snippet
+from kb.results import Callout, Response, Snippet
 from kb.root import find_root
 from kb.search import IndexSearcher
 from kb.store import IndexMissing, open_current
-from kb.synonyms import Synonyms, read_synonyms
+from kb.synonyms import Synonyms, read_synonyms, red_flag_in
 
 if TYPE_CHECKING:
     from kb.indexer import Progress, Report
@@ -41,6 +42,15 @@ T = TypeVar("T")
 MAX_WORD_CHARS = 48
 MAX_QUERY_CHARS = 2000  # kb.query.parse reads no further either
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _close(wanted: str, choices: list[str], what: str) -> str:
+    """``; did you mean a, b?`` for the closest of ``choices``, else the list of every one (when short)."""
+    close = difflib.get_close_matches(wanted, choices, n=3, cutoff=0.5)
+    if close:
+        return f"; did you mean {', '.join(close)}?"
+    return f" ({what}: {', '.join(choices)})" if len(choices) <= 30 else ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,26 @@ class NutrientSummary:
     category: str
     sections: int
     faqs: int
+
+
+def emergency_callout(s: IndexSearcher, response: Response, synonyms: Synonyms, prefix: bool) -> Callout | None:
+    """The callout for ``response`` (see :meth:`KnowledgeBase.search`), or None."""
+    hits = response.results
+    flag = red_flag_in(response.corrected or response.query, synonyms)
+    if hits and hits[0].care == "emergency":
+        record, reason = s.get(hits[0].id), "top result"
+    else:
+        if flag is None:
+            return None
+        best = next((h for h in hits if h.care == "emergency"), None)
+        if best is None:  # none in the results: the best emergency record for the query among all of them
+            found = s.run(response.corrected or response.query, synonyms, 1, prefix=prefix, snippets=0,
+                          correct=False, care="emergency").results
+            best = found[0] if found else None
+        record, reason = (s.get(best.id) if best else None), "red flag"
+    if record is None or not record.callout:
+        return None
+    return Callout(record.callout, record.id, record.title, reason, flag)
 
 
 class KnowledgeBase:
@@ -197,13 +227,23 @@ class KnowledgeBase:
             snippets: make snippets for only the first N results (default: all returned).
             correct: run the spelling-corrected words when the typed ones find nothing or one is in no record
                 (``Response.corrected``); False searches the words as typed (the suggestion is still given).
+        The response carries an ``emergency`` callout when its top result is an emergency record, or when the
+        query names a red-flag sign (``red_flags`` in synonyms.yaml): then it links the best-ranked emergency
+        record for the query, looked for among every emergency record when none is in the results.
+
         Raises:
             ValueError: an unknown ``kind``.
         """
         kind = valid_kind(kind)
         query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
         synonyms = self.synonyms
-        return self._use(lambda s: s.run(query, synonyms, limit, kind, nutrient, prefix, snippets, correct))
+
+        def run(s: IndexSearcher) -> Response:
+            response = s.run(query, synonyms, limit, kind, nutrient, prefix, snippets, correct)
+            callout = emergency_callout(s, response, synonyms, prefix)
+            return replace(response, emergency=callout) if callout else response
+
+        return self._use(run)
 
     def suggest(self, word: str) -> str | None:
         """A spelling suggestion for one word, or None."""
@@ -267,6 +307,46 @@ class KnowledgeBase:
         linked = [r for r in self._use(lambda s: s.linked_to(slug)) if not isinstance(r, Nutrient)]
         linked.sort(key=lambda r: (r.kind != "section", r.path, r.line))
         return record, linked
+
+    def article(self, slug: str) -> list[Section]:
+        """Every section of the article ``slug`` (or ``article/<slug>``), in reading order.
+
+        Raises:
+            UnknownId: no article has this slug; the message names the closest ones.
+        """
+        slug = slug.strip().removeprefix("article/").split("#", 1)[0]
+        found = [r for r in self._use(lambda s: s.in_file(f"corpus/articles/{slug}.md"))
+                 if isinstance(r, Section)] if _SLUG.fullmatch(slug) else []
+        if not found:
+            slugs = sorted({r.article_slug for r in self.records() if isinstance(r, Section)})
+            raise UnknownId(f"unknown article {slug!r}" + _close(slug, slugs, "articles"))
+        return found
+
+    def article_title(self, slug: str) -> str | None:
+        """The title of the article ``slug``, or None when there is no such article."""
+        try:
+            return self.article(slug)[0].article_title
+        except UnknownId:
+            return None
+
+    def resolve_nutrient(self, text: str) -> str:
+        """The slug of the nutrient ``text`` names: its slug, name or an alias, in any case, with ``_`` or spaces
+        for hyphens (``Magnesium``, ``vitamin_d``, ``mg``, ``nutrient/vitamin-b12``).
+
+        Raises:
+            UnknownId: no nutrient has that name; the message lists the closest names and every slug.
+        """
+        wanted = " ".join(text.strip().lower().removeprefix("nutrient/").replace("_", " ").replace("-", " ").split())
+        names: dict[str, str] = {}
+        for n in (r for r in self._use(lambda s: s.of_kind("nutrient")) if isinstance(r, Nutrient)):
+            for name in (n.slug, n.name, *n.aliases):
+                names.setdefault(" ".join(name.lower().replace("-", " ").split()), n.slug)
+        if wanted in names:
+            return names[wanted]
+        slugs = sorted(set(names.values()))
+        close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(dict.fromkeys(names[c] for c in close))}?" if close else ""
+        raise UnknownId(f"unknown nutrient {text.strip()!r}{hint} (nutrients: {', '.join(slugs)})")
 
     def close(self) -> None:
         with self._lock:

@@ -100,7 +100,7 @@ CASES: dict[str, Case] = {
     "missing required field": Case(FAQ, text(faq(answer=None)), 1, "missing required field 'answer'"),
     "unknown field": Case(FAQ, text(GOOD_FAQ + "colour: blue\n"), 12, "unknown field 'colour'"),
     "nutrient amount not a number": Case(
-        NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: lots")), 15, "positive number"),
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: lots,")), 15, "positive number"),
     "document is a list": Case(FAQ, text("- a\n- b\n"), 1, "expected a YAML mapping"),
     "duplicate id (.yaml and .yml)": Case(
         FAQ.replace(".yaml", ".yml"), text(faq(answer="Plantains, not bananas.")), 1,
@@ -150,16 +150,16 @@ CASES: dict[str, Case] = {
                            "the quoted scalar started here: found unexpected end of stream"),
     # C1, C2, M3: numbers no float can hold, numbers too long to be text, dates and URLs that only look right
     "400-digit amount": Case(
-        NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: " + "9" * 400)), 15,
-        "needs a positive number 'amount' (in intake.unit), not an integer of 1,329 bits"),
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: " + "9" * 400 + ",")), 15,
+        "intakes row 4 male must be a positive number in mg, not a 400-digit number"),
     "400-hex-digit amount": Case(
-        NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: 0x" + "f" * 400)), 15,
-        "needs a positive number 'amount'"),
-    "nan amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: .nan")), 15,
-                       "needs a positive number 'amount' (in intake.unit), not nan"),
-    "inf amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: .inf")), 15,
-                       "needs a positive number 'amount' (in intake.unit), not inf"),
-    "1.0e+400 amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: 1.0e+400")), 15,
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: 0x" + "f" * 400 + ",")), 15,
+        "intakes row 4 male must be a positive number in mg, not a 482-digit number"),
+    "nan amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: .nan,")), 15,
+                       "intakes row 4 male must be a positive number in mg, not nan"),
+    "inf amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: .inf,")), 15,
+                       "intakes row 4 male must be a positive number in mg, not inf"),
+    "1.0e+400 amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: 1.0e+400,")), 15,
                             "not inf"),
     "4,000-hex-digit question": Case(
         FAQ, text(faq(question="0x" + "f" * 4000)), 1,

@@ -161,6 +161,14 @@ CASES: dict[str, Case] = {
                        "intakes row 4 male must be a positive number in mg, not inf"),
     "1.0e+400 amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: 1.0e+400,")), 15,
                             "not inf"),
+    "4,000-hex-digit text in a nutrient table": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("food: Lentils", "food: 0x" + "f" * 4000)), 26,
+        "food_sources row 2: 'food' must be non-empty text"),
+    "4,000-hex-digit upper limit measure": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("measure: UL", "measure: 0x" + "f" * 4000)), 18,
+        "upper_limits.measure must be one of"),
+    "4,000-hex-digit care level": Case(FAQ, text(GOOD_FAQ + "care: 0x" + "f" * 4000 + "\n"), 12,
+                                       "care must be one of emergency, urgent, routine, self-care, not an integer"),
     "4,000-hex-digit question": Case(
         FAQ, text(faq(question="0x" + "f" * 4000)), 1,
         "field 'question' must be text, not an integer too long to be text (put it in quotes)"),

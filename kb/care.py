@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from kb.fields import shown
+
 CARE_LEVELS = ("emergency", "urgent", "routine", "self-care")
 CALLOUT_MAX = 160
 # 999 or 911 as a number of its own: not inside 19110, 1,999, 999.5 or a word such as "x911"
@@ -42,7 +44,7 @@ def care_problems(care: object, callout: object, text: str, where: str, care_lin
     out: list[tuple[int, str]] = []
     prefix = where.rsplit("care", 1)[0]
     if care is not None and care not in CARE_LEVELS:
-        out.append((care_line, f"{where} must be one of {', '.join(CARE_LEVELS)}, not {care!r}"))
+        out.append((care_line, f"{where} must be one of {', '.join(CARE_LEVELS)}, not {shown(care)}"))
         care = None
     if callout is not None and (not isinstance(callout, str) or not callout.strip()):
         out.append((callout_line, f"{prefix}callout must be one sentence of text"))

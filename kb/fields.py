@@ -15,27 +15,23 @@ from kb.records import Reference
 from kb.yamlsafe import Located
 
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
-MAX_NUMBER = 1e12  # no figure in a health record comes near one
 # what a terminal or a link handler could obey inside an address: C0 controls, DEL, C1 controls, bidi overrides
 _URL_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHOWN_CHARS = 60
+MAX_NUMBER = 1e12  # no figure in a health record comes near; a 400-digit integer is garbage
 
 
 def finite_number(value: object) -> float | None:
-    """``value`` as a float when YAML gave a real, finite number; otherwise None.
+    """``value`` as a float when it is an int or float that is finite and of a sane size, else None.
 
-    None for text, booleans (``yes`` is not 1), ``.nan``, ``.inf``, ``1.0e+400`` (YAML reads it as infinity)
-    and integers too large for a float (a 400-digit ``amount``, decimal or hex), so a caller reports one
-    ``path:line`` problem instead of an ``OverflowError`` or ``nan mg`` on screen. The sign is the caller's.
+    YAML reads ``.nan``, ``.inf`` and integers of any length; none of them is a figure a record can mean.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) and abs(number) <= MAX_NUMBER else None
+    if isinstance(value, int):
+        return float(value) if abs(value) <= MAX_NUMBER else None
+    return value if math.isfinite(value) and abs(value) <= MAX_NUMBER else None
 
 
 def shown(value: object) -> str:
@@ -51,6 +47,17 @@ def shown(value: object) -> str:
     except ValueError:  # pragma: no cover - ints are handled above; kept for any other huge value
         return f"a {type(value).__name__} too large to show"
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
+
+
+def scalar_text(value: object) -> str | None:
+    """A scalar YAML value as text: a string as it is, a number as Python writes it (both stripped); None when
+    it is neither, or an integer too long to write (over 4,300 digits: a hex literal in the YAML can be)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    try:
+        return str(value).strip()
+    except ValueError:
+        return None
 
 
 def as_text(value: object) -> str:
@@ -81,23 +88,13 @@ class Fields:
     def _missing(self, key: str) -> None:
         self.problem(self.doc.first_line, f"missing required field {key!r}")
 
-    def _scalar_text(self, value: object) -> str | None:
-        """A scalar YAML value as text: a string as it is, a number as Python writes it; None if it is neither
-        or is an integer too long to write (more than 4,300 digits: a hex literal in the YAML can be)."""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            return None
-        try:
-            return str(value).strip()
-        except ValueError:
-            return None
-
     def text(self, key: str, required: bool = True) -> str:
         """A non-empty string field ('' when absent or wrong)."""
         if key not in self.data or self.data[key] is None:
             if required:
                 self._missing(key)
             return ""
-        value = self._scalar_text(self.data[key])
+        value = scalar_text(self.data[key])
         if value is None:
             wrong = self.data[key]
             what = "an integer too long to be text (put it in quotes)" if isinstance(wrong, int) \
@@ -120,7 +117,7 @@ class Fields:
             return ()
         out: list[str] = []
         for i, item in enumerate(value):
-            text = self._scalar_text(item)
+            text = scalar_text(item)
             if not text:
                 self.problem(self.line(key, i), f"item {i + 1} of {key!r} must be non-empty text")
                 continue

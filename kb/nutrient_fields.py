@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.fields import Fields, finite_number, shown
+from kb.fields import Fields, as_text, finite_number, scalar_text
 from kb.lifestages import AGES_HELP, Band, coverage_problems, parse_ages
 from kb.records import (
     BloodTest,
@@ -59,10 +59,11 @@ class Tables:
             if required:
                 self.f.problem(line, f"{where} needs a text {key!r}")
             return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
+        text = scalar_text(value)  # None for an integer too long to write as text (C2)
+        if not text:
             self.f.problem(line, f"{where}: {key!r} must be non-empty text")
             return ""
-        return " ".join(str(value).split()) if key not in ("text", "note", "shows") else str(value).strip()
+        return " ".join(text.split()) if key not in ("text", "note", "shows") else text
 
     def _amount(self, value: object, where: str, line: int, positive: bool = False,
                 ceiling: float | None = None) -> float | None:
@@ -70,7 +71,7 @@ class Tables:
         number = finite_number(value)
         if number is None or number < 0 or (positive and number == 0):
             kind = "a positive number" if positive else "a number (0 or more)"
-            self.f.problem(line, f"{where} must be {kind} in {self.unit or 'the unit'}, not {shown(value)}")
+            self.f.problem(line, f"{where} must be {kind} in {self.unit or 'the unit'}, not {_show(value)}")
             return None
         ceiling = ceiling if ceiling is not None else self.ceiling
         if ceiling is not None and number > ceiling:
@@ -132,7 +133,7 @@ class Tables:
     def _ages(self, row: dict[str, Any], where: str, line: int) -> Band | None:
         band = parse_ages(row.get("ages"))
         if band is None:
-            self.f.problem(line, f"{where}: ages {shown(row.get('ages'))} not understood ({AGES_HELP})")
+            self.f.problem(line, f"{where}: ages {_show(row.get('ages'))} not understood ({AGES_HELP})")
         return band
 
     def intakes(self) -> Intakes:
@@ -180,7 +181,7 @@ class Tables:
                 ok = False
                 continue
             bands.append((str(row["ages"]).strip(), band, line))
-            rows.append(IntakeRow(" ".join(str(row["ages"]).split()), str(measure), values["male"],
+            rows.append(IntakeRow(" ".join(str(row["ages"]).split()), as_text(measure), values["male"],
                                   values["female"], values["pregnancy"], values["lactation"]))
         if ok and bands:
             for line, message in coverage_problems(bands, "intakes"):
@@ -191,7 +192,7 @@ class Tables:
         if rows and not lactation:
             self.f.problem(self.f.line("intakes", "rows"), "intakes: no row gives a 'lactation' figure "
                                                            "(add it to the 14-18 and adult rows)")
-        return Intakes(str(default), tuple(rows), note)
+        return Intakes(as_text(default), tuple(rows), note)
 
     def upper_limits(self) -> UpperLimits:
         empty = UpperLimits("", "", "", self.unit, ())
@@ -250,7 +251,7 @@ class Tables:
         if ok and bands:
             for line, message in coverage_problems(bands, "upper_limits"):
                 self.f.problem(line, message)
-        return UpperLimits(str(measure or ""), str(applies or ""), note, unit, tuple(rows), self._other(data))
+        return UpperLimits(as_text(measure), as_text(applies), note, unit, tuple(rows), self._other(data))
 
     def _other(self, data: dict[str, Any]) -> tuple[OtherLimit, ...]:
         if data.get("other") is None:
@@ -361,3 +362,9 @@ class Tables:
         return Excess(name, self._signs(data, "excess"), text)
 
 
+def _show(value: object) -> str:
+    """A bad value for a message, cut short (a 400-digit number must not fill the screen)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 60:
+        return f"a {len(str(abs(value))) if value.bit_length() < 10_000 else 'huge'}-digit number"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from kb.care import CARE_LEVELS, care_problems
 from kb.errors import Problem
-from kb.fields import Fields
+from kb.fields import Fields, shown
 from kb.markdown import FrontMatterError, markdown_plain, parse_sections, split_front_matter
 from kb.nutrient_fields import Tables
 from kb.records import Faq, Nutrient, Record, Section
@@ -131,7 +131,7 @@ def _section_meta(f: Fields) -> dict[str, _SectionMeta]:
     for key, item in value.items():
         line = f.line("sections", key)
         if not isinstance(key, str) or not key.strip():
-            f.problem(line, f"sections: {key!r} is not a heading slug")
+            f.problem(line, f"sections: {shown(key)} is not a heading slug")
             continue
         if not isinstance(item, dict):
             f.problem(line, f"sections.{key} must be a mapping with care, callout or nutrients")

@@ -150,17 +150,25 @@ CASES: dict[str, Case] = {
                            "the quoted scalar started here: found unexpected end of stream"),
     # C1, C2, M3: numbers no float can hold, numbers too long to be text, dates and URLs that only look right
     "400-digit amount": Case(
-        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: " + "9" * 400)), 15,
-        "must be a positive number in mg, not an integer of 1,329 bits"),
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: " + "9" * 400 + ",")), 15,
+        "intakes row 4 male must be a positive number in mg, not a 400-digit number"),
     "400-hex-digit amount": Case(
-        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: 0x" + "f" * 400)), 15,
-        "must be a positive number in mg, not an integer of 1,600 bits"),
-    "nan amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: .nan")), 15,
-                       "must be a positive number in mg, not nan"),
-    "inf amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: .inf")), 15,
-                       "must be a positive number in mg, not inf"),
-    "1.0e+400 amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400", "male: 1.0e+400")), 15,
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: 0x" + "f" * 400 + ",")), 15,
+        "intakes row 4 male must be a positive number in mg, not a 482-digit number"),
+    "nan amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: .nan,")), 15,
+                       "intakes row 4 male must be a positive number in mg, not nan"),
+    "inf amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: .inf,")), 15,
+                       "intakes row 4 male must be a positive number in mg, not inf"),
+    "1.0e+400 amount": Case(NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: 1.0e+400,")), 15,
                             "not inf"),
+    "4,000-hex-digit text in a nutrient table": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("food: Lentils", "food: 0x" + "f" * 4000)), 26,
+        "food_sources row 2: 'food' must be non-empty text"),
+    "4,000-hex-digit upper limit measure": Case(
+        NUTRIENT, text(FILES[NUTRIENT].replace("measure: UL", "measure: 0x" + "f" * 4000)), 18,
+        "upper_limits.measure must be one of"),
+    "4,000-hex-digit care level": Case(FAQ, text(GOOD_FAQ + "care: 0x" + "f" * 4000 + "\n"), 12,
+                                       "care must be one of emergency, urgent, routine, self-care, not an integer"),
     "4,000-hex-digit question": Case(
         FAQ, text(faq(question="0x" + "f" * 4000)), 1,
         "field 'question' must be text, not an integer too long to be text (put it in quotes)"),

@@ -44,7 +44,8 @@ SCALAR = st.one_of(
     st.just('"\\e]52;c;SGFja2Vk\\a"'), st.just("\t tab"), st.just("- list"), st.just("[]"), st.just("{}"),
     HOSTILE_TEXT.map(lambda t: '"' + t.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'),
 )
-FAQ_KEYS = ("question", "answer", "tags", "nutrients", "reviewed", "article", "references", "colour")
+FAQ_KEYS = ("question", "answer", "tags", "nutrients", "reviewed", "article", "references", "care", "callout",
+            "colour")
 
 
 @st.composite
@@ -123,7 +124,8 @@ def corpus_files(draw) -> dict[str, bytes]:
         nutrient = NUTRIENT.format(name="Zinc", aliases="Zn", category="mineral", foods="oysters",
                                    deficiency="zinc deficiency", signs="slow healing")
         out["corpus/nutrients/zinc.yaml"] = encode(
-            nutrient.replace("amount: 400", "amount: " + draw(SCALAR)), ending, bom)
+            nutrient.replace("male: 400,", "male: " + draw(SCALAR) + ",", 1)
+            .replace("food: Lentils", "food: " + draw(SCALAR), 1), ending, bom)
     if draw(st.booleans()):
         out[draw(st.sampled_from(list(out)))] = draw(st.sampled_from([b"", b"\x00\x01", b"\xff\xfe", b" \n"]))
     return out

@@ -34,7 +34,7 @@ def parse_file(root: Path, rel: str) -> Parsed:
 
 
 def matcher_for(nutrients: list[Nutrient]) -> NutrientMatcher:
-    return NutrientMatcher(NutrientTerms(n.slug, (n.name, *n.aliases)) for n in nutrients)
+    return NutrientMatcher(NutrientTerms(n.slug, n.names) for n in nutrients)
 
 
 def link(record: Record, matcher: NutrientMatcher) -> Record:
@@ -45,7 +45,8 @@ def link(record: Record, matcher: NutrientMatcher) -> Record:
         mentioned = matcher.mentions(record.question, record.plain)
     else:
         return record
-    slugs = tuple(sorted(set(record.declared_nutrients) | mentioned))
+    own = record.section_nutrients if isinstance(record, Section) else ()
+    slugs = tuple(sorted(set(record.declared_nutrients) | set(own) | mentioned))
     return record if slugs == record.nutrients else dataclasses.replace(record, nutrients=slugs)
 
 

@@ -300,6 +300,6 @@ def test_facets_count_every_match_not_only_those_returned(kb):
 
 def test_json_shape(kb):
     data = kb.search("cramps").to_json()
-    assert set(data) == {"query", "corrected", "total", "facets", "results"}
+    assert set(data) == {"query", "corrected", "total", "facets", "emergency", "results"}
     assert set(data["results"][0]) == {"id", "kind", "title", "article", "nutrients", "score", "snippet", "path",
-                                       "line"}
+                                       "line", "care"}

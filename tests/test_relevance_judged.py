@@ -21,7 +21,7 @@ from benchmarks.relevance import GROUPS, by_group, load, run_engine  # noqa: E40
 from kb.engine import KnowledgeBase  # noqa: E402
 
 #: kb's nDCG@10 by group must not fall below these (measured figures, rounded down; raise them as kb improves)
-NDCG_FLOORS = {"keywords": 0.81, "questions": 0.80, "misspellings": 0.68, "symptoms": 0.58, "all": 0.72}
+NDCG_FLOORS = {"keywords": 0.81, "questions": 0.83, "misspellings": 0.69, "symptoms": 0.62, "all": 0.74}
 
 
 @pytest.fixture(scope="module")

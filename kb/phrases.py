@@ -1,12 +1,16 @@
-"""Quoted phrases in ranking: checked only for the documents that can reach the top, not for the whole index.
+"""Phrases in ranking and counting: exact quoted phrases, words typed next to each other, titles that match.
 
-A quoted phrase unit scores only where the phrase is exact. Whoosh finds every exact document by walking the
-words' postings with span matchers, one Python call per candidate: "muscle cramps" on a 100k-section index
-took 0.7 s, most of it on documents that never make the first page. The score with every phrase assumed
-exact is an upper bound of the real one (an inexact phrase only removes its unit's share and coverage), so
-here documents are checked best upper bound first, a batch at a time, until the k-th real score beats every
-unchecked bound. The result is the same top k, scores and ties as checking every document. What has been
-checked is kept per phrase (for the life of the searcher), so the next keystroke re-checks nothing.
+A quoted phrase unit matches only where the phrase is exact, and the total counts exactly those documents, so
+every document counted can be paged to. Whoosh finds exact documents by walking the words' postings with span
+matchers, one Python call per candidate; here only documents holding every word of the phrase in the phrase's
+fields are candidates, up to ``MAX_CHECKS`` of them are checked by skipping each word's matcher to them, and what
+has been checked is kept per phrase (for the life of the searcher), so the next keystroke re-checks nothing.
+
+Words typed next to each other ("charley horse") earn a bonus where a document holds them next to each other
+(:func:`rerank_adjacent`): checked for the best candidates only, until no unchecked document could reach the
+top. And a record whose title (or a nutrient's name or alias) is what was typed, or holds it, ranks first
+(:func:`title_level`: the words as typed, stop words included, so "how much vitamin d" is held by "How much
+vitamin D should I take?" and not by "Too much vitamin D").
 
 A phrase is exact in a document when its words sit at consecutive positions (stop words are not counted) in
 one of its fields, as Whoosh's ``Phrase`` (``slop=1``) defines it; positions come from Whoosh's matchers,
@@ -15,6 +19,7 @@ skipped to each checked document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -22,6 +27,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ReadTooFar
 from whoosh.reading import IndexReader
+
+from kb.query import stems
+from kb.schema import TOKEN_PATTERN
 
 FIRST_BATCH = 64
 MAX_CHECKS = 4096  # past this many documents per phrase, checking them all at once through Whoosh is cheaper
@@ -98,44 +106,96 @@ class PhraseChecks:
             exact[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
 
 
-def top_with_phrases(score: Callable[[dict[int, np.ndarray]], np.ndarray], phrases: dict[int, wq.Query],
-                     checks: PhraseChecks, allowed: np.ndarray, k: int,
-                     top: Callable[[np.ndarray, np.ndarray, int], list[tuple[int, float]]]
-                     ) -> list[tuple[int, float]] | None:
-    """The top ``k`` (docnum, score) as if every document had been checked for every phrase unit.
+def exact_docs(checks: PhraseChecks, q: wq.Query, candidates: np.ndarray,
+               whoosh_docs: Callable[[wq.Query], np.ndarray]) -> np.ndarray:
+    """One boolean per document: where phrase ``q`` is exact, among ``candidates`` (documents holding its words
+    in the phrase's fields).
 
-    Args:
-        score: unit index -> exact mask, to one score per document (``Ranker.score`` with the query bound).
-        phrases: unit index -> that unit's phrase query.
-        allowed: documents that may be returned.
-        top: ``Ranker.top``.
-    Returns None when a phrase is not of the form handled here, or when so few documents hold it exactly that
-    finding k of them would mean checking thousands one by one: the caller then checks it with Whoosh.
+    Up to ``MAX_CHECKS`` candidates are checked here (what was checked is kept, so the next keystroke re-checks
+    nothing); past that, Whoosh's span matchers over the whole index (``whoosh_docs``, cached by the caller) are
+    cheaper than skipping to each document.
     """
-    parts = {i: phrase_parts(q) for i, q in phrases.items()}
-    if any(p is None for p in parts.values()):
-        return None
-    bound = score({})  # every phrase exact: an upper bound of each document's score
-    candidates = np.flatnonzero(allowed & (bound > 0))
-    batch = max(FIRST_BATCH, 4 * k)
+    parts = phrase_parts(q)
+    checked, exact = checks.state(q)
+    todo = candidates[~checked[candidates]]
+    if parts is None or len(todo) > MAX_CHECKS:
+        return whoosh_docs(q)
+    if len(todo):
+        checks.check(q, parts, todo)
+    return exact
+
+
+def rerank_adjacent(base: np.ndarray, gain: np.ndarray, allowed: np.ndarray, k: int,
+                    pairs: list[tuple[wq.Query, list[tuple[str, tuple[str, ...]]]]], checks: PhraseChecks,
+                    top: Callable[[np.ndarray, np.ndarray, int], list[tuple[int, float]]], bonus: float
+                    ) -> list[tuple[int, float]]:
+    """The top ``k`` (docnum, score) after rewarding typed words found next to each other, as typed.
+
+    A document's score is ``base + gain * bonus * (share of the query's adjacent word pairs it holds as phrases)``
+    (``gain`` is its text score: the part the bonus scales). Checking positions costs a Python call per
+    document, so only the best candidates are checked, best ``base`` first, until the k-th reranked score beats
+    the best score any unchecked document could reach (``base + gain * bonus``); the result is then what checking
+    every document would give. Past ``MAX_CHECKS`` documents the unchecked ones get no bonus.
+    """
+    n = max(FIRST_BATCH, 4 * k)
+    ceiling = base + gain * np.float32(bonus)
     while True:
-        known = np.ones(checks.size, dtype=bool)
-        for q in phrases.values():
-            known &= checks.state(q)[0]
-        unknown = candidates[~known[candidates]]
-        masks = {i: checks.state(q)[1] for i, q in phrases.items()}
-        real = score(masks)  # exact where checked; unchecked documents score as if inexact (a lower bound)
-        done = allowed & known
-        best = top(real, done, k)
-        if not len(unknown):
-            return best
-        highest = float(bound[unknown].max())
-        if len(best) >= k and best[k - 1][1] > highest:
-            return best  # no unchecked document can reach (or tie) the k-th real score
-        if len(unknown) > batch:
-            unknown = unknown[np.argpartition(-bound[unknown], batch - 1)[:batch]]
-        if any(int(checks.state(q)[0].sum()) + len(unknown) > MAX_CHECKS for q in phrases.values()):
-            return None
-        for i, q in phrases.items():
-            checks.check(q, parts[i], unknown)  # type: ignore[arg-type]
-        batch *= 2
+        cand = top(base, allowed, n)
+        docs = np.fromiter((d for d, _ in cand), dtype=np.int64, count=len(cand))
+        held = np.zeros(len(docs), dtype=np.float32)
+        for q, parts in pairs:
+            checks.check(q, parts, docs)
+            held += checks.state(q)[1][docs]
+        final = base[docs] + gain[docs] * np.float32(bonus) * held / np.float32(len(pairs))
+        order = np.lexsort((docs, -final))
+        ranked = [(int(docs[i]), float(final[i])) for i in order]
+        if len(cand) < n or n >= MAX_CHECKS:
+            return ranked
+        unchecked = allowed.copy()
+        unchecked[docs] = False
+        reach = float(ceiling[unchecked & (base > 0)].max(initial=0.0))
+        if len(ranked) >= k and ranked[k - 1][1] > reach:
+            return ranked
+        n *= 4
+
+
+# --- titles ---------------------------------------------------------------------------------------------------
+_SURFACE = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=65536)
+def _norm(word: str) -> str:
+    """A word as matching compares it: its stem, or (a stop word) itself lowercased."""
+    return " ".join(stems(word)) or word.lower()
+
+
+def surface(text: str) -> tuple[tuple[str, str], ...]:
+    """(lowercased, normalised) of each word of ``text``, stop words kept: "How much vitamin D?" has four."""
+    return tuple((w.lower(), _norm(w)) for w in _SURFACE.findall(text))
+
+
+def title_level(query: tuple[tuple[str, str], ...], title: tuple[tuple[str, str], ...], last_is_prefix: bool
+                ) -> int:
+    """How fully a title holds the words typed, stop words included: 3 it is the query, 2 it holds the words
+    next to each other in the order typed, 1 it holds each of them, 0 not all of them.
+
+    With ``last_is_prefix`` the last word typed matches any title word it begins.
+    """
+    if not query:
+        return 0
+
+    def same(i: int, t: tuple[str, str]) -> bool:
+        q = query[i]
+        if last_is_prefix and i == len(query) - 1:
+            return t[0].startswith(q[0]) or t[1] == q[1]
+        return t[1] == q[1]
+
+    n = len(query)
+    if len(title) == n and all(same(i, t) for i, t in enumerate(title)):
+        return 3
+    for start in range(len(title) - n + 1):
+        if all(same(i, title[start + i]) for i in range(n)):
+            return 2
+    if all(any(same(i, t) for t in title) for i in range(n)):
+        return 1
+    return 0

@@ -14,16 +14,17 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
+from whoosh import query as wq
 from whoosh.index import FileIndex
 
 from kb import documents
 from kb.docsets import Bits, DocSets
 from kb.lexicon import Lexicon
 from kb.perdoc import id_rank
-from kb.phrases import PhraseChecks, top_with_phrases
-from kb.query import Built, ParsedQuery, build, parse, stems
+from kb.phrases import PhraseChecks, exact_docs, phrase_parts, rerank_adjacent, surface, title_level
+from kb.query import PREFIX_WEIGHT, Built, ParsedQuery, build, parse, stems
 from kb.ranking import Ranker
-from kb.records import Record
+from kb.records import Nutrient, Record
 from kb.results import Hit, Response
 from kb.schema import TEXT_FIELDS
 from kb.snippets import make_snippet
@@ -36,6 +37,9 @@ PREFIX_FIELDS = ("title", "body", "names")
 SPELLING_FIELDS = ("body", "title")  # where suggestions come from, in this order
 SUGGESTION_CACHE = 4096
 RECORD_CACHE = 1024  # decoded hits: typing shows the same top results keystroke after keystroke
+ADJACENT_BONUS = 1.0  # a text holding every pair of words typed next to each other, as typed, scores twice
+TITLE_CHECKS = 32  # titles compared word for word (the best-scoring of those holding every word typed)
+PHRASE_FIELDS = ("title", "body")  # where quoted phrases and adjacent words are looked for (kb.query)
 
 
 class IndexSearcher:
@@ -164,8 +168,12 @@ class IndexSearcher:
         allow = docsets.query(built.filter) if built.filter is not None else None
         deny = docsets.query(built.exclude) if built.exclude is not None else None
         # Totals and facets come from bitsets (see kb.docsets) and the top hits from numpy scores (kb.ranking):
-        # grouping and scoring every match through Whoosh's matchers cost most of the time.
+        # grouping and scoring every match through Whoosh's matchers cost most of the time. A quoted phrase
+        # counts only where it is exact, so the total is what can be paged through.
+        exact = self._exact_phrases(built)
         unit_bits = [[self._alt_bits(alt) for alt in unit] for unit in built.units]
+        for i, mask in exact.items():
+            unit_bits[i] = [Bits.from_mask(mask)]
         if built.query is None:
             matching = docsets.live()
         else:
@@ -182,7 +190,9 @@ class IndexSearcher:
         if built.query is None:  # filters only: every allowed record, in id order
             ranked = [(1.0, d) for d in self._first_by_id(matching, limit)]
         else:
-            ranked = [(score, d) for d, score in self._top(built, matching, limit)]
+            typed = surface(" ".join([*pq.phrases, *pq.words]))
+            ranked = [(score, d) for d, score in self._top(built, matching, limit, exact, pq.words, typed,
+                                                                 last_is_prefix)]
         hits = []
         n_snip = limit if snippets is None else snippets
         for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, self._ids_rank)):
@@ -192,20 +202,102 @@ class IndexSearcher:
         return Response(query=text, results=tuple(hits), total=len(matching), facets=counts,
                         terms=frozenset(built.terms), prefixes=tuple(built.prefixes))
 
-    def _top(self, built: Built, matching: Bits, limit: int) -> list[tuple[int, float]]:
-        """The best ``limit`` (docnum, score) of ``matching`` (with every document tied with the last)."""
+    @property
+    def phrase_checks(self) -> PhraseChecks:
+        if self._phrase_checks is None:
+            self._phrase_checks = PhraseChecks(self.searcher.reader())
+        return self._phrase_checks
+
+    def _exact_phrases(self, built: Built) -> dict[int, np.ndarray]:
+        """Unit index -> one boolean per document: where that quoted phrase is exact."""
         ranker, docsets = self.ranker, self.docsets
+        out = {}
+        for i, q in built.phrases.items():
+            known = docsets.known(q)
+            if known is not None:
+                out[i] = ranker.mask(known)
+                continue
+            value = 0
+            for field, words in phrase_parts(q) or ():
+                held = -1
+                for w in words:
+                    held &= docsets.term(field, w).value
+                value |= held
+            candidates = np.flatnonzero(ranker.mask(Bits(value) & docsets.live()))
+            out[i] = exact_docs(self.phrase_checks, q, candidates, lambda q: ranker.mask(docsets.query(q)))
+        return out
+
+    def _top(self, built: Built, matching: Bits, limit: int, exact: dict[int, np.ndarray], words: list[str],
+             typed: tuple[tuple[str, str], ...], last_is_prefix: bool) -> list[tuple[int, float]]:
+        """The best ``limit`` (docnum, score) of ``matching`` (with every document tied with the last).
+
+        The score is the text score (kb.ranking) with a bonus for the words typed next to each other found so,
+        plus, for a record whose title holds every word typed, an offset above every text score: 1 to 4 times
+        it as the title holds the words (the words typed without stop words, with them, next to each other as
+        typed, exactly the query). Titles rank first, the text score orders them among themselves.
+        """
+        ranker = self.ranker
         allowed = ranker.mask(matching)
-        phrases = built.phrases
-        if phrases and any(docsets.known(q) is None for q in phrases.values()):
-            if self._phrase_checks is None:
-                self._phrase_checks = PhraseChecks(self.searcher.reader())
-            found = top_with_phrases(lambda exact: ranker.score(built.units, built.weights, exact), phrases,
-                                     self._phrase_checks, allowed, limit, ranker.top)
-            if found is not None:
-                return found
-        exact = {i: ranker.mask(docsets.query(q)) for i, q in phrases.items()}
-        return ranker.top(ranker.score(built.units, built.weights, exact), allowed, limit)
+        gain = ranker.score(built.units, built.weights, exact)
+        gain = np.where(allowed, gain, np.float32(0))
+        base = gain
+        levels = self._title_levels(built, typed, last_is_prefix, gain)
+        if levels is not None:
+            offset = np.float32(float(gain.max()) * (1 + ADJACENT_BONUS) + 1)
+            base = gain + levels * offset
+        pairs = self._adjacent_pairs(words, last_is_prefix)
+        if pairs:
+            return rerank_adjacent(base, gain, allowed, limit, pairs, self.phrase_checks, ranker.top,
+                                   ADJACENT_BONUS)
+        return ranker.top(base, allowed, limit)
+
+    @staticmethod
+    def _adjacent_pairs(words: list[str], last_is_prefix: bool
+                        ) -> list[tuple[wq.Query, list[tuple[str, tuple[str, ...]]]]]:
+        """Each pair of typed words next to each other (stop words aside) as a phrase, with its parts.
+
+        A word still being typed (typing mode) takes no part: its completions change with every key.
+        """
+        seq = [s for w in (words[:-1] if last_is_prefix else words) for s in stems(w)]
+        out = []
+        for a, b in zip(seq, seq[1:], strict=False):
+            if a != b:
+                q = wq.Or([wq.Phrase(f, [a, b]) for f in PHRASE_FIELDS])
+                out.append((q, [(f, (a, b)) for f in PHRASE_FIELDS]))
+        return out
+
+    def _title_levels(self, built: Built, typed: tuple[tuple[str, str], ...], last_is_prefix: bool,
+                      scores: np.ndarray) -> np.ndarray | None:
+        """One title level (0-4) per document, None when no title holds every word typed (see :meth:`_top`)."""
+        if not typed or not built.units:
+            return None
+        docsets = self.docsets
+        held = {"title": -1, "names": -1}
+        for unit, wts in zip(built.units, built.weights, strict=True):
+            alts = [alt for alt, w in zip(unit, wts, strict=True) if w >= PREFIX_WEIGHT]  # no synonyms
+            for field in held:
+                value = 0
+                for alt in alts:
+                    every = -1
+                    for t in alt:
+                        every &= docsets.term(field, t).value
+                    value |= every
+                held[field] &= value
+        value = (held["title"] | held["names"]) & docsets.live().value
+        if not value:
+            return None
+        candidates = self.ranker.mask(Bits(value)) & (scores > 0)
+        docs = np.flatnonzero(candidates)
+        if not len(docs):
+            return None
+        levels = candidates.astype(np.float32)
+        if len(docs) > TITLE_CHECKS:
+            docs = docs[np.argpartition(-scores[docs], TITLE_CHECKS - 1)[:TITLE_CHECKS]]
+        for d in docs:
+            record = self._record(int(d))
+            names = [record.title, *(record.aliases if isinstance(record, Nutrient) else ())]
+            levels[d] += max(title_level(typed, surface(name), last_is_prefix) for name in names)
+        return levels
 
     def _record_uncached(self, docnum: int) -> Record:
         """The record stored with ``docnum`` (``_record`` decodes it once per searcher, for the recent hits)."""

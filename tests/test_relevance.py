@@ -70,3 +70,28 @@ def test_cramps_at_night_ranks_magnesium_and_night_cramps_first(shipped):
     in_night_article = top.id.startswith("article/night-time-leg-cramps#")
     assert in_night_article or ("magnesium" in top.nutrients and "night" in text), top
     assert "magnesium" in top.nutrients
+
+
+# --- issue 11's examples: the obvious answer first -------------------------------------------------------------
+@pytest.mark.parametrize(("query", "first"), [
+    ("charley horse", "article/night-time-leg-cramps#what-a-night-cramp-feels-like"),  # the only section with it
+    ("why do i get leg cramps at night", "faq/why-do-i-get-leg-cramps-at-night"),  # the question word for word
+    ("how much vitamin d", "faq/how-much-vitamin-d-should-i-take"),  # not "Too much vitamin D"
+    ("magnesium", "nutrient/magnesium"),
+    ("potassium", "nutrient/potassium"),
+    ("sodium", "nutrient/sodium"),
+    ("cobalamin", "nutrient/vitamin-b12"),  # an alias
+])
+def test_the_obvious_answer_ranks_first(shipped, query, first):
+    got = [h.id for h in shipped.search(query, limit=5).results]
+    assert got[0] == first, got
+
+
+@pytest.mark.parametrize("query", ['"leg cramps"', '"leg cramps" -pregnancy', '"muscle cramps" night', "cramps",
+                                   "cramps -night", "kind:faq cramps", "nutrient:calcium"])
+def test_total_and_facets_count_what_can_be_paged_through(shipped, query):
+    r = shipped.search(query, limit=500)
+    assert r.total == len(r.results), query
+    assert sum(r.facets["kind"].values()) == r.total
+    for slug, n in r.facets["nutrient"].items():
+        assert n == sum(slug in h.nutrients for h in r.results), (query, slug)

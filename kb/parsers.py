@@ -52,7 +52,7 @@ def parse_article(rel: str, text: str) -> Parsed:
         parsed.problems.append(Problem(rel, exc.line, exc.message))
         return parsed
     f = Fields(doc, rel, parsed.problems,
-               {"title", "summary", "tags", "nutrients", "reviewed", "references"})
+               {"title", "summary", "tags", "nutrients", "reviewed", "references", "sections"})
     title = f.text("title")
     f.text("summary")
     tags = f.text_list("tags", lower=True)
@@ -60,6 +60,7 @@ def parse_article(rel: str, text: str) -> Parsed:
     reviewed = f.date()
     refs = f.references()
     slug = _slug_of(rel)
+    per_section = _section_nutrients(f, parsed)
     sections = parse_sections(body, body_line)
     if not sections:
         parsed.problems.append(Problem(rel, body_line, "article has no sections (add '## Heading' and text)"))
@@ -80,8 +81,48 @@ def parse_article(rel: str, text: str) -> Parsed:
             id=f"article/{slug}#{raw.slug}", article_slug=slug, article_title=title, heading=raw.heading,
             text=raw.text, plain=raw.plain, path=rel, line=raw.line, reviewed=reviewed, tags=tags,
             declared_nutrients=declared, nutrients=declared, references=refs,
+            section_nutrients=per_section.pop(raw.slug, ()),
         ))
+    for heading_slug in per_section:
+        parsed.problems.append(Problem(rel, f.line("sections", heading_slug),
+                                       f"sections.{heading_slug}: no section has this heading"))
     return parsed
+
+
+def _section_nutrients(f: Fields, parsed: Parsed) -> dict[str, tuple[str, ...]]:
+    """``sections: {heading-slug: {nutrients: [...], care: ...}}``: the nutrients declared per section.
+
+    Only ``nutrients`` is read here; ``care`` is accepted for the per-section advice level.
+    """
+    value = f.data.get("sections")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        f.problem(f.line("sections"), "field 'sections' must map heading slugs to {nutrients: [...]}")
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, entry in value.items():
+        slug = str(key)
+        if not isinstance(entry, dict):
+            f.problem(f.line("sections", key), f"sections.{slug} must be a mapping such as {{nutrients: [...]}}")
+            continue
+        for extra in entry:
+            if extra not in ("nutrients", "care"):
+                f.problem(f.line("sections", key, extra), f"sections.{slug}: unknown field {extra!r}")
+        items = entry.get("nutrients") or []
+        if not isinstance(items, list):
+            f.problem(f.line("sections", key, "nutrients"), f"sections.{slug}.nutrients must be a list")
+            continue
+        slugs = []
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                f.problem(f.line("sections", key, "nutrients", i),
+                          f"item {i + 1} of sections.{slug}.nutrients must be a nutrient slug")
+                continue
+            slugs.append(item.strip().lower())
+            parsed.declared.append((slugs[-1], f.line("sections", key, "nutrients", i)))
+        out[slug] = tuple(dict.fromkeys(slugs))
+    return out
 
 
 def _load(rel: str, text: str, parsed: Parsed) -> Located | None:

@@ -61,9 +61,10 @@ class Section:
     line: int
     reviewed: str
     tags: tuple[str, ...] = ()
-    declared_nutrients: tuple[str, ...] = ()
-    nutrients: tuple[str, ...] = ()  # declared plus mentioned, sorted
+    declared_nutrients: tuple[str, ...] = ()  # the article's front matter ``nutrients``
+    nutrients: tuple[str, ...] = ()  # what it is linked to (kb.loader.link), sorted
     references: tuple[Reference, ...] = ()
+    section_nutrients: tuple[str, ...] = ()  # front matter ``sections: {heading-slug: {nutrients: [...]}}``
     kind: Kind = field(default="section", init=False)
 
     @property

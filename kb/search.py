@@ -368,6 +368,38 @@ class IndexSearcher:
         docs = self.searcher.documents(nutrients=slug)
         return [documents.load(f["data"]) for f in docs]
 
+    def linked_ranked(self, nutrient: Nutrient) -> list[tuple[Record, float]]:
+        """The sections and FAQs linked to ``nutrient``, most about it first, with that strength.
+
+        Strength is the text score of the nutrient's name or best alias in the record (BM25F, so a title
+        naming it counts most), shared among the nutrients the record is linked to (divided by the square root
+        of their number: a section on magnesium alone is more about magnesium than one on five minerals);
+        a title naming the nutrient puts the record above every one whose title does not. Records linked only
+        by their front matter score 0 and follow, in id order.
+        """
+        docsets, ranker = self.docsets, self.ranker
+        linked = docsets.term("nutrients", nutrient.slug) & docsets.live()
+        alts = list(dict.fromkeys(frozenset(st) for name in (nutrient.name, *nutrient.aliases)
+                                  if (st := stems(name))))
+        score = ranker.score([alts], [[1.0] * len(alts)], {}) if alts else np.zeros(ranker.size, np.float32)
+        in_title = 0
+        for alt in alts:
+            every = -1
+            for t in alt:
+                every &= docsets.term("title", t).value
+            in_title |= every
+        titled = ranker.mask(Bits(in_title))
+        offset = float(score.max(initial=0.0)) + 1
+        out = []
+        for d in linked:
+            record = self._record(d)
+            if isinstance(record, Nutrient):
+                continue
+            strength = float(score[d]) / max(1, len(record.nutrients)) ** 0.5 + (offset if titled[d] else 0.0)
+            out.append((record, strength))
+        out.sort(key=lambda rs: (-rs[1], rs[0].id))
+        return out
+
 
 def _tie_break(ranked: list[tuple[float, int]], limit: int, rank: Callable[[], np.ndarray]
                ) -> list[tuple[float, int]]:

@@ -31,7 +31,7 @@ from whoosh.reading import IndexReader
 from kb.query import stems
 from kb.schema import TOKEN_PATTERN
 
-FIRST_BATCH = 64
+RESCORE_WINDOW = 40  # documents rescored for words typed next to each other (at least twice the page)
 MAX_CHECKS = 4096  # past this many documents per phrase, checking them all at once through Whoosh is cheaper
 KEPT = 64  # phrases whose checked documents are remembered
 
@@ -126,37 +126,28 @@ def exact_docs(checks: PhraseChecks, q: wq.Query, candidates: np.ndarray,
 
 
 def rerank_adjacent(base: np.ndarray, gain: np.ndarray, allowed: np.ndarray, k: int,
-                    pairs: list[tuple[wq.Query, list[tuple[str, tuple[str, ...]]]]], checks: PhraseChecks,
-                    top: Callable[[np.ndarray, np.ndarray, int], list[tuple[int, float]]], bonus: float
-                    ) -> list[tuple[int, float]]:
+                    pairs: list[tuple[wq.Query, list[tuple[str, tuple[str, ...]]], np.ndarray]],
+                    checks: PhraseChecks, top: Callable[[np.ndarray, np.ndarray, int], list[tuple[int, float]]],
+                    bonus: float) -> list[tuple[int, float]]:
     """The top ``k`` (docnum, score) after rewarding typed words found next to each other, as typed.
 
     A document's score is ``base + gain * bonus * (share of the query's adjacent word pairs it holds as phrases)``
-    (``gain`` is its text score: the part the bonus scales). Checking positions costs a Python call per
-    document, so only the best candidates are checked, best ``base`` first, until the k-th reranked score beats
-    the best score any unchecked document could reach (``base + gain * bonus``); the result is then what checking
-    every document would give. Past ``MAX_CHECKS`` documents the unchecked ones get no bonus.
+    (``gain`` is its text score: the part the bonus scales). Positions cost a Python call per document, so, as
+    Elasticsearch's rescoring does, only a window of the best ``base`` scores is rescored (``RESCORE_WINDOW``, at
+    least twice ``k``), and of those only documents holding both words of a pair in one field (``pairs``
+    carries that mask) are checked.
     """
-    n = max(FIRST_BATCH, 4 * k)
-    ceiling = base + gain * np.float32(bonus)
-    while True:
-        cand = top(base, allowed, n)
-        docs = np.fromiter((d for d, _ in cand), dtype=np.int64, count=len(cand))
-        held = np.zeros(len(docs), dtype=np.float32)
-        for q, parts in pairs:
-            checks.check(q, parts, docs)
+    cand = top(base, allowed, max(RESCORE_WINDOW, 2 * k))
+    docs = np.fromiter((d for d, _ in cand), dtype=np.int64, count=len(cand))
+    held = np.zeros(len(docs), dtype=np.float32)
+    for q, parts, both in pairs:
+        todo = docs[both[docs]]
+        if len(todo):
+            checks.check(q, parts, todo)
             held += checks.state(q)[1][docs]
-        final = base[docs] + gain[docs] * np.float32(bonus) * held / np.float32(len(pairs))
-        order = np.lexsort((docs, -final))
-        ranked = [(int(docs[i]), float(final[i])) for i in order]
-        if len(cand) < n or n >= MAX_CHECKS:
-            return ranked
-        unchecked = allowed.copy()
-        unchecked[docs] = False
-        reach = float(ceiling[unchecked & (base > 0)].max(initial=0.0))
-        if len(ranked) >= k and ranked[k - 1][1] > reach:
-            return ranked
-        n *= 4
+    final = base[docs] + gain[docs] * np.float32(bonus) * held / np.float32(len(pairs))
+    order = np.lexsort((docs, -final))
+    return [(int(docs[i]), float(final[i])) for i in order]
 
 
 # --- titles ---------------------------------------------------------------------------------------------------

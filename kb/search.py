@@ -39,6 +39,8 @@ SUGGESTION_CACHE = 4096
 RECORD_CACHE = 1024  # decoded hits: typing shows the same top results keystroke after keystroke
 ADJACENT_BONUS = 1.0  # a text holding every pair of words typed next to each other, as typed, scores twice
 TITLE_CHECKS = 32  # titles compared word for word (the best-scoring of those holding every word typed)
+TITLE_CACHE = 8192  # titles split into words, per document
+TITLE_COMPLETIONS = 4  # completions of a word being typed (the most frequent first) a title may hold it by
 PHRASE_FIELDS = ("title", "body")  # where quoted phrases and adjacent words are looked for (kb.query)
 
 
@@ -59,6 +61,7 @@ class IndexSearcher:
         self._id_rank: np.ndarray | None = None
         self._facet_values: dict[str, list[str] | None] = {}
         self._record = lru_cache(maxsize=RECORD_CACHE)(self._record_uncached)
+        self._titles = lru_cache(maxsize=TITLE_CACHE)(self._titles_uncached)
         self._phrase_checks: PhraseChecks | None = None
 
     def close(self) -> None:
@@ -251,19 +254,23 @@ class IndexSearcher:
                                    ADJACENT_BONUS)
         return ranker.top(base, allowed, limit)
 
-    @staticmethod
-    def _adjacent_pairs(words: list[str], last_is_prefix: bool
-                        ) -> list[tuple[wq.Query, list[tuple[str, tuple[str, ...]]]]]:
+    def _adjacent_pairs(self, words: list[str], last_is_prefix: bool
+                        ) -> list[tuple[wq.Query, list[tuple[str, tuple[str, ...]]], np.ndarray]]:
         """Each pair of typed words next to each other (stop words aside) as a phrase, with its parts.
 
         A word still being typed (typing mode) takes no part: its completions change with every key.
         """
         seq = [s for w in (words[:-1] if last_is_prefix else words) for s in stems(w)]
         out = []
+        docsets = self.docsets
         for a, b in zip(seq, seq[1:], strict=False):
             if a != b:
-                q = wq.Or([wq.Phrase(f, [a, b]) for f in PHRASE_FIELDS])
-                out.append((q, [(f, (a, b)) for f in PHRASE_FIELDS]))
+                both = 0
+                for f in PHRASE_FIELDS:
+                    both |= docsets.term(f, a).value & docsets.term(f, b).value
+                if both:  # else no document can hold them next to each other
+                    q = wq.Or([wq.Phrase(f, [a, b]) for f in PHRASE_FIELDS])
+                    out.append((q, [(f, (a, b)) for f in PHRASE_FIELDS], self.ranker.mask(Bits(both))))
         return out
 
     def _title_levels(self, built: Built, typed: tuple[tuple[str, str], ...], last_is_prefix: bool,
@@ -274,7 +281,8 @@ class IndexSearcher:
         docsets = self.docsets
         held = {"title": -1, "names": -1}
         for unit, wts in zip(built.units, built.weights, strict=True):
-            alts = [alt for alt, w in zip(unit, wts, strict=True) if w >= PREFIX_WEIGHT]  # no synonyms
+            # the word typed, a quoted phrase, the likeliest completions of a word being typed; no synonyms
+            alts = [alt for alt, w in zip(unit, wts, strict=True) if w >= PREFIX_WEIGHT][:TITLE_COMPLETIONS + 1]
             for field in held:
                 value = 0
                 for alt in alts:
@@ -294,10 +302,18 @@ class IndexSearcher:
         if len(docs) > TITLE_CHECKS:
             docs = docs[np.argpartition(-scores[docs], TITLE_CHECKS - 1)[:TITLE_CHECKS]]
         for d in docs:
-            record = self._record(int(d))
-            names = [record.title, *(record.aliases if isinstance(record, Nutrient) else ())]
-            levels[d] += max(title_level(typed, surface(name), last_is_prefix) for name in names)
+            levels[d] += max(title_level(typed, name, last_is_prefix) for name in self._titles(int(d)))
         return levels
+
+    def _titles_uncached(self, docnum: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """The words of a document's title, and of each name and alias of a nutrient (see :func:`surface`)."""
+        stored = self.searcher.reader().stored_fields(docnum)
+        names = [stored.get("title") or ""]
+        if stored.get("kind") == "nutrient":
+            record = self._record(docnum)
+            if isinstance(record, Nutrient):
+                names += record.aliases
+        return tuple(surface(name) for name in names)
 
     def _record_uncached(self, docnum: int) -> Record:
         """The record stored with ``docnum`` (``_record`` decodes it once per searcher, for the recent hits)."""

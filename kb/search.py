@@ -226,8 +226,11 @@ class IndexSearcher:
                 for w in words:
                     held &= docsets.term(field, w).value
                 value |= held
-            candidates = np.flatnonzero(ranker.mask(Bits(value) & docsets.live()))
-            out[i] = exact_docs(self.phrase_checks, q, candidates, lambda q: ranker.mask(docsets.query(q)))
+            live = docsets.live()
+            candidates = np.flatnonzero(ranker.mask(Bits(value) & live))
+            mask = exact_docs(self.phrase_checks, q, candidates, lambda q: ranker.mask(docsets.query(q)))
+            out[i] = mask & ranker.mask(live)
+            docsets.remember(q, Bits.from_mask(out[i]))
         return out
 
     def _top(self, built: Built, matching: Bits, limit: int, exact: dict[int, np.ndarray], words: list[str],

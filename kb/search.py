@@ -169,7 +169,7 @@ class IndexSearcher:
             return Response(query=text)
         docsets = self.docsets
         allow = docsets.query(built.filter) if built.filter is not None else None
-        deny = docsets.query(built.exclude) if built.exclude is not None else None
+        deny = self._excluded(built.exclude) if built.exclude is not None else None
         # Totals and facets come from bitsets (see kb.docsets) and the top hits from numpy scores (kb.ranking):
         # grouping and scoring every match through Whoosh's matchers cost most of the time. A quoted phrase
         # counts only where it is exact, so the total is what can be paged through.
@@ -213,25 +213,39 @@ class IndexSearcher:
 
     def _exact_phrases(self, built: Built) -> dict[int, np.ndarray]:
         """Unit index -> one boolean per document: where that quoted phrase is exact."""
+        return {i: self.ranker.mask(self._phrase_bits(q)) for i, q in built.phrases.items()}
+
+    def _phrase_bits(self, q: wq.Query) -> Bits:
+        """The live documents where phrase ``q`` (kb.query's quoted phrase) is exact, kept per searcher."""
         ranker, docsets = self.ranker, self.docsets
-        out = {}
-        for i, q in built.phrases.items():
-            known = docsets.known(q)
-            if known is not None:
-                out[i] = ranker.mask(known)
-                continue
-            value = 0
-            for field, words in phrase_parts(q) or ():
-                held = -1
-                for w in words:
-                    held &= docsets.term(field, w).value
-                value |= held
-            live = docsets.live()
-            candidates = np.flatnonzero(ranker.mask(Bits(value) & live))
-            mask = exact_docs(self.phrase_checks, q, candidates, lambda q: ranker.mask(docsets.query(q)))
-            out[i] = mask & ranker.mask(live)
-            docsets.remember(q, Bits.from_mask(out[i]))
-        return out
+        known = docsets.known(q)
+        if known is not None:
+            return known
+        parts = phrase_parts(q)
+        if parts is None:
+            return docsets.query(q)
+        value = 0
+        for field, words in parts:
+            held = -1
+            for w in words:
+                held &= docsets.term(field, w).value
+            value |= held
+        live = docsets.live()
+        candidates = np.flatnonzero(ranker.mask(Bits(value) & live))
+        mask = exact_docs(self.phrase_checks, q, candidates, lambda q: ranker.mask(docsets.query(q)))
+        bits = Bits.from_mask(mask) & live
+        docsets.remember(q, bits)
+        return bits
+
+    def _excluded(self, q: wq.Query) -> Bits:
+        """The documents an exclusion (``-word``, ``-"a phrase"``, or an OR of them) takes away."""
+        # one exclusion is a phrase (an OR of Phrase) or a word (an OR of Term); several are an OR of those
+        subs = [q] if phrase_parts(q) or type(q) is not wq.Or or not q.subqueries or \
+            type(q.subqueries[0]) is not wq.Or else q.subqueries
+        value = 0
+        for sub in subs:
+            value |= (self._phrase_bits(sub) if phrase_parts(sub) else self.docsets.query(sub)).value
+        return Bits(value)
 
     def _top(self, built: Built, matching: Bits, limit: int, exact: dict[int, np.ndarray], words: list[str],
              typed: tuple[tuple[str, str], ...], last_is_prefix: bool) -> list[tuple[int, float]]:

@@ -231,7 +231,8 @@ def test_phrases_checked_here_rank_and_count_as_whoosh_checks_them(big, monkeypa
     from kb import phrases
 
     queries = ['"cramp answer"', '"cramp answer" night', 'calf "cramp answer" -number2', '"cramp reply"',
-               'water "cramp question" sleep', '"number3 question"', '"answer cramp"', '"cramp question" kind:faq']
+               'water "cramp question" sleep', '"number3 question"', '"answer cramp"', '"cramp question" kind:faq',
+               'cramp -"cramp reply"', 'night -"cramp answer" -number2']
     for text in queries:
         for limit in (1, 5, 20, 400):
             monkeypatch.setattr(phrases, "BULK_FROM", 0 if path == "bulk" else 10**9)

@@ -24,6 +24,7 @@ import pickle
 import re
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
@@ -110,6 +111,16 @@ class PhraseChecks:
         checked[todo] = True
         if hits:
             exact[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+
+
+@dataclass(frozen=True)
+class AdjacentPair:
+    """Two words typed next to each other, as the phrase to look for."""
+
+    query: wq.Query  # the phrase in any of its fields (the key of its checks)
+    parts: list[tuple[str, tuple[str, ...]]]  # (field, words) for each field
+    both: np.ndarray  # one boolean per document: both words in one of the fields
+    idf: float  # of the pair, from how many documents hold both words in one field (at least the phrase's)
 
 
 def exact_docs(checks: PhraseChecks, q: wq.Query, candidates: np.ndarray,
@@ -255,27 +266,26 @@ def phrase_docs(reader: IndexReader, field: str, words: tuple[str, ...]) -> np.n
     return found[np.concatenate(([True], found[1:] != found[:-1]))]
 
 
-def rerank_adjacent(base: np.ndarray, gain: np.ndarray, allowed: np.ndarray, k: int,
-                    pairs: list[tuple[wq.Query, list[tuple[str, tuple[str, ...]]], np.ndarray]],
+def rerank_adjacent(base: np.ndarray, allowed: np.ndarray, k: int, pairs: list[AdjacentPair],
                     checks: PhraseChecks, top: Callable[[np.ndarray, np.ndarray, int], list[tuple[int, float]]],
                     bonus: float) -> list[tuple[int, float]]:
     """The top ``k`` (docnum, score) after rewarding typed words found next to each other, as typed.
 
-    A document's score is ``base + gain * bonus * (share of the query's adjacent word pairs it holds as phrases)``
-    (``gain`` is its text score: the part the bonus scales). Positions cost a Python call per document, so, as
-    Elasticsearch's rescoring does, only a window of the best ``base`` scores is rescored (``RESCORE_WINDOW``, at
-    least twice ``k``), and of those only documents holding both words of a pair in one field (``pairs``
-    carries that mask) are checked.
+    Each pair held as a phrase adds ``bonus`` times the pair's idf, like a term of its own (a rare pair such as
+    "charley horse" earns much, a common one such as "muscle cramps" little). Positions cost a Python call per
+    document, so, as Elasticsearch's rescoring does, only a window of the best ``base`` scores is rescored
+    (``RESCORE_WINDOW``, at least twice ``k``), and of those only documents holding both words of a pair in one
+    field are checked.
     """
     cand = top(base, allowed, max(RESCORE_WINDOW, 2 * k))
     docs = np.fromiter((d for d, _ in cand), dtype=np.int64, count=len(cand))
     held = np.zeros(len(docs), dtype=np.float32)
-    for q, parts, both in pairs:
-        todo = docs[both[docs]]
+    for pair in pairs:
+        todo = docs[pair.both[docs]]
         if len(todo):
-            checks.check(q, parts, todo)
-            held += checks.state(q)[1][docs]
-    final = base[docs] + gain[docs] * np.float32(bonus) * held / np.float32(len(pairs))
+            checks.check(pair.query, pair.parts, todo)
+            held += checks.state(pair.query)[1][docs] * np.float32(pair.idf)
+    final = base[docs] + np.float32(bonus) * held
     order = np.lexsort((docs, -final))
     return [(int(docs[i]), float(final[i])) for i in order]
 

@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--sizes 1k,10k] ...``; also ``generate``, ``table``, ``profile`` and (internal) ``child``."""
+"""``python -m benchmarks [--sizes 1k,10k]``; also ``generate``, ``table``, ``relevance``, ``profile``, ``child``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.run import table_main
 
         return table_main(args[1:])
+    if args and args[0] == "relevance":
+        from benchmarks.relevance import main as relevance_main
+
+        return relevance_main(args[1:])
     if args and args[0] == "profile":
         from benchmarks.profile import main as profile_main
 

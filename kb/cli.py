@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kb.errors import KbError
-from kb.terminal import Style, clean
+from kb.errors import KbError, UnknownId
+from kb.terminal import COLOR_CHOICES, Style, clean, output_width, use_color, wrap
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -24,10 +24,12 @@ EXAMPLES = {
     "index": "kb index            # only what changed\n  kb index --full     # rebuild and swap in\n"
              "  kb index --watch    # keep current while you edit",
     "search": 'kb search "cramps at night" --limit 5\n  kb search magnesium --kind faq --json',
-    "show": 'kb show "article/night-time-leg-cramps#stretching-before-bed"',
+    "show": 'kb show "article/night-time-leg-cramps#how-to-stop-a-cramp-now"\n'
+            "  kb show night-time-leg-cramps     # a whole article, with its contents",
     "nutrients": "kb nutrients",
-    "nutrient": "kb nutrient magnesium",
-    "export": "kb export --format jsonl > records.jsonl",
+    "nutrient": "kb nutrient magnesium      # also: Magnesium, mg, vitamin_d",
+    "export": "kb export --format jsonl > records.jsonl\n"
+              "  kb export --format markdown night-time-leg-cramps faq/what-is-tetany -o notes.md",
     "tui": "kb tui",
 }
 
@@ -37,13 +39,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"kb: {message} (see kb --help)\n")
 
 
+COLOR_HELP = "emphasis in the output: auto (on a terminal, unless NO_COLOR is set), always or never"
+
+
 def _location_options() -> argparse.ArgumentParser:
-    """--root and --index, accepted before or after the command (SUPPRESS keeps a value given before)."""
+    """--root, --index and --color, accepted before or after the command (SUPPRESS keeps a value given before)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", default=argparse.SUPPRESS, help="knowledge-base root (a folder holding "
                         "corpus/); default: KB_ROOT, then the current folder and its parents")
     common.add_argument("--index", metavar="DIR", default=argparse.SUPPRESS,
                         help="index folder (default: <root>/index)")
+    common.add_argument("--color", choices=COLOR_CHOICES, default=argparse.SUPPRESS, help=COLOR_HELP)
     return common
 
 
@@ -71,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", help="knowledge-base root (a folder holding corpus/); default: KB_ROOT, "
                    "then the current folder and its parents")
     p.add_argument("--index", metavar="DIR", help="index folder (default: <root>/index)")
+    p.add_argument("--color", choices=COLOR_CHOICES, default="auto", help=COLOR_HELP)
+    p.add_argument("--version", action="version", version=f"kb {_version()}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     _add(sub, "validate", "Check every corpus file; print every problem as path:line: message.")
@@ -89,26 +97,53 @@ def build_parser() -> argparse.ArgumentParser:
                    help="search the words as typed, never a spelling correction (a suggestion is still shown)")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    s = _add(sub, "show", "Print one record in full.")
-    s.add_argument("id", help="article/<slug>#<heading>, faq/<slug> or nutrient/<slug>")
+    s = _add(sub, "show", "Print one record in full, or a whole article with its contents.")
+    s.add_argument("id", help="article/<slug>#<heading>, faq/<slug>, nutrient/<slug>, or an article: "
+                   "article/<slug> (or just <slug>)")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     s = _add(sub, "nutrients", "List nutrients with how many sections and FAQs link to each.")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     s = _add(sub, "nutrient", "Show one nutrient and every record linked to it.")
-    s.add_argument("slug", help="e.g. magnesium, vitamin-b12")
+    s.add_argument("slug", help="its slug, name or an alias, in any case: magnesium, Magnesium, mg, vitamin_d")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    s = _add(sub, "export", "Write every indexed record as one JSON object per line.")
-    s.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (jsonl)")
+    s = _add(sub, "export", "Write indexed records: every one as JSON lines, or chosen ones as a Markdown file.")
+    s.add_argument("ids", nargs="*", metavar="ID", help="records to export (an article slug exports the whole "
+                   "article); default: every record")
+    s.add_argument("--format", choices=["jsonl", "markdown"], default="jsonl",
+                   help="jsonl (one JSON object per record) or markdown (a file to share)")
+    s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
     _add(sub, "tui", "Open the interactive search (the same as kb with no command).")
     return p
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kb")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _print(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """One block of output, wrapped at word boundaries to the terminal's width (not when piped)."""
+    sys.stdout.write(wrap(text, output_width(sys.stdout)) + "\n")
+
+
+def _style(args: argparse.Namespace) -> Style:
+    return Style(sys.stdout, use_color(sys.stdout, getattr(args, "color", "auto")))
+
+
+def _short_disclaimer(text: str) -> str:
+    """The disclaimer's first sentence, for the one line under ``kb search`` (``kb show`` prints it whole)."""
+    first = " ".join(text.split()).split(". ", 1)[0].rstrip(".")
+    if "medical advice" not in first.lower():
+        first += "; not medical advice"
+    return f"{first} (kb show prints the full disclaimer)."
 
 
 def _json(obj: object) -> None:
@@ -192,40 +227,72 @@ def cmd_search(args: argparse.Namespace) -> int:
     text = " ".join(args.query)
     response = kb.search(text, limit=args.limit, kind=args.kind, nutrient=args.nutrient, prefix=args.prefix,
                          correct=not args.as_typed)
+    found = 0 if response.results else EXIT_PROBLEMS  # like grep: 1 when nothing matches
     if args.json:
-        _json(response.to_json())
-        return 0
-    style = Style()
+        data = response.to_json()
+        for hit, out in zip(response.results, data["results"], strict=True):
+            if hit.kind == "faq" and hit.article_slug:
+                out["article"] = kb.article_title(hit.article_slug)
+        _json(data)
+        return found
+    style = _style(args)
     if response.corrected:
         _print(style.dim(f"Showing results for {clean(response.corrected)} (searched: {clean(text)})"))
     elif response.suggestion:
         _print(style.dim(f"Did you mean: {clean(response.suggestion)}?"))
     if not response.results:
         _print("No results. Try fewer or other words, or browse: kb nutrients")
-        return 0
+        return found
     for n, hit in enumerate(response.results, 1):
         where = f" · {clean(hit.article)}" if hit.article else ""
         _print(f"{n:>2}. [{hit.kind}] {style.bold(clean(hit.title))}{style.dim(where)}")
         _print(f"    {style.snippet(hit.snippet)}")
         _print(style.dim(f"    {clean(hit.id)}  {clean(hit.path)}:{hit.line}  score {hit.score:.2f}"))
     facets = ", ".join(f"{k}: {v}" for k, v in response.facets.get("kind", {}).items())
-    _print(style.dim(f"{response.total} results ({facets}) in {response.elapsed_ms:.1f} ms"))
-    return 0
+    noun = "result" if response.total == 1 else "results"
+    _print(style.dim(f"{response.total} {noun} ({facets}) in {response.elapsed_ms:.1f} ms"))
+    _print(style.dim(clean(_short_disclaimer(kb.disclaimer))))
+    return found
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from kb.documents import dump
-    from kb.render import record_text
+    from kb.render import article_text, record_text
 
     kb = _open(args)
-    record = kb.get(args.id)
-    if args.json:
-        _json(json.loads(dump(record)))
-        return 0
-    _print(record_text(record, Style()))
+    style = _style(args)
+    wanted = args.id.strip()
+    if "#" not in wanted and not wanted.startswith(("faq/", "nutrient/")):
+        sections = kb.article(wanted)
+        if args.json:
+            _json([json.loads(dump(s)) for s in sections])
+            return 0
+        _print(article_text(sections, style))
+    else:
+        record = _get(kb, wanted)
+        if args.json:
+            _json(json.loads(dump(record)))
+            return 0
+        _print(record_text(record, style))
     _print()
-    _print(Style().dim(clean(kb.disclaimer)))
+    _print(style.dim(clean(kb.disclaimer)))
     return 0
+
+
+def _get(kb, record_id: str):
+    """``kb.get``, and for an unknown section id of a known article, the ids of that article's sections."""
+    try:
+        return kb.get(record_id)
+    except UnknownId:
+        if record_id.startswith("article/") and "#" in record_id:
+            try:
+                sections = kb.article(record_id.split("#", 1)[0])
+            except UnknownId:
+                raise UnknownId(f"unknown id {record_id!r}") from None
+            ids = ", ".join(s.id.split("#", 1)[1] for s in sections)
+            raise UnknownId(f"unknown id {record_id!r}; that article's sections are #{ids.replace(', ', ', #')}"
+                            ) from None
+        raise
 
 
 def cmd_nutrients(args: argparse.Namespace) -> int:
@@ -234,7 +301,7 @@ def cmd_nutrients(args: argparse.Namespace) -> int:
     if args.json:
         _json([row.__dict__ for row in rows])
         return 0
-    style = Style()
+    style = _style(args)
     _print(style.bold(f"{'slug':<14} {'name':<14} {'category':<12} {'sections':>8} {'FAQs':>5}"))
     for r in rows:
         _print(f"{clean(r.slug):<14} {clean(r.name):<14} {r.category:<12} {r.sections:>8} {r.faqs:>5}")
@@ -246,13 +313,13 @@ def cmd_nutrient(args: argparse.Namespace) -> int:
     from kb.render import linked_lines, nutrient_lines
 
     kb = _open(args)
-    nutrient, linked = kb.nutrient(args.slug)
+    nutrient, linked = kb.nutrient(kb.resolve_nutrient(args.slug))
     if args.json:
         _json({"nutrient": json.loads(dump(nutrient)),
                "linked": [{"id": r.id, "kind": r.kind, "title": r.title, "path": r.path, "line": r.line}
                           for r in linked]})
         return 0
-    style = Style()
+    style = _style(args)
     _print("\n".join(nutrient_lines(nutrient, style)))
     _print()
     _print("\n".join(linked_lines(linked, style)))
@@ -262,13 +329,27 @@ def cmd_nutrient(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kb.documents import plain_of
+    from kb.render import export_json, records_markdown
 
     kb = _open(args)
-    for r in kb.records():
-        sys.stdout.write(json.dumps({"id": r.id, "kind": r.kind, "title": r.title, "text": plain_of(r),
-                                     "nutrients": list(r.nutrients), "tags": list(r.tags), "path": r.path},
-                                    ensure_ascii=True) + "\n")
+    if args.ids:
+        records = []
+        for wanted in args.ids:
+            if "#" not in wanted and not wanted.startswith(("faq/", "nutrient/")):
+                records += kb.article(wanted)
+            else:
+                records.append(_get(kb, wanted))
+    else:
+        records = kb.records()
+    if args.format == "markdown":
+        text = clean(records_markdown(records, kb.disclaimer), keep_newlines=True)
+    else:
+        text = "".join(json.dumps(export_json(r), ensure_ascii=True) + "\n" for r in records)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        sys.stderr.write(f"kb: wrote {len(records)} record(s) to {clean(args.output)}\n")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import threading
@@ -41,6 +42,15 @@ T = TypeVar("T")
 MAX_WORD_CHARS = 48
 MAX_QUERY_CHARS = 2000  # kb.query.parse reads no further either
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _close(wanted: str, choices: list[str], what: str) -> str:
+    """``; did you mean a, b?`` for the closest of ``choices``, else the list of every one (when short)."""
+    close = difflib.get_close_matches(wanted, choices, n=3, cutoff=0.5)
+    if close:
+        return f"; did you mean {', '.join(close)}?"
+    return f" ({what}: {', '.join(choices)})" if len(choices) <= 30 else ""
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,46 @@ class KnowledgeBase:
         record = self.get(f"nutrient/{slug}")
         assert isinstance(record, Nutrient)
         return record, [r for r, _ in self._use(lambda s: s.linked_ranked(record))]
+
+    def article(self, slug: str) -> list[Section]:
+        """Every section of the article ``slug`` (or ``article/<slug>``), in reading order.
+
+        Raises:
+            UnknownId: no article has this slug; the message names the closest ones.
+        """
+        slug = slug.strip().removeprefix("article/").split("#", 1)[0]
+        found = [r for r in self._use(lambda s: s.in_file(f"corpus/articles/{slug}.md"))
+                 if isinstance(r, Section)] if _SLUG.fullmatch(slug) else []
+        if not found:
+            slugs = sorted({r.article_slug for r in self.records() if isinstance(r, Section)})
+            raise UnknownId(f"unknown article {slug!r}" + _close(slug, slugs, "articles"))
+        return found
+
+    def article_title(self, slug: str) -> str | None:
+        """The title of the article ``slug``, or None when there is no such article."""
+        try:
+            return self.article(slug)[0].article_title
+        except UnknownId:
+            return None
+
+    def resolve_nutrient(self, text: str) -> str:
+        """The slug of the nutrient ``text`` names: its slug, name or an alias, in any case, with ``_`` or spaces
+        for hyphens (``Magnesium``, ``vitamin_d``, ``mg``, ``nutrient/vitamin-b12``).
+
+        Raises:
+            UnknownId: no nutrient has that name; the message lists the closest names and every slug.
+        """
+        wanted = " ".join(text.strip().lower().removeprefix("nutrient/").replace("_", " ").replace("-", " ").split())
+        names: dict[str, str] = {}
+        for n in (r for r in self._use(lambda s: s.of_kind("nutrient")) if isinstance(r, Nutrient)):
+            for name in (n.slug, n.name, *n.aliases):
+                names.setdefault(" ".join(name.lower().replace("-", " ").split()), n.slug)
+        if wanted in names:
+            return names[wanted]
+        slugs = sorted(set(names.values()))
+        close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(dict.fromkeys(names[c] for c in close))}?" if close else ""
+        raise UnknownId(f"unknown nutrient {text.strip()!r}{hint} (nutrients: {', '.join(slugs)})")
 
     def close(self) -> None:
         with self._lock:

@@ -6,16 +6,25 @@ the corpus are shown, never obeyed.
 
 from __future__ import annotations
 
+from typing import Any
+
+from kb.documents import plain_of
 from kb.records import Faq, Nutrient, Record, Reference, Section
-from kb.terminal import Style, clean
+from kb.terminal import Style, clean, reflow
 
 
 def _c(text: str) -> str:
-    return clean(text, keep_newlines=True)
+    """Corpus text made safe for a terminal, its paragraphs one line each (the CLI wraps them to the width)."""
+    return clean(reflow(text), keep_newlines=True)
+
+
+def _ref(r: Reference) -> str:
+    """``title - publisher url``; a publisher written with its own parentheses keeps them, once."""
+    return f"{_c(r.title)} - {_c(r.publisher)} {_c(r.url)}"
 
 
 def _refs(refs: tuple[Reference, ...]) -> list[str]:
-    return [f"  - {_c(r.title)} ({_c(r.publisher)}) {_c(r.url)}" for r in refs]
+    return [f"  - {_ref(r)}" for r in refs]
 
 
 def intake_lines(n: Nutrient) -> list[str]:
@@ -90,3 +99,67 @@ def nutrient_lines(n: Nutrient, style: Style) -> list[str]:
         "References:",
         *_refs(n.references),
     ]
+
+
+def article_text(sections: list[Section], style: Style) -> str:
+    """A whole article for ``kb show ARTICLE``: title, contents, then every section in reading order."""
+    first = sections[0]
+    lines = [style.bold(_c(first.article_title)), "", style.bold("Contents")]
+    lines += [f"  {n}. {_c(s.heading)}" for n, s in enumerate(sections, 1)]
+    for n, s in enumerate(sections, 1):
+        lines += ["", style.bold(f"{n}. {_c(s.heading)}"), _c(s.text),
+                  style.dim(f"{_c(s.id)}  {_c(s.path)}:{s.line}")]
+    lines += ["", f"Reviewed: {first.reviewed}", "References:", *_refs(first.references)]
+    return "\n".join(lines)
+
+
+def export_json(record: Record) -> dict[str, Any]:
+    """One record as ``kb export`` writes it: what a script needs to use or cite it."""
+    out: dict[str, Any] = {
+        "id": record.id, "kind": record.kind, "title": record.title, "text": plain_of(record),
+        "nutrients": list(record.nutrients), "tags": list(record.tags), "path": record.path, "line": record.line,
+        "reviewed": record.reviewed,
+        "references": [{"title": r.title, "publisher": r.publisher, "url": r.url} for r in record.references],
+    }
+    if isinstance(record, Section):
+        out["article"] = record.article_slug
+        out["article_title"] = record.article_title
+    elif isinstance(record, Faq):
+        out["article"] = record.article
+    return out
+
+
+def _md_refs(refs: tuple[Reference, ...]) -> list[str]:
+    return [f"- [{r.title}]({r.url}) - {r.publisher}" for r in refs]
+
+
+def _md_record(record: Record) -> list[str]:
+    if isinstance(record, Section):
+        body = [f"## {record.heading}", "", f"*From: {record.article_title}*", "", record.text.strip()]
+    elif isinstance(record, Faq):
+        body = [f"## {record.question}", "", record.answer.strip()]
+    else:
+        lines = nutrient_lines(record, Style(color=False))
+        cut = next((i for i, line in enumerate(lines) if line.startswith("Reviewed:")), len(lines))
+        body = [f"## {record.name}", "", *lines[1:cut]]
+    return [*body, "", f"Reviewed {record.reviewed}. Sources:", *_md_refs(record.references), "",
+            f"<!-- kb id: {record.id} -->", ""]
+
+
+def records_markdown(records: list[Record], disclaimer: str) -> str:
+    """Records as one Markdown document to share: a whole article keeps its title and one list of sources."""
+    lines: list[str] = []
+    articles = {r.article_slug for r in records if isinstance(r, Section)}
+    if len(articles) == 1 and all(isinstance(r, Section) for r in records):
+        first = records[0]
+        assert isinstance(first, Section)
+        lines += [f"# {first.article_title}", ""]
+        for r in records:
+            assert isinstance(r, Section)
+            lines += [f"## {r.heading}", "", r.text.strip(), ""]
+        lines += [f"Reviewed {first.reviewed}. Sources:", *_md_refs(first.references), ""]
+    else:
+        for r in records:
+            lines += _md_record(r)
+    lines += ["---", "", f"*{' '.join(disclaimer.split())}*", ""]
+    return "\n".join(lines)

@@ -33,12 +33,15 @@ class Hit:
     snippet: Snippet
     path: str
     line: int
+    article_slug: str = ""  # a section's article, or the article an FAQ names as related
+    reviewed: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "kind": self.kind, "title": self.title, "article": self.article or None,
-            "nutrients": list(self.nutrients), "score": round(self.score, 4), "snippet": self.snippet.to_json(),
-            "path": self.path, "line": self.line,
+            "article_slug": self.article_slug or None, "nutrients": list(self.nutrients),
+            "score": round(self.score, 4), "snippet": self.snippet.to_json(), "path": self.path, "line": self.line,
+            "reviewed": self.reviewed or None,
         }
 
 
@@ -64,6 +67,7 @@ class Response:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "query": self.query, "corrected": self.corrected, "total": self.total, "facets": self.facets,
+            "query": self.query, "corrected": self.corrected, "suggestion": self.suggestion, "total": self.total,
+            "facets": self.facets,
             "results": [h.to_json() for h in self.results],
         }

@@ -397,6 +397,15 @@ class IndexSearcher:
     def all_records(self) -> list[Record]:
         return [documents.load(f["data"]) for f in self.searcher.reader().all_stored_fields()]
 
+    def in_file(self, path: str) -> list[Record]:
+        """Every record indexed from one corpus file (an article's sections), in file order."""
+        records = [documents.load(f["data"]) for f in self.searcher.documents(path=path)]
+        return sorted(records, key=lambda r: r.line)
+
+    def of_kind(self, kind: str) -> list[Record]:
+        """Every record of one kind (nutrients are few: this is what resolving a nutrient's name reads)."""
+        return [documents.load(f["data"]) for f in self.searcher.documents(kind=kind)]
+
     def linked_to(self, slug: str) -> list[Record]:
         docs = self.searcher.documents(nutrients=slug)
         return [documents.load(f["data"]) for f in docs]
@@ -464,7 +473,7 @@ def _with(r: Response, **changes: object) -> Response:
 
 
 def _hit(record: Record, score: float, snippet) -> Hit:
-    from kb.records import Section
+    from kb.records import Faq, Section
     from kb.results import Snippet
 
     return Hit(
@@ -472,6 +481,9 @@ def _hit(record: Record, score: float, snippet) -> Hit:
         article=record.article_title if isinstance(record, Section) else "",
         nutrients=tuple(record.nutrients), score=float(score), snippet=snippet or Snippet(""),
         path=record.path, line=record.line,
+        article_slug=record.article_slug if isinstance(record, Section) else
+        (record.article or "") if isinstance(record, Faq) else "",
+        reviewed=record.reviewed,
     )
 
 

@@ -16,7 +16,8 @@ import pytest
 from kb.cli import COMMANDS, EXAMPLES, build_parser, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-HIT_KEYS = {"id", "kind", "title", "article", "nutrients", "score", "snippet", "path", "line"}
+HIT_KEYS = {"id", "kind", "title", "article", "article_slug", "nutrients", "score", "snippet", "path", "line",
+            "reviewed"}
 
 
 def run(argv: list[str]) -> int:
@@ -42,7 +43,7 @@ def root(kb) -> str:
 def test_search_json_has_exactly_the_documented_keys(root, capsys):
     assert main(["--root", root, "search", "cramps", "at", "night", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"query", "corrected", "total", "facets", "results"}
+    assert set(data) == {"query", "corrected", "suggestion", "total", "facets", "results"}
     assert data["query"] == "cramps at night" and data["corrected"] is None
     assert data["total"] >= len(data["results"]) > 0
     assert set(data["facets"]) == {"kind", "nutrient"}
@@ -55,7 +56,7 @@ def test_search_json_has_exactly_the_documented_keys(root, capsys):
     assert first["path"] == "corpus/articles/night-cramps.md" and first["line"] > 1
     assert first["nutrients"] == ["magnesium"]
     faq = next(h for h in data["results"] if h["kind"] == "faq")
-    assert faq["article"] is None
+    assert (faq["article"], faq["article_slug"]) == ("Night-time leg cramps", "night-cramps")  # its related article
     marked = [first["snippet"]["text"][a:b] for a, b in first["snippet"]["spans"]]
     assert marked and all(m.lower() in {"charley", "horse", "cramp", "night"} for m in marked)
 
@@ -82,7 +83,8 @@ def test_search_text(root, capsys):
     lines = out.splitlines()
     assert lines[0] == " 1. [section] What a night cramp is · Night-time leg cramps"
     assert "article/night-cramps#what-a-night-cramp-is  corpus/articles/night-cramps.md:" in lines[2]
-    assert lines[-1].startswith("5 results (faq: 1, nutrient: 1, section: 3) in ")
+    assert lines[-2].startswith("5 results (faq: 1, nutrient: 1, section: 3) in ")
+    assert lines[-1] == "For information only; not medical advice (kb show prints the full disclaimer)."  # one line
     assert "\x1b" not in out
 
 
@@ -96,12 +98,12 @@ def test_search_text_says_what_ran(root, capsys):
     assert main(["--root", root, "search", "magnesum", "cramps", "--as-typed"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Did you mean: magnesium cramps?") and " 1. [nutrient] Magnesium" not in out
-    assert main(["--root", root, "search", "zzzzqqq"]) == 0
+    assert main(["--root", root, "search", "zzzzqqq"]) == 1  # like grep: nothing matched
     assert capsys.readouterr().out.startswith("No results.")
 
 
 def test_prefix_is_opt_in(root, capsys):
-    assert main(["--root", root, "search", "potass", "--json"]) == 0
+    assert main(["--root", root, "search", "potass", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["total"] == 0
     assert main(["--root", root, "search", "potass", "--prefix", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"][0]["id"] == "nutrient/potassium"
@@ -197,20 +199,25 @@ def test_export_jsonl(root, capsys):
     lines = capsys.readouterr().out.splitlines()
     records = [json.loads(line) for line in lines]
     assert len(records) == 10
+    common = {"id", "kind", "title", "text", "nutrients", "tags", "path", "line", "reviewed", "references"}
     for r in records:
-        assert set(r) == {"id", "kind", "title", "text", "nutrients", "tags", "path"}
+        extra = {"section": {"article", "article_title"}, "faq": {"article"}, "nutrient": set()}[r["kind"]]
+        assert set(r) == common | extra
+        assert r["references"] and all(set(ref) == {"title", "publisher", "url"} for ref in r["references"])
     assert [r["id"] for r in records] == sorted(r["id"] for r in records)
     bananas = next(r for r in records if r["id"] == "faq/do-bananas-help-cramps")
     assert bananas == {"id": "faq/do-bananas-help-cramps", "kind": "faq", "title": "Do bananas help with cramps?",
                        "text": bananas["text"], "nutrients": ["potassium"], "tags": ["food"],
-                       "path": "corpus/faq/do-bananas-help-cramps.yaml"}
+                       "path": "corpus/faq/do-bananas-help-cramps.yaml", "line": 1, "reviewed": "2026-11-20",
+                       "references": bananas["references"], "article": "night-cramps"}
     assert "low potassium can cause weakness" in bananas["text"]  # Markdown stripped
 
 
 # --- errors ---------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("argv, code, message", [
-    (["show", "bogus"], 1, "kb: unknown id 'bogus'"),
-    (["nutrient", "bogus"], 1, "kb: unknown id 'nutrient/bogus'"),
+    (["show", "bogus"], 1, "kb: unknown article 'bogus'"),
+    (["show", "faq/bogus"], 1, "kb: unknown id 'faq/bogus'"),
+    (["nutrient", "bogus"], 1, "kb: unknown nutrient 'bogus'"),
     (["search", "cramps", "--limit", "0"], 2, "kb: argument --limit: must be at least 1"),
     (["search", "cramps", "--limit", "lots"], 2, "kb: argument --limit: invalid int value"),
     (["search", "cramps", "--kind", "bogus"], 2, "kb: argument --kind: invalid choice: 'bogus'"),

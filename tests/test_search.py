@@ -301,9 +301,9 @@ def test_facets_count_every_match_not_only_those_returned(kb):
 
 def test_json_shape(kb):
     data = kb.search("cramps").to_json()
-    assert set(data) == {"query", "corrected", "total", "facets", "results"}
-    assert set(data["results"][0]) == {"id", "kind", "title", "article", "nutrients", "score", "snippet", "path",
-                                       "line"}
+    assert set(data) == {"query", "corrected", "suggestion", "total", "facets", "results"}
+    assert set(data["results"][0]) == {"id", "kind", "title", "article", "article_slug", "nutrients", "score",
+                                       "snippet", "path", "line", "reviewed"}
 
 
 # --- the obvious answer first --------------------------------------------------------------------------------

@@ -106,6 +106,6 @@ def test_cli_search_with_undecodable_and_control_bytes(tmp_path: Path) -> None:
     for arg in (b"\xff\xfe", b"magnesum\xff", b"\x1b[2J\x1b]0;pwned\x07", b"\xc3"):
         done = subprocess.run([*KB, "--root", str(root).encode(), b"search", arg], capture_output=True,
                               timeout=60, env=clean_env())
-        assert done.returncode == 0, done.stderr
+        assert done.returncode in (0, 1), done.stderr  # 1: nothing matched, as grep says it
         assert b"Traceback" not in done.stderr
         assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout

@@ -292,7 +292,11 @@ class IndexSearcher:
 
     def _title_levels(self, built: Built, typed: tuple[tuple[str, str], ...], last_is_prefix: bool,
                       scores: np.ndarray) -> np.ndarray | None:
-        """One title level (0-4) per document, None when no title holds every word typed (see :meth:`_top`)."""
+        """One title level (0-4) per document, None when no title holds every word typed (see :meth:`_top`):
+        2 it holds every word typed (stop words too), 3 next to each other as typed, 4 it is what was typed.
+
+        A title holding every content word but not compared word for word (past ``TITLE_CHECKS``) counts 1 when
+        no stop word was typed (then the two tests differ only in word forms)."""
         if not typed or not built.units:
             return None
         docsets = self.docsets
@@ -315,12 +319,16 @@ class IndexSearcher:
         docs = np.flatnonzero(candidates)
         if not len(docs):
             return None
-        levels = candidates.astype(np.float32)
+        # a title holding the content words may still lack a stop word typed ("too" in "can you take too much
+        # vitamin d"): it must hold every word, so only titles compared word for word count when one was typed
+        has_stop_words = any(not stems(word) for word, _ in typed)
+        levels = np.zeros(len(candidates), np.float32) if has_stop_words else candidates.astype(np.float32)
         if len(docs) > TITLE_CHECKS:
             docs = docs[np.argpartition(-scores[docs], TITLE_CHECKS - 1)[:TITLE_CHECKS]]
         for d in docs:
-            levels[d] += max(title_level(typed, name, last_is_prefix) for name in self._titles(int(d)))
-        return levels
+            level = max(title_level(typed, name, last_is_prefix) for name in self._titles(int(d)))
+            levels[d] = level + 1 if level else 0
+        return levels if levels.any() else None
 
     def _titles_uncached(self, docnum: int) -> tuple[tuple[tuple[str, str], ...], ...]:
         """The words of a document's title, and of each name and alias of a nutrient (see :func:`surface`)."""

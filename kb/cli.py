@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -236,6 +237,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         _json(data)
         return found
     style = _style(args)
+    if response.emergency:  # before anything else, even the correction line
+        e = response.emergency
+        _print(style.bold(f"EMERGENCY: {clean(e.text)}"))
+        _print(style.dim(f"  see {clean(e.record_id)}: kb show {shlex.quote(clean(e.record_id))}"))
+        _print()
     if response.corrected:
         _print(style.dim(f"Showing results for {clean(response.corrected)} (searched: {clean(text)})"))
     elif response.suggestion:
@@ -245,7 +251,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return found
     for n, hit in enumerate(response.results, 1):
         where = f" · {clean(hit.article)}" if hit.article else ""
-        _print(f"{n:>2}. [{hit.kind}] {style.bold(clean(hit.title))}{style.dim(where)}")
+        care = f" ({hit.care})" if hit.care else ""
+        _print(f"{n:>2}. [{hit.kind}] {style.bold(clean(hit.title))}{style.dim(where)}{care}")
         _print(f"    {style.snippet(hit.snippet)}")
         _print(style.dim(f"    {clean(hit.id)}  {clean(hit.path)}:{hit.line}  score {hit.score:.2f}"))
     facets = ", ".join(f"{k}: {v}" for k, v in response.facets.get("kind", {}).items())

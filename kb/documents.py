@@ -9,22 +9,58 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kb.records import Deficiency, Faq, Intake, IntakeRow, Nutrient, Record, Reference, Section
+from kb.records import (
+    BloodTest,
+    BloodTests,
+    Deficiency,
+    Excess,
+    Faq,
+    FoodSource,
+    IntakeRow,
+    Intakes,
+    Interaction,
+    LimitRow,
+    Nutrient,
+    OtherLimit,
+    Record,
+    Reference,
+    Section,
+    UpperLimits,
+)
+
+
+def _figure(value: float | None, unit: str) -> str:
+    return "not established" if value is None else f"{value:g} {unit}"
 
 
 def nutrient_plain(n: Nutrient) -> str:
     """Every searchable sentence of a nutrient record, as plain text."""
     from kb.markdown import markdown_plain
 
-    intake = "; ".join(f"{r.group}: {r.amount:g} {n.intake.unit}" for r in n.intake.adults)
+    intakes = "; ".join(
+        f"{r.ages}: {r.male:g} (male), {r.female:g} (female)"
+        + (f", {r.pregnancy:g} (pregnancy)" if r.pregnancy is not None else "")
+        + (f", {r.lactation:g} (lactation)" if r.lactation is not None else "")
+        for r in n.intakes.rows)
+    ul = n.upper_limits
+    limits = "; ".join(f"{r.ages}: {_figure(r.amount, ul.unit)}" for r in ul.rows)
     parts = [
         n.summary,
+        "Forms: " + ", ".join(n.forms) if n.forms else "",
         markdown_plain(n.muscle_nerve_role),
-        "Food sources: " + ", ".join(n.food_sources),
+        f"Intakes ({n.intakes.measure}, {n.unit} a day): {intakes}." if n.intakes.rows else "",
+        n.intakes.note,
+        f"Upper limit ({ul.measure}, {ul.applies_to}): {limits}. {ul.note}" if ul.measure else "",
+        *[f"{o.body}: {o.text}" for o in ul.other],
+        "Food sources: " + "; ".join(f"{s.food}, {s.serving}: {s.amount:g} {n.unit}" for s in n.food_sources),
+        n.food_note,
+        "Blood tests: " + "; ".join(f"{t.name} ({t.range}): {t.shows}" for t in n.blood_tests.tests),
+        n.blood_tests.note,
+        "Medicines: " + "; ".join(f"{i.medicine}: {i.effect}" for i in n.interactions),
         f"Deficiency ({n.deficiency.name}): " + ", ".join(n.deficiency.signs),
-        f"Adult intake ({n.intake.measure}): {intake}. Upper limit: {n.intake.upper_limit}",
+        f"Too much{f' ({n.excess.name})' if n.excess.name else ''}: " + ", ".join(n.excess.signs),
+        n.excess.text,
         "At risk: " + ", ".join(n.at_risk),
-        n.excess,
         n.see_doctor,
     ]
     return "\n".join(p for p in parts if p)
@@ -48,7 +84,9 @@ def to_document(record: Record, nutrient_names: dict[str, list[str]], stamp: lis
     # (indexing every linked nutrient's aliases into every section cost a quarter of all postings)
     names: list[str] = []
     if isinstance(record, Nutrient):
-        names = [*nutrient_names.get(record.slug, [record.name, *record.aliases]), record.deficiency.name]
+        names = [*nutrient_names.get(record.slug, list(record.names)), record.deficiency.name]
+        if record.excess.name:
+            names.append(record.excess.name)
     return {
         "id": record.id,
         "kind": record.kind,
@@ -59,6 +97,7 @@ def to_document(record: Record, nutrient_names: dict[str, list[str]], stamp: lis
         "names": " ".join(names),
         "nutrients": ",".join(record.nutrients),
         "tags": ",".join(record.tags),
+        "care": record.care or "",
         "stamp": stamp,
         "data": dump(record),
     }
@@ -78,19 +117,30 @@ def _refs(items: list[dict[str, str]]) -> tuple[Reference, ...]:
     return tuple(Reference(**r) for r in items)
 
 
+def _nutrient(d: dict[str, Any]) -> Nutrient:
+    i, u, b, x = d["intakes"], d["upper_limits"], d["blood_tests"], d["excess"]
+    d["intakes"] = Intakes(i["measure"], tuple(IntakeRow(**r) for r in i["rows"]), i["note"])
+    d["upper_limits"] = UpperLimits(u["measure"], u["applies_to"], u["note"], u["unit"],
+                                    tuple(LimitRow(**r) for r in u["rows"]),
+                                    tuple(OtherLimit(**o) for o in u["other"]))
+    d["food_sources"] = tuple(FoodSource(**r) for r in d["food_sources"])
+    d["blood_tests"] = BloodTests(tuple(BloodTest(**t) for t in b["tests"]), b["note"])
+    d["interactions"] = tuple(Interaction(**r) for r in d["interactions"])
+    d["deficiency"] = Deficiency(d["deficiency"]["name"], tuple(d["deficiency"]["signs"]))
+    d["excess"] = Excess(x["name"], tuple(x["signs"]), x["text"])
+    return Nutrient(**d)
+
+
 def load(text: str) -> Record:
     """Rebuild a record from its stored JSON."""
     d = json.loads(text)
     kind = d.pop("kind")
     d["references"] = _refs(d.get("references", []))
-    for key in ("tags", "declared_nutrients", "nutrients", "aliases", "food_sources", "at_risk"):
+    for key in ("tags", "declared_nutrients", "nutrients", "aliases", "forms", "at_risk", "section_nutrients"):
         if key in d:
             d[key] = tuple(d[key])
     if kind == "section":
         return Section(**d)
     if kind == "faq":
         return Faq(**d)
-    d["deficiency"] = Deficiency(d["deficiency"]["name"], tuple(d["deficiency"]["signs"]))
-    i = d["intake"]
-    d["intake"] = Intake(i["measure"], i["unit"], tuple(IntakeRow(**r) for r in i["adults"]), i["upper_limit"])
-    return Nutrient(**d)
+    return _nutrient(d)

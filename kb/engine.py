@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -25,11 +25,11 @@ from kb.disclaimer import read_disclaimer
 from kb.errors import IndexUnavailable, KbError, UnknownId
 from kb.query import valid_kind
 from kb.records import Faq, Nutrient, Record, Section
-from kb.results import Response, Snippet
+from kb.results import Callout, Response, Snippet
 from kb.root import find_root
 from kb.search import IndexSearcher
 from kb.store import IndexMissing, open_current
-from kb.synonyms import Synonyms, read_synonyms
+from kb.synonyms import Synonyms, read_synonyms, red_flag_in
 
 if TYPE_CHECKING:
     from kb.indexer import Progress, Report
@@ -62,6 +62,26 @@ class NutrientSummary:
     category: str
     sections: int
     faqs: int
+
+
+def emergency_callout(s: IndexSearcher, response: Response, synonyms: Synonyms, prefix: bool) -> Callout | None:
+    """The callout for ``response`` (see :meth:`KnowledgeBase.search`), or None."""
+    hits = response.results
+    flag = red_flag_in(response.corrected or response.query, synonyms)
+    if hits and hits[0].care == "emergency":
+        record, reason = s.get(hits[0].id), "top result"
+    else:
+        if flag is None:
+            return None
+        best = next((h for h in hits if h.care == "emergency"), None)
+        if best is None:  # none in the results: the best emergency record for the query among all of them
+            found = s.run(response.corrected or response.query, synonyms, 1, prefix=prefix, snippets=0,
+                          correct=False, care="emergency").results
+            best = found[0] if found else None
+        record, reason = (s.get(best.id) if best else None), "red flag"
+    if record is None or not record.callout:
+        return None
+    return Callout(record.callout, record.id, record.title, reason, flag)
 
 
 class KnowledgeBase:
@@ -207,13 +227,23 @@ class KnowledgeBase:
             snippets: make snippets for only the first N results (default: all returned).
             correct: run the spelling-corrected words when the typed ones find nothing or one is in no record
                 (``Response.corrected``); False searches the words as typed (the suggestion is still given).
+        The response carries an ``emergency`` callout when its top result is an emergency record, or when the
+        query names a red-flag sign (``red_flags`` in synonyms.yaml): then it links the best-ranked emergency
+        record for the query, looked for among every emergency record when none is in the results.
+
         Raises:
             ValueError: an unknown ``kind``.
         """
         kind = valid_kind(kind)
         query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
         synonyms = self.synonyms
-        return self._use(lambda s: s.run(query, synonyms, limit, kind, nutrient, prefix, snippets, correct))
+
+        def run(s: IndexSearcher) -> Response:
+            response = s.run(query, synonyms, limit, kind, nutrient, prefix, snippets, correct)
+            callout = emergency_callout(s, response, synonyms, prefix)
+            return replace(response, emergency=callout) if callout else response
+
+        return self._use(run)
 
     def suggest(self, word: str) -> str | None:
         """A spelling suggestion for one word, or None."""

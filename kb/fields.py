@@ -6,6 +6,7 @@ Validation collects problems instead of raising, so ``kb validate`` reports ever
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -14,6 +15,19 @@ from kb.records import Reference
 from kb.yamlsafe import Located
 
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+MAX_NUMBER = 1e12  # no figure in a health record comes near; a 400-digit integer is garbage
+
+
+def finite_number(value: object) -> float | None:
+    """``value`` as a float when it is an int or float that is finite and of a sane size, else None.
+
+    YAML reads ``.nan``, ``.inf`` and integers of any length; none of them is a figure a record can mean.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int):
+        return float(value) if abs(value) <= MAX_NUMBER else None
+    return value if math.isfinite(value) and abs(value) <= MAX_NUMBER else None
 
 
 class Fields:

@@ -98,7 +98,7 @@ def _signature(records: list[Record]) -> str:
 
 
 def _nutrient_terms(n: Nutrient) -> list[str]:
-    return [n.name, *n.aliases]
+    return list(n.names)
 
 
 class _ArticleSlugs(Container[str]):

@@ -34,7 +34,7 @@ def parse_file(root: Path, rel: str) -> Parsed:
 
 
 def matcher_for(nutrients: list[Nutrient]) -> NutrientMatcher:
-    return NutrientMatcher(NutrientTerms(n.slug, (n.name, *n.aliases)) for n in nutrients)
+    return NutrientMatcher(NutrientTerms(n.slug, n.names) for n in nutrients)
 
 
 def link(record: Record, matcher: NutrientMatcher) -> Record:

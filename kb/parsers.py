@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kb.care import CARE_LEVELS, care_problems
 from kb.errors import Problem
 from kb.fields import Fields
 from kb.markdown import FrontMatterError, markdown_plain, parse_sections, split_front_matter
-from kb.records import Deficiency, Faq, Intake, IntakeRow, Nutrient, Record, Section
+from kb.nutrient_fields import Tables
+from kb.records import Faq, Nutrient, Record, Section
 from kb.yamlsafe import Located, YamlProblem, load_yaml
 
 CATEGORIES = ("mineral", "vitamin", "electrolyte")
-MEASURES = ("RDA", "AI")
+NUTRIENT_FIELDS = (
+    "name", "aliases", "forms", "category", "summary", "muscle_nerve_role", "unit", "daily_value", "intakes",
+    "upper_limits", "food_sources", "food_note", "blood_tests", "interactions", "deficiency", "excess", "at_risk",
+    "see_doctor", "references", "reviewed")
 
 
 @dataclass
@@ -59,8 +64,8 @@ def parse_article(rel: str, text: str) -> Parsed:
     declared = _declared(f, parsed)
     reviewed = f.date()
     refs = f.references()
+    meta = _section_meta(f)
     slug = _slug_of(rel)
-    per_section = _section_nutrients(f, parsed)
     sections = parse_sections(body, body_line)
     if not sections:
         parsed.problems.append(Problem(rel, body_line, "article has no sections (add '## Heading' and text)"))
@@ -77,51 +82,75 @@ def parse_article(rel: str, text: str) -> Parsed:
         if not raw.plain.strip():
             parsed.problems.append(Problem(rel, raw.line, f"empty section {raw.heading!r}"))
             continue
+        m = meta.get(raw.slug, _SectionMeta())
+        where = f"sections.{raw.slug}.care"
+        for line, message in care_problems(m.care, m.callout, f"{raw.heading}\n{raw.plain}", where,
+                                           f.line("sections", raw.slug, "care"),
+                                           f.line("sections", raw.slug, "callout"), raw.line):
+            f.problem(line, message)
+        for i, nutrient in enumerate(m.nutrients):
+            parsed.declared.append((nutrient, f.line("sections", raw.slug, "nutrients", i)))
         parsed.records.append(Section(
             id=f"article/{slug}#{raw.slug}", article_slug=slug, article_title=title, heading=raw.heading,
             text=raw.text, plain=raw.plain, path=rel, line=raw.line, reviewed=reviewed, tags=tags,
             declared_nutrients=declared, nutrients=declared, references=refs,
-            section_nutrients=per_section.pop(raw.slug, ()),
+            section_nutrients=tuple(dict.fromkeys(m.nutrients)), care=_level(m.care),
+            callout=m.callout.strip() if isinstance(m.callout, str) else "",
         ))
-    for heading_slug in per_section:
-        parsed.problems.append(Problem(rel, f.line("sections", heading_slug),
-                                       f"sections.{heading_slug}: no section has this heading"))
+    for key in meta:
+        if key not in seen:
+            headings = ", ".join(sorted(seen)[:8]) or "none"
+            f.problem(f.line("sections", key), f"sections: no heading of this article has the slug {key!r} "
+                                               f"(its heading slugs: {headings})")
     return parsed
 
 
-def _section_nutrients(f: Fields, parsed: Parsed) -> dict[str, tuple[str, ...]]:
-    """``sections: {heading-slug: {nutrients: [...], care: ...}}``: the nutrients declared per section.
+@dataclass(frozen=True)
+class _SectionMeta:
+    """What the front matter's ``sections:`` says of one section (values as written, checked later)."""
 
-    Only ``nutrients`` is read here; ``care`` is accepted for the per-section advice level.
-    """
+    care: object = None
+    callout: object = None
+    nutrients: tuple[str, ...] = ()
+
+
+def _level(care: object) -> str | None:
+    return care if isinstance(care, str) and care in CARE_LEVELS else None
+
+
+def _section_meta(f: Fields) -> dict[str, _SectionMeta]:
+    """The ``sections:`` mapping: heading slug -> care, callout and nutrients of that section."""
     value = f.data.get("sections")
     if value is None:
         return {}
     if not isinstance(value, dict):
-        f.problem(f.line("sections"), "field 'sections' must map heading slugs to {nutrients: [...]}")
+        f.problem(f.line("sections"), "field 'sections' must be a mapping of heading slug -> "
+                                      "{care, callout, nutrients}")
         return {}
-    out: dict[str, tuple[str, ...]] = {}
-    for key, entry in value.items():
-        slug = str(key)
-        if not isinstance(entry, dict):
-            f.problem(f.line("sections", key), f"sections.{slug} must be a mapping such as {{nutrients: [...]}}")
+    out: dict[str, _SectionMeta] = {}
+    for key, item in value.items():
+        line = f.line("sections", key)
+        if not isinstance(key, str) or not key.strip():
+            f.problem(line, f"sections: {key!r} is not a heading slug")
             continue
-        for extra in entry:
-            if extra not in ("nutrients", "care"):
-                f.problem(f.line("sections", key, extra), f"sections.{slug}: unknown field {extra!r}")
-        items = entry.get("nutrients") or []
-        if not isinstance(items, list):
-            f.problem(f.line("sections", key, "nutrients"), f"sections.{slug}.nutrients must be a list")
+        if not isinstance(item, dict):
+            f.problem(line, f"sections.{key} must be a mapping with care, callout or nutrients")
+            out[key] = _SectionMeta()
             continue
-        slugs = []
-        for i, item in enumerate(items):
-            if not isinstance(item, str) or not item.strip():
+        nutrients: list[str] = []
+        raw = item.get("nutrients")
+        if raw is not None and not isinstance(raw, list):
+            f.problem(f.line("sections", key, "nutrients"), f"sections.{key}.nutrients must be a list of slugs")
+        for i, slug in enumerate(raw if isinstance(raw, list) else ()):
+            if not isinstance(slug, str) or not slug.strip():
                 f.problem(f.line("sections", key, "nutrients", i),
-                          f"item {i + 1} of sections.{slug}.nutrients must be a nutrient slug")
+                          f"item {i + 1} of sections.{key}.nutrients must be a nutrient slug")
                 continue
-            slugs.append(item.strip().lower())
-            parsed.declared.append((slugs[-1], f.line("sections", key, "nutrients", i)))
-        out[slug] = tuple(dict.fromkeys(slugs))
+            nutrients.append(slug.strip().lower())
+        for extra in item:
+            if extra not in ("care", "callout", "nutrients"):
+                f.problem(f.line("sections", key, extra), f"unknown field 'sections.{key}.{extra}'")
+        out[key] = _SectionMeta(item.get("care"), item.get("callout"), tuple(nutrients))
     return out
 
 
@@ -141,7 +170,7 @@ def parse_faq(rel: str, text: str) -> Parsed:
     if doc is None:
         return parsed
     f = Fields(doc, rel, parsed.problems,
-               {"question", "answer", "nutrients", "tags", "article", "reviewed", "references"})
+               {"question", "answer", "nutrients", "tags", "article", "reviewed", "references", "care", "callout"})
     question = f.text("question")
     answer = f.text("answer")
     tags = f.text_list("tags", lower=True)
@@ -151,81 +180,45 @@ def parse_faq(rel: str, text: str) -> Parsed:
         parsed.faq_article = (article, f.line("article"))
     reviewed = f.date()
     refs = f.references()
+    care, callout = f.data.get("care"), f.data.get("callout")
+    plain = markdown_plain(answer)
+    for line, message in care_problems(care, callout, f"{question}\n{plain}", "care", f.line("care"),
+                                       f.line("callout"), f.line("answer")):
+        f.problem(line, message)
     if question and answer:
         parsed.records.append(Faq(
-            id=f"faq/{_slug_of(rel)}", question=question, answer=answer, plain=markdown_plain(answer), path=rel,
+            id=f"faq/{_slug_of(rel)}", question=question, answer=answer, plain=plain, path=rel,
             line=doc.first_line, reviewed=reviewed, tags=tags, declared_nutrients=declared, nutrients=declared,
-            article=article, references=refs,
+            article=article, references=refs, care=_level(care),
+            callout=callout.strip() if isinstance(callout, str) else "",
         ))
     return parsed
 
 
-def _intake(f: Fields) -> Intake:
-    data = f.mapping("intake")
-    if not data:
-        return Intake("", "", (), "")
-    measure = data.get("measure")
-    if measure not in MEASURES:
-        f.problem(f.line("intake", "measure"), f"intake.measure must be one of {', '.join(MEASURES)}")
-    unit = data.get("unit")
-    if not isinstance(unit, str) or not unit.strip():
-        f.problem(f.line("intake", "unit"), "intake.unit must be text such as 'mg' or 'mcg'")
-    upper = data.get("upper_limit")
-    if not isinstance(upper, str) or not upper.strip():
-        f.problem(f.line("intake", "upper_limit"), "intake.upper_limit must be text (say 'none set' if none)")
-    rows: list[IntakeRow] = []
-    adults = data.get("adults")
-    if not isinstance(adults, list) or not adults:
-        f.problem(f.line("intake", "adults"), "intake.adults must be a non-empty list of {group, amount}")
-    else:
-        for i, row in enumerate(adults):
-            line = f.line("intake", "adults", i)
-            if not isinstance(row, dict) or not isinstance(row.get("group"), str):
-                f.problem(line, f"intake.adults row {i + 1} needs a text 'group'")
-                continue
-            amount = row.get("amount")
-            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount <= 0:
-                f.problem(line, f"intake.adults row {i + 1} needs a positive number 'amount' (in intake.unit)")
-                continue
-            rows.append(IntakeRow(row["group"].strip(), float(amount)))
-    for key in data:
-        if key not in ("measure", "unit", "adults", "upper_limit"):
-            f.problem(f.line("intake", key), f"unknown field 'intake.{key}'")
-    return Intake(str(measure or ""), str(unit or "").strip(), tuple(rows), str(upper or "").strip())
-
-
-def _deficiency(f: Fields) -> Deficiency:
-    data = f.mapping("deficiency")
-    name = data.get("name") if data else None
-    signs = data.get("signs") if data else None
-    if data and (not isinstance(name, str) or not name.strip()):
-        f.problem(f.line("deficiency", "name"), "deficiency.name must be its clinical name, as text")
-    if data and (not isinstance(signs, list) or not signs or not all(isinstance(s, str) for s in signs)):
-        f.problem(f.line("deficiency", "signs"), "deficiency.signs must be a non-empty list of text")
-        signs = []
-    return Deficiency(str(name or "").strip(), tuple(s.strip() for s in signs or ()))
-
-
 def parse_nutrient(rel: str, text: str) -> Parsed:
-    """A nutrient record, every field required."""
+    """A nutrient record (schema v2): every field required but ``forms``, ``food_note`` and the optional
+    parts of the tables (see :mod:`kb.nutrient_fields`)."""
     parsed = Parsed()
     doc = _load(rel, text, parsed)
     if doc is None:
         return parsed
-    f = Fields(doc, rel, parsed.problems, {
-        "name", "aliases", "category", "summary", "muscle_nerve_role", "food_sources", "deficiency", "intake",
-        "at_risk", "excess", "see_doctor", "references", "reviewed"})
+    f = Fields(doc, rel, parsed.problems, {*NUTRIENT_FIELDS, "intake"})  # "intake": v1, reported as such
     slug = _slug_of(rel)
     name = f.text("name")
     aliases = f.text_list("aliases", required=True)
+    forms = f.text_list("forms")
     category = f.text("category").lower()
     if category and category not in CATEGORIES:
         f.problem(f.line("category"), f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
+    tables = Tables(f)
+    unit, daily_value = tables.unit_and_daily_value()
     nutrient = Nutrient(
-        id=f"nutrient/{slug}", slug=slug, name=name, aliases=aliases, category=category,
-        summary=f.text("summary"), muscle_nerve_role=f.text("muscle_nerve_role"),
-        food_sources=f.text_list("food_sources", required=True), deficiency=_deficiency(f), intake=_intake(f),
-        at_risk=f.text_list("at_risk", required=True), excess=f.text("excess"), see_doctor=f.text("see_doctor"),
+        id=f"nutrient/{slug}", slug=slug, name=name, aliases=aliases, forms=forms, category=category,
+        summary=f.text("summary"), muscle_nerve_role=f.text("muscle_nerve_role"), unit=unit,
+        daily_value=daily_value, intakes=tables.intakes(), upper_limits=tables.upper_limits(),
+        food_sources=tables.food_sources(), food_note=f.text("food_note", required=False),
+        blood_tests=tables.blood_tests(), interactions=tables.interactions(), deficiency=tables.deficiency(),
+        excess=tables.excess(), at_risk=f.text_list("at_risk", required=True), see_doctor=f.text("see_doctor"),
         references=f.references(), reviewed=f.date(), path=rel, line=doc.first_line,
     )
     if name:

@@ -23,20 +23,97 @@ class Reference:
 
 @dataclass(frozen=True)
 class IntakeRow:
-    """One adult group's recommended intake, e.g. ("Men 19-30 years", 400) in the record's unit."""
+    """One life-stage row of recommended intakes, in the record's unit; None where no figure applies."""
 
-    group: str
+    ages: str  # as written: "0-6 months", "19-30 years", "51+ years"
+    measure: str  # RDA | AI
+    male: float
+    female: float
+    pregnancy: float | None = None
+    lactation: float | None = None
+
+
+@dataclass(frozen=True)
+class Intakes:
+    """Recommended intakes by life stage and sex, after the NIH ODS fact sheets."""
+
+    measure: str
+    rows: tuple[IntakeRow, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    """One life-stage row of an upper limit; ``amount`` None means not established."""
+
+    ages: str
+    amount: float | None
+    pregnancy: float | None = None
+    lactation: float | None = None
+
+
+@dataclass(frozen=True)
+class OtherLimit:
+    """Another authority's limit or advice (e.g. the NHS), in its own words."""
+
+    body: str
+    text: str
+
+
+@dataclass(frozen=True)
+class UpperLimits:
+    """Tolerable upper intake levels (or sodium's CDRR) by life stage, and who they apply to."""
+
+    measure: str  # UL | CDRR
+    applies_to: str  # all-sources | supplements | none-set
+    note: str
+    unit: str  # the record's unit unless the limit is written in another
+    rows: tuple[LimitRow, ...]
+    other: tuple[OtherLimit, ...] = ()
+
+    @property
+    def applies_text(self) -> str:
+        """Who the limit applies to, in plain words."""
+        return APPLIES_TO_TEXT.get(self.applies_to, self.applies_to)
+
+
+APPLIES_TO_TEXT = {
+    "all-sources": "applies to food, drink and supplements together",
+    "supplements": "applies to supplements and medicines only, not to food",
+    "none-set": "no upper limit has been set",
+}
+
+
+@dataclass(frozen=True)
+class FoodSource:
+    """A food, its serving and the amount that serving provides (in the record's unit)."""
+
+    food: str
+    serving: str
     amount: float
 
 
 @dataclass(frozen=True)
-class Intake:
-    """Adult intake after the NIH ODS fact sheets: RDA or AI by group, with units, and the upper limit."""
+class BloodTest:
+    """A blood test, its typical adult reference range and what it can and cannot tell."""
 
-    measure: str
-    unit: str
-    adults: tuple[IntakeRow, ...]
-    upper_limit: str
+    name: str
+    range: str
+    shows: str
+
+
+@dataclass(frozen=True)
+class BloodTests:
+    tests: tuple[BloodTest, ...]
+    note: str  # that labs differ
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A medicine that changes the nutrient's level, or whose effect the nutrient changes."""
+
+    medicine: str
+    effect: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +122,15 @@ class Deficiency:
 
     name: str
     signs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Excess:
+    """Too much: an optional clinical name, its signs, and when it happens."""
+
+    name: str
+    signs: tuple[str, ...]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -61,10 +147,12 @@ class Section:
     line: int
     reviewed: str
     tags: tuple[str, ...] = ()
-    declared_nutrients: tuple[str, ...] = ()  # the article's front matter ``nutrients``
-    nutrients: tuple[str, ...] = ()  # what it is linked to (kb.loader.link), sorted
+    declared_nutrients: tuple[str, ...] = ()
+    nutrients: tuple[str, ...] = ()  # declared plus mentioned, sorted
     references: tuple[Reference, ...] = ()
-    section_nutrients: tuple[str, ...] = ()  # front matter ``sections: {heading-slug: {nutrients: [...]}}``
+    section_nutrients: tuple[str, ...] = ()  # from the front matter's ``sections.<slug>.nutrients``
+    care: str | None = None  # emergency | urgent | routine | self-care (kb.care)
+    callout: str = ""  # the emergency callout ("Call 999 / 911 if ...")
     kind: Kind = field(default="section", init=False)
 
     @property
@@ -88,6 +176,8 @@ class Faq:
     nutrients: tuple[str, ...] = ()
     article: str | None = None
     references: tuple[Reference, ...] = ()
+    care: str | None = None
+    callout: str = ""
     kind: Kind = field(default="faq", init=False)
 
     @property
@@ -106,16 +196,23 @@ class Nutrient:
     category: str
     summary: str
     muscle_nerve_role: str
-    food_sources: tuple[str, ...]
+    unit: str
+    daily_value: float
+    intakes: Intakes
+    upper_limits: UpperLimits
+    food_sources: tuple[FoodSource, ...]
+    blood_tests: BloodTests
+    interactions: tuple[Interaction, ...]
     deficiency: Deficiency
-    intake: Intake
+    excess: Excess
     at_risk: tuple[str, ...]
-    excess: str
     see_doctor: str
     references: tuple[Reference, ...]
     reviewed: str
     path: str
     line: int
+    forms: tuple[str, ...] = ()
+    food_note: str = ""
     kind: Kind = field(default="nutrient", init=False)
 
     @property
@@ -125,6 +222,25 @@ class Nutrient:
     @property
     def nutrients(self) -> tuple[str, ...]:
         return (self.slug,)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name that links a text to this nutrient: the name, aliases and forms."""
+        return (self.name, *self.aliases, *self.forms)
+
+    @property
+    def care(self) -> str | None:
+        return None
+
+    @property
+    def callout(self) -> str:
+        return ""
+
+    def percent_dv(self, amount: float) -> int | None:
+        """``amount`` (in ``unit``) as a whole percentage of the Daily Value, halves rounded up as on labels."""
+        if not self.daily_value:
+            return None
+        return int(amount * 100 / self.daily_value + 0.5)
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -35,19 +35,42 @@ class Hit:
     line: int
     article_slug: str = ""  # a section's article, or the article an FAQ names as related
     reviewed: str = ""
+    care: str | None = None  # emergency | urgent | routine | self-care, when the record gives one
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "kind": self.kind, "title": self.title, "article": self.article or None,
             "article_slug": self.article_slug or None, "nutrients": list(self.nutrients),
             "score": round(self.score, 4), "snippet": self.snippet.to_json(), "path": self.path, "line": self.line,
-            "reviewed": self.reviewed or None,
+            "reviewed": self.reviewed or None, "care": self.care,
         }
+
+
+@dataclass(frozen=True)
+class Callout:
+    """The emergency callout a response carries: shown before anything else, linked to ``record_id``.
+
+    ``reason`` says why: ``"top result"`` (the best result is an emergency record) or ``"red flag"`` (the query
+    names an emergency sign, ``red_flag``).
+    """
+
+    text: str
+    record_id: str
+    title: str
+    reason: str
+    red_flag: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "id": self.record_id, "title": self.title, "reason": self.reason,
+                "red_flag": self.red_flag}
 
 
 @dataclass(frozen=True)
 class Response:
     """The answer to one query.
+
+    ``emergency`` is the callout to show first when the top result is an emergency record or the query names
+    a red-flag sign (see :meth:`kb.engine.KnowledgeBase.search`).
 
     ``corrected`` is the query that actually ran when the words as typed found nothing, or when one of them is
     in no record and its correction finds results; ``suggestion`` is a spelling suggestion even when results
@@ -64,10 +87,11 @@ class Response:
     terms: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     elapsed_ms: float = 0.0
+    emergency: Callout | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.query, "corrected": self.corrected, "suggestion": self.suggestion, "total": self.total,
-            "facets": self.facets,
+            "facets": self.facets, "emergency": self.emergency.to_json() if self.emergency else None,
             "results": [h.to_json() for h in self.results],
         }

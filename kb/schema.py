@@ -18,7 +18,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 4  # 4: sections link only the nutrients they are about (kb.loader.link): re-link old indexes
+SCHEMA_VERSION = 5  # 5: sections link only the nutrients they are about (kb.loader.link): re-link old indexes
 
 #: Whoosh's English stop words plus the words people add to questions ("why do my legs cramp at night").
 STOP_WORDS = frozenset(
@@ -126,6 +126,7 @@ def make_schema() -> Schema:
         names=TEXT(analyzer=ana, field_boost=1.5, phrase=False),
         nutrients=KEYWORD(stored=True, commas=True, lowercase=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        care=KEYWORD(commas=True, lowercase=True),  # emergency | urgent | routine | self-care (kb.care)
         stamp=STORED,
         data=STORED,
     )

@@ -138,10 +138,11 @@ class IndexSearcher:
     # --- searching --------------------------------------------------------------------------------------------
     def run(self, text: str, synonyms: Synonyms, limit: int = 10, kind: str | None = None,
             nutrient: str | None = None, prefix: bool = False, snippets: int | None = None,
-            correct: bool = True) -> Response:
-        """Search ``text``; see :meth:`kb.engine.KnowledgeBase.search` for the options."""
+            correct: bool = True, care: str | None = None) -> Response:
+        """Search ``text``; see :meth:`kb.engine.KnowledgeBase.search` for the options (``care``: only records
+        of this care level)."""
         started = time.perf_counter()
-        response = self._run_once(text, synonyms, limit, kind, nutrient, prefix, snippets)
+        response = self._run_once(text, synonyms, limit, kind, nutrient, prefix, snippets, care)
         pq = parse(text)
         if response.prefixes and response.total:  # typing mode: the last word is unfinished, not misspelt
             pq.words = pq.words[:-1]
@@ -152,16 +153,18 @@ class IndexSearcher:
         attempt = None if not correct or not suggestion else suggestion if response.total == 0 else \
             self.correct(text, pq, keep=synonym_words(synonyms))
         if attempt:
-            fixed = self._run_once(attempt, synonyms, limit, kind, nutrient, prefix, snippets)
+            fixed = self._run_once(attempt, synonyms, limit, kind, nutrient, prefix, snippets, care)
             if fixed.total:
                 response = _with(fixed, query=text, corrected=attempt)
         return _with(response, suggestion=suggestion, elapsed_ms=(time.perf_counter() - started) * 1000)
 
     def _run_once(self, text: str, synonyms: Synonyms, limit: int, kind: str | None, nutrient: str | None,
-                  prefix: bool, snippets: int | None) -> Response:
+                  prefix: bool, snippets: int | None, care: str | None = None) -> Response:
         pq = parse(text)
         if kind:
             pq.filters.setdefault("kind", []).append(kind)
+        if care:
+            pq.filters.setdefault("care", []).append(care)
         if nutrient:
             pq.filters.setdefault("nutrients", []).append(nutrient.lower())
         last_is_prefix = prefix and bool(pq.words) and not text[-1:].isspace() and not text.rstrip().endswith('"')
@@ -488,7 +491,7 @@ def _hit(record: Record, score: float, snippet) -> Hit:
         id=record.id, kind=record.kind, title=record.title,
         article=record.article_title if isinstance(record, Section) else "",
         nutrients=tuple(record.nutrients), score=float(score), snippet=snippet or Snippet(""),
-        path=record.path, line=record.line,
+        path=record.path, line=record.line, care=record.care,
         article_slug=record.article_slug if isinstance(record, Section) else
         (record.article or "") if isinstance(record, Faq) else "",
         reviewed=record.reviewed,

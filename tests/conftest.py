@@ -22,19 +22,43 @@ category: {category}
 summary: {name} is a nutrient the body needs.
 muscle_nerve_role: |
   {name} helps nerves and muscles work.
-food_sources: [{foods}]
+unit: mg
+daily_value: 400
+intakes:
+  measure: RDA
+  rows:
+    - {{ages: 0-12 months, measure: AI, male: 50, female: 50}}
+    - {{ages: 1-13 years, male: 200, female: 200}}
+    - {{ages: 14-18 years, male: 410, female: 360, pregnancy: 400, lactation: 360}}
+    - {{ages: 19-50 years, male: 400, female: 310, pregnancy: 350, lactation: 310}}
+    - {{ages: 51+ years, male: 420, female: 320}}
+upper_limits:
+  measure: UL
+  applies_to: supplements
+  note: The limit covers supplements only.
+  rows:
+    - {{ages: 0-12 months, amount: null}}
+    - {{ages: 1+ years, amount: 350}}
+food_sources:
+  - {{food: "{foods}", serving: 1 cup, amount: 80}}
+  - {{food: Lentils, serving: 1/2 cup, amount: 40}}
+  - {{food: Oats, serving: 1 cup, amount: 60}}
+  - {{food: Tofu, serving: 1/2 cup, amount: 50}}
+  - {{food: Rice, serving: 1 cup, amount: 20}}
+  - {{food: Quinoa, serving: 1 cup, amount: 60}}
+blood_tests:
+  tests:
+    - {{name: Serum level, range: 0.7-1.0 mmol/L, shows: Whether the blood level is low.}}
+  note: Labs differ; read the range on your own result.
+interactions:
+  - {{medicine: Diuretics, effect: Some raise or lower the level.}}
 deficiency:
   name: {deficiency}
   signs: [{signs}]
-intake:
-  measure: RDA
-  unit: mg
-  adults:
-    - {{group: "Men 19-30 years", amount: 400}}
-    - {{group: "Women 19-30 years", amount: 310}}
-  upper_limit: 350 mg from supplements
+excess:
+  signs: [diarrhoea]
+  text: Too much from supplements upsets the stomach.
 at_risk: [older adults]
-excess: Too much from supplements upsets the stomach.
 see_doctor: See a doctor if symptoms persist.
 reviewed: 2026-11-20
 """ + REF

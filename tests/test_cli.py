@@ -17,7 +17,7 @@ from kb.cli import COMMANDS, EXAMPLES, build_parser, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 HIT_KEYS = {"id", "kind", "title", "article", "article_slug", "nutrients", "score", "snippet", "path", "line",
-            "reviewed"}
+            "reviewed", "care"}
 
 
 def run(argv: list[str]) -> int:
@@ -43,8 +43,9 @@ def root(kb) -> str:
 def test_search_json_has_exactly_the_documented_keys(root, capsys):
     assert main(["--root", root, "search", "cramps", "at", "night", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"query", "corrected", "suggestion", "total", "facets", "results"}
+    assert set(data) == {"query", "corrected", "suggestion", "total", "facets", "emergency", "results"}
     assert data["query"] == "cramps at night" and data["corrected"] is None
+    assert data["emergency"] is None  # an ordinary query: no callout
     assert data["total"] >= len(data["results"]) > 0
     assert set(data["facets"]) == {"kind", "nutrient"}
     for hit in data["results"]:
@@ -162,9 +163,16 @@ def test_show_faq_and_nutrient_and_json(root, capsys):
     assert main(["--root", root, "show", "nutrient/potassium"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Potassium (electrolyte)") and "Deficiency: hypokalemia" in out
+    assert "Intakes by life stage (mg a day)" in out and "Food sources (Daily Value 400 mg)" in out
     assert main(["--root", root, "show", "nutrient/potassium", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert (data["id"], data["kind"], data["name"]) == ("nutrient/potassium", "nutrient", "Potassium")
+    assert data["intakes"]["rows"][2] == {"ages": "14-18 years", "measure": "RDA", "male": 410, "female": 360,
+                                          "pregnancy": 400, "lactation": 360}
+    assert data["upper_limits"]["rows"][0] == {"ages": "0-12 months", "amount": None, "pregnancy": None,
+                                               "lactation": None}
+    assert data["food_sources"][0] == {"food": "bananas, beans", "serving": "1 cup", "amount": 80}
+    assert (data["unit"], data["daily_value"]) == ("mg", 400)
 
 
 def test_nutrients_lists_counts_of_linked_sections_and_faqs(root, capsys):
@@ -188,6 +196,21 @@ def test_nutrient_shows_the_record_and_its_links(root, capsys):
     assert out.index("[section] Low magnesium") < out.index("[section] What a night cramp is")
     for heading in ("What a night cramp is", "Stretching before bed", "Low magnesium"):
         assert f"[section] {heading}" in out
+    lines = out.splitlines()
+    # intakes by life stage as a table: a header row with the four columns, then a row per age band
+    head = lines.index("Intakes by life stage (mg a day)")
+    assert lines[head + 1].split() == ["Ages", "Measure", "Male", "Female", "Pregnancy", "Lactation"]
+    assert lines[head + 4].split() == ["14-18", "years", "RDA", "410", "360", "400", "360"]
+    assert lines[head + 2].split() == ["0-12", "months", "AI", "50", "50", "-", "-"]
+    assert "Upper limits (UL, mg a day): applies to supplements and medicines only, not to food" in lines
+    assert "The limit covers supplements only." in lines
+    assert [line.split() for line in lines if "not established" in line] == [["0-12", "months", "not", "established"]]
+    foods = lines.index("Food sources (Daily Value 400 mg)")
+    assert lines[foods + 1].split() == ["Food", "Serving", "Amount", "%DV"]
+    assert lines[foods + 2].split() == ["spinach,", "almonds", "1", "cup", "80", "mg", "20%"]
+    assert lines[foods + 5].split() == ["Tofu", "1/2", "cup", "50", "mg", "13%"]  # 12.5 rounds up, as on labels
+    assert "  Labs differ; read the range on your own result." in lines
+    assert "  - Diuretics: Some raise or lower the level." in lines
     assert main(["--root", root, "nutrient", "potassium", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["nutrient"]["id"] == "nutrient/potassium"

@@ -9,7 +9,7 @@ from conftest import FILES, REF, write_corpus
 
 from kb.linking import NutrientMatcher, NutrientTerms
 from kb.loader import DEFAULT_DISCLAIMER, load_corpus
-from kb.records import Faq, Nutrient, Section
+from kb.records import Faq, FoodSource, IntakeRow, LimitRow, Nutrient, Section
 
 
 def line_of(rel: str, text: str, files: dict[str, str] = FILES) -> int:
@@ -107,11 +107,21 @@ def test_nutrient_fields_and_line_is_the_first_line(by_id) -> None:
     assert (n.slug, n.name) == ("magnesium", "Magnesium")
     assert n.aliases == ("Mg", "hypomagnesemia")
     assert n.category == "mineral"
-    assert n.food_sources == ("spinach", "almonds")
+    assert (n.unit, n.daily_value) == ("mg", 400.0)
+    assert n.food_sources[0] == FoodSource("spinach, almonds", "1 cup", 80.0)
+    assert len(n.food_sources) == 6 and n.percent_dv(80.0) == 20
     assert (n.deficiency.name, n.deficiency.signs) == ("hypomagnesemia", ("muscle cramps", "twitching"))
-    assert (n.intake.measure, n.intake.unit, n.intake.upper_limit) == ("RDA", "mg", "350 mg from supplements")
-    assert [(r.group, r.amount) for r in n.intake.adults] == [("Men 19-30 years", 400.0),
-                                                              ("Women 19-30 years", 310.0)]
+    assert n.intakes.measure == "RDA"
+    assert n.intakes.rows[0] == IntakeRow("0-12 months", "AI", 50.0, 50.0)
+    assert n.intakes.rows[2] == IntakeRow("14-18 years", "RDA", 410.0, 360.0, 400.0, 360.0)
+    assert [r.ages for r in n.intakes.rows] == ["0-12 months", "1-13 years", "14-18 years", "19-50 years",
+                                                "51+ years"]
+    ul = n.upper_limits
+    assert (ul.measure, ul.applies_to, ul.unit) == ("UL", "supplements", "mg")
+    assert ul.rows == (LimitRow("0-12 months", None), LimitRow("1+ years", 350.0))
+    assert n.blood_tests.tests[0].range == "0.7-1.0 mmol/L" and "Labs differ" in n.blood_tests.note
+    assert n.interactions[0].medicine == "Diuretics"
+    assert (n.excess.name, n.excess.signs) == ("", ("diarrhoea",))
     assert n.at_risk == ("older adults",)
     assert n.reviewed == "2026-11-20"
     assert n.references[0].url == "https://ods.od.nih.gov/factsheets/"
@@ -143,8 +153,9 @@ def test_sections_front_matter_problems_are_reported_with_their_line(tmp_path: P
         "  food: {nutrients: [irn], colour: red}\nreviewed: 2026-11-20\n" + REF + "---\n## Food\n\nEat.\n")
     corpus = load_corpus(write_corpus(tmp_path / "kb", files))
     messages = sorted(str(p) for p in corpus.problems)
-    assert "corpus/articles/bad.md:5: sections.nope: no section has this heading" in messages
-    assert "corpus/articles/bad.md:6: sections.food: unknown field 'colour'" in messages
+    assert any(m.startswith("corpus/articles/bad.md:5: sections: no heading of this article has the slug 'nope'")
+               for m in messages), messages
+    assert any(m.startswith("corpus/articles/bad.md:6: ") and "sections.food.colour" in m for m in messages)
     assert any(m.startswith("corpus/articles/bad.md:6: unknown nutrient 'irn'") for m in messages), messages
     assert not any(r.path == "corpus/articles/bad.md" for r in corpus.records)  # nothing half-loaded
 

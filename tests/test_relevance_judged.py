@@ -21,9 +21,9 @@ from benchmarks.relevance import GROUPS, by_group, load, run_engine  # noqa: E40
 from kb.engine import KnowledgeBase  # noqa: E402
 
 #: kb's nDCG@10 by group must not fall below these (measured figures, rounded down; raise them as kb improves)
-# search-rank measured keywords 0.816, questions 0.837, misspellings 0.652, symptoms 0.592, all 0.718; questions
-# lost 0.011 against 0.848 (mostly "can low b12 cause tingling in your feet": a near tie now ordered otherwise)
-NDCG_FLOORS = {"keywords": 0.81, "questions": 0.83, "misspellings": 0.65, "symptoms": 0.59, "all": 0.71}
+# search-rank on the corpus of main 861d0c9 (ten records not judged yet): keywords 0.817, questions 0.836,
+# misspellings 0.666, symptoms 0.535, all 0.707 (main itself: 0.803, 0.833, 0.643, 0.527, 0.695)
+NDCG_FLOORS = {"keywords": 0.81, "questions": 0.83, "misspellings": 0.66, "symptoms": 0.53, "all": 0.70}
 
 
 @pytest.fixture(scope="module")

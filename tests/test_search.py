@@ -301,9 +301,9 @@ def test_facets_count_every_match_not_only_those_returned(kb):
 
 def test_json_shape(kb):
     data = kb.search("cramps").to_json()
-    assert set(data) == {"query", "corrected", "suggestion", "total", "facets", "results"}
+    assert set(data) == {"query", "corrected", "suggestion", "total", "facets", "emergency", "results"}
     assert set(data["results"][0]) == {"id", "kind", "title", "article", "article_slug", "nutrients", "score",
-                                       "snippet", "path", "line", "reviewed"}
+                                       "snippet", "path", "line", "reviewed", "care"}
 
 
 # --- the obvious answer first --------------------------------------------------------------------------------

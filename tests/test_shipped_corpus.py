@@ -54,11 +54,21 @@ def test_every_nutrient_has_references_and_a_reviewed_date(corpus: Corpus) -> No
         assert dt.date.fromisoformat(n.reviewed), n.id
 
 
-def test_every_nutrient_has_intake_rows_aliases_and_deficiency_signs(corpus: Corpus) -> None:
+def test_every_nutrient_has_the_v2_tables_aliases_and_deficiency_signs(corpus: Corpus) -> None:
     for n in corpus.nutrients:
-        assert n.intake.adults and n.intake.unit and n.intake.measure in ("RDA", "AI"), n.id
+        assert n.intakes.rows and n.unit and n.intakes.measure in ("RDA", "AI"), n.id
+        assert n.upper_limits.note and n.upper_limits.applies_to in ("all-sources", "supplements", "none-set"), n.id
+        assert len(n.food_sources) >= 6 and n.daily_value > 0, n.id
+        assert n.blood_tests.tests and n.blood_tests.note and n.interactions, n.id
         assert n.aliases, n.id
         assert n.deficiency.name and n.deficiency.signs, n.id
+        assert n.excess.signs and n.excess.text, n.id
+
+
+def test_every_emergency_record_has_a_callout_naming_the_number(corpus: Corpus) -> None:
+    emergencies = [r for r in corpus.records if r.care == "emergency"]
+    for r in emergencies:
+        assert r.callout and len(r.callout) <= 160 and ("999" in r.callout or "911" in r.callout), r.id
 
 
 def test_at_least_seven_articles(corpus: Corpus) -> None:

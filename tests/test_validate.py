@@ -190,10 +190,10 @@ def test_reviewed_that_is_not_a_date(tmp_path: Path, capsys) -> None:
 
 
 def test_intake_amount_that_is_not_a_number(tmp_path: Path, capsys) -> None:
-    bad = edited(POTASSIUM, "amount: 400", 'amount: "lots"')
+    bad = edited(POTASSIUM, "male: 400,", 'male: "lots",')
     # do-bananas-help-cramps.yaml declares potassium: it is not blamed for the nutrient file's own problem
     assert problems(tmp_path, capsys, {POTASSIUM: bad}) == [
-        f"{POTASSIUM}:15: intake.adults row 1 needs a positive number 'amount' (in intake.unit)",
+        f"{POTASSIUM}:15: intakes row 4 male must be a positive number in mg, not 'lots'",
     ]
 
 
@@ -208,7 +208,11 @@ def test_nutrient_category_and_measure_must_be_known_words(tmp_path: Path, capsy
     bad = edited(MAGNESIUM, "category: mineral", "category: metal").replace("measure: RDA", "measure: lots")
     assert problems(tmp_path, capsys, {MAGNESIUM: bad}) == [
         f"{MAGNESIUM}:3: category must be one of mineral, vitamin, electrolyte, not 'metal'",
-        f"{MAGNESIUM}:12: intake.measure must be one of RDA, AI",
+        f"{MAGNESIUM}:10: intakes.measure must be one of RDA, AI",
+        f"{MAGNESIUM}:13: intakes row 2: measure must be one of RDA, AI",  # the rows without their own
+        f"{MAGNESIUM}:14: intakes row 3: measure must be one of RDA, AI",
+        f"{MAGNESIUM}:15: intakes row 4: measure must be one of RDA, AI",
+        f"{MAGNESIUM}:16: intakes row 5: measure must be one of RDA, AI",
     ]
 
 
@@ -226,10 +230,10 @@ def test_unknown_field(tmp_path: Path, capsys) -> None:
 
 
 def test_unknown_fields_inside_references_and_intake(tmp_path: Path, capsys) -> None:
-    bad = edited(MAGNESIUM, "  unit: mg\n", "  unit: mg\n  per_day: 3\n") + "    year: 2024\n"
+    bad = edited(MAGNESIUM, "  measure: RDA\n", "  measure: RDA\n  per_day: 3\n") + "    year: 2024\n"
     assert problems(tmp_path, capsys, {MAGNESIUM: bad}) == [
-        f"{MAGNESIUM}:14: unknown field 'intake.per_day'",
-        f"{MAGNESIUM}:27: reference 1: unknown field 'year'",
+        f"{MAGNESIUM}:11: unknown field 'intakes.per_day'",
+        f"{MAGNESIUM}:51: reference 1: unknown field 'year'",
     ]
 
 
@@ -417,7 +421,7 @@ def test_recursive_anchor_is_refused(tmp_path: Path, capsys) -> None:
 BROKEN: dict[str, str | bytes | None] = {
     EYELID: edited(EYELID, "reviewed: 2026-11-20", "reviewed: yesterday\ncolour: red"),
     NERVES: FILES[NERVES] + "\n## Pins and needles\n\nAgain.\n",
-    POTASSIUM: edited(POTASSIUM, "amount: 400", "amount: lots"),
+    POTASSIUM: edited(POTASSIUM, "male: 400,", "male: lots,"),
     "corpus/faq/latin.yaml": b"question: caf\xe9?\n",
     "corpus/faq/empty.yaml": b"",
     "corpus/faq/notes.txt": "x\n",
@@ -432,7 +436,7 @@ BROKEN_LINES = [
     "corpus/faq/notes.txt: unknown file in corpus/faq/ (expected .yaml or .yml files)",
     f"{EYELID}:3: field 'reviewed' must be a date like 2026-11-26, not 'yesterday'",
     f"{EYELID}:4: unknown field 'colour'",
-    f"{POTASSIUM}:15: intake.adults row 1 needs a positive number 'amount' (in intake.unit)",
+    f"{POTASSIUM}:15: intakes row 4 male must be a positive number in mg, not 'lots'",
 ]
 
 

@@ -55,22 +55,71 @@ def nutrient_summary(n: Nutrient) -> list[str]:
     ]
 
 
+def _n(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table of already-escaped cells."""
+    return [f"| {' | '.join(headers)} |", f"|{'|'.join(' --- ' for _ in headers)}|",
+            *[f"| {' | '.join(r)} |" for r in rows], ""]
+
+
+def intake_table(n: Nutrient) -> list[str]:
+    rows = [[md_escape(r.ages), md_escape(r.measure), _n(r.male), _n(r.female), _n(r.pregnancy),
+             _n(r.lactation)] for r in n.intakes.rows]
+    return _table(["Ages", "Measure", "Male", "Female", "Pregnancy", "Lactation"], rows)
+
+
+def limit_table(n: Nutrient) -> list[str]:
+    ul = n.upper_limits
+    unit = md_escape(ul.unit or n.unit)
+    extra = any(r.pregnancy is not None or r.lactation is not None for r in ul.rows)
+    rows = [[md_escape(r.ages), "not established" if r.amount is None else f"{r.amount:g} {unit}"]
+            + ([_n(r.pregnancy), _n(r.lactation)] if extra else []) for r in ul.rows]
+    return _table(["Ages", "Limit"] + (["Pregnancy", "Lactation"] if extra else []), rows) if rows else []
+
+
+def food_table(n: Nutrient) -> list[str]:
+    rows = []
+    for f in n.food_sources:
+        dv = n.percent_dv(f.amount)
+        rows.append([md_escape(f.food), md_escape(f.serving), f"{f.amount:g} {md_escape(n.unit)}",
+                     "-" if dv is None else f"{dv}%"])
+    return _table(["Food", "Serving", "Amount", "%DV"], rows)
+
+
 def nutrient_page(n: Nutrient) -> str:
-    """Everything about one nutrient, in the order a reader wants it."""
-    intake = n.intake
-    lines = [
-        n.summary.strip(), "",
+    """Everything about one nutrient, in the order a reader wants it; the figures as tables."""
+    ul = n.upper_limits
+    unit = md_escape(n.unit)
+    lines = [n.summary.strip(), ""]
+    if n.forms:
+        lines += [f"Forms: {md_escape(', '.join(n.forms))}", ""]
+    lines += [
         "## Role in muscles and nerves", "", n.muscle_nerve_role.strip(), "",
-        "## Food sources", "", *[f"- {md_escape(f)}" for f in n.food_sources], "",
-        f"## Deficiency: {md_escape(n.deficiency.name)}", "", "Signs:", "",
-        *[f"- {md_escape(s)}" for s in n.deficiency.signs], "",
-        f"## Adult intake ({md_escape(intake.measure)})", "",
-        f"| Group | {md_escape(intake.measure)} |", "| --- | --- |",
-        *[f"| {md_escape(r.group)} | {r.amount:g} {md_escape(intake.unit)} |" for r in intake.adults], "",
-        f"Upper limit: {md_escape(intake.upper_limit)}", "",
+        f"## Intakes by life stage ({unit} a day)", "", *intake_table(n),
     ]
+    if n.intakes.note:
+        lines += [md_escape(n.intakes.note), ""]
+    lines += [f"## Upper limits ({md_escape(ul.measure)}, {md_escape(ul.unit or n.unit)} a day)", "",
+              f"The limit {ul.applies_text}.", "", *limit_table(n), md_escape(ul.note), ""]
+    lines += [f"- {md_escape(o.body)}: {md_escape(o.text)}" for o in ul.other]
+    lines += ["", f"## Food sources (Daily Value {n.daily_value:g} {unit})", "", *food_table(n)]
+    if n.food_note:
+        lines += [md_escape(n.food_note), ""]
+    lines += ["## Blood tests", "",
+              *_table(["Test", "Typical adult range", "What it shows"],
+                      [[md_escape(t.name), md_escape(t.range), md_escape(t.shows)] for t in n.blood_tests.tests]),
+              md_escape(n.blood_tests.note), "",
+              "## Medicines that interact", "",
+              *[f"- {md_escape(i.medicine)}: {md_escape(i.effect)}" for i in n.interactions], "",
+              f"## Deficiency: {md_escape(n.deficiency.name)}", "", "Signs:", "",
+              *[f"- {md_escape(s)}" for s in n.deficiency.signs], "",
+              "## Too much" + (f": {md_escape(n.excess.name)}" if n.excess.name else ""), "",
+              *[f"- {md_escape(s)}" for s in n.excess.signs], "", n.excess.text.strip(), ""]
     if n.at_risk:
         lines += ["## Who is at risk", "", *[f"- {md_escape(g)}" for g in n.at_risk], ""]
-    lines += ["## Too much", "", n.excess.strip(), "", "## When to see a doctor", "", n.see_doctor.strip()]
+    lines += ["## When to see a doctor", "", n.see_doctor.strip()]
     lines += _references(n.references)
     return "\n".join(lines) + "\n"

@@ -99,7 +99,7 @@ CASES: dict[str, Case] = {
     "missing required field": Case(FAQ, text(faq(answer=None)), 1, "missing required field 'answer'"),
     "unknown field": Case(FAQ, text(GOOD_FAQ + "colour: blue\n"), 12, "unknown field 'colour'"),
     "nutrient amount not a number": Case(
-        NUTRIENT, text(FILES[NUTRIENT].replace("amount: 400", "amount: lots")), 15, "positive number"),
+        NUTRIENT, text(FILES[NUTRIENT].replace("male: 400,", "male: lots,")), 15, "positive number"),
     "document is a list": Case(FAQ, text("- a\n- b\n"), 1, "expected a YAML mapping"),
     "duplicate id (.yaml and .yml)": Case(
         FAQ.replace(".yaml", ".yml"), text(faq(answer="Plantains, not bananas.")), 1,

@@ -39,8 +39,10 @@ async def test_a_linked_nutrient_opens_its_pane_with_the_records_that_link_to_it
             "article/night-cramps#what-a-night-cramp-is"]
         assert pane.query_one(LinkedRecords).border_title == "Linked, most about it first (3 sections, 0 FAQs)"
         text = pane.query_one("#nutrient-md").source
-        for heading in ("Role in muscles and nerves", "Food sources", "Deficiency: hypomagnesemia",
-                        "Adult intake (RDA)", "When to see a doctor", "References"):
+        for heading in ("Role in muscles and nerves", "Intakes by life stage (mg a day)",
+                        "Upper limits (UL, mg a day)", "Food sources (Daily Value 400 mg)", "Blood tests",
+                        "Medicines that interact", "Deficiency: hypomagnesemia", "Too much",
+                        "When to see a doctor", "References"):
             assert heading in text
         assert app.focused is pane.query_one(LinkedRecords)
         # each linked record opens in turn

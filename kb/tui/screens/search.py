@@ -30,6 +30,7 @@ from kb.tui.text import KIND_NAMES
 from kb.tui.widgets.correction_banner import CorrectionBanner
 from kb.tui.widgets.detail_pane import DetailPane
 from kb.tui.widgets.disclaimer_note import DisclaimerNote
+from kb.tui.widgets.emergency_callout import EmergencyCallout
 from kb.tui.widgets.empty_state import EmptyState
 from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.kind_filter import KindFilter
@@ -107,6 +108,7 @@ class SearchScreen(Screen[None]):
     # --- layout --------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield SearchBox(id="search")
+        yield EmergencyCallout(id="emergency")
         yield CorrectionBanner(id="banner")
         with Horizontal(id="body"):
             with Vertical(id="left"):
@@ -168,6 +170,7 @@ class SearchScreen(Screen[None]):
         if not query.strip():
             self.response = None
             self.correction = None
+            self.query_one(EmergencyCallout).show(None)
             self.query_one(CorrectionBanner).show(query, None, False)
             self.query_one(KindFilter).clear()
             self.query_one("#left", Vertical).border_title = "Results"
@@ -207,6 +210,7 @@ class SearchScreen(Screen[None]):
         self.response, self.counts = response, counts
         if not self.as_typed:  # as typed, the engine was told not to correct: keep the correction it made
             self.correction = response.corrected
+        self.query_one(EmergencyCallout).show(response.emergency)
         self.query_one(CorrectionBanner).show(response.query, self.correction, self.as_typed)
         results = self.query_one(ResultList)
         keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
@@ -355,7 +359,8 @@ class SearchScreen(Screen[None]):
         self.open_location(Location("nutrient", event.slug))
 
     @on(NutrientView.RecordChosen)
-    def open_linked_record(self, event: NutrientView.RecordChosen) -> None:
+    @on(EmergencyCallout.Open)
+    def open_linked_record(self, event: NutrientView.RecordChosen | EmergencyCallout.Open) -> None:
         self.open_location(Location("record", event.record_id))
 
     @on(Markdown.LinkClicked)

@@ -33,6 +33,8 @@ def record_heading(record: Record, terms: Iterable[str], css: str = "record-view
         lines.append(Content.assemble(literal(record.category).stylize("italic"),
                                       (" - also called " if also else "", f".{css}--meta"), literal(also)))
     meta = f"{record.path}:{record.line}  \u00b7  reviewed {record.reviewed}"
+    if record.care:
+        meta += f"  \u00b7  care: {record.care}"
     lines.append(literal(meta).stylize(f".{css}--meta"))
     return Content("\n").join(lines)
 

@@ -188,7 +188,7 @@ def export_json(record: Record) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": record.id, "kind": record.kind, "title": record.title, "text": plain_of(record),
         "nutrients": list(record.nutrients), "tags": list(record.tags), "path": record.path, "line": record.line,
-        "reviewed": record.reviewed,
+        "reviewed": record.reviewed, "care": record.care,
         "references": [{"title": r.title, "publisher": r.publisher, "url": r.url} for r in record.references],
     }
     if isinstance(record, Section):

@@ -183,7 +183,7 @@ def test_kb_search_prints_the_callout_first(care_kb: KnowledgeBase, capsys) -> N
 def test_kb_search_json_carries_the_callout_and_each_care(care_kb: KnowledgeBase, capsys) -> None:
     assert main(["--root", str(care_kb.root), "search", "chest", "pain", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert list(data)[:5] == ["query", "corrected", "total", "facets", "emergency"]
+    assert list(data)[:6] == ["query", "corrected", "suggestion", "total", "facets", "emergency"]
     assert data["emergency"]["text"] == CLOT_CALLOUT and data["emergency"]["id"] == CLOT_ID
     assert {h["id"]: h["care"] for h in data["results"]}[CLOT_ID] == "emergency"
 

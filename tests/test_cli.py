@@ -222,7 +222,7 @@ def test_export_jsonl(root, capsys):
     lines = capsys.readouterr().out.splitlines()
     records = [json.loads(line) for line in lines]
     assert len(records) == 10
-    common = {"id", "kind", "title", "text", "nutrients", "tags", "path", "line", "reviewed", "references"}
+    common = {"id", "kind", "title", "text", "nutrients", "tags", "path", "line", "reviewed", "care", "references"}
     for r in records:
         extra = {"section": {"article", "article_title"}, "faq": {"article"}, "nutrient": set()}[r["kind"]]
         assert set(r) == common | extra
@@ -232,7 +232,7 @@ def test_export_jsonl(root, capsys):
     assert bananas == {"id": "faq/do-bananas-help-cramps", "kind": "faq", "title": "Do bananas help with cramps?",
                        "text": bananas["text"], "nutrients": ["potassium"], "tags": ["food"],
                        "path": "corpus/faq/do-bananas-help-cramps.yaml", "line": 1, "reviewed": "2026-11-20",
-                       "references": bananas["references"], "article": "night-cramps"}
+                       "references": bananas["references"], "article": "night-cramps", "care": None}
     assert "low potassium can cause weakness" in bananas["text"]  # Markdown stripped
 
 

@@ -317,7 +317,7 @@ def cmd_nutrients(args: argparse.Namespace) -> int:
 
 def cmd_nutrient(args: argparse.Namespace) -> int:
     from kb.documents import dump
-    from kb.render import nutrient_lines
+    from kb.render import linked_lines, nutrient_lines
 
     kb = _open(args)
     nutrient, linked = kb.nutrient(kb.resolve_nutrient(args.slug))
@@ -329,9 +329,7 @@ def cmd_nutrient(args: argparse.Namespace) -> int:
     style = _style(args)
     _print("\n".join(nutrient_lines(nutrient, style)))
     _print()
-    _print(style.bold(f"Linked records ({len(linked)})"))
-    for r in linked:
-        _print(f"  [{r.kind}] {clean(r.title)}  {style.dim(clean(r.id))}")
+    _print("\n".join(linked_lines(linked, style)))
     _print()
     _print(style.dim(clean(kb.disclaimer)))
     return 0

@@ -158,6 +158,10 @@ class DocSets:
         """Exactly the live documents ``q`` matches (terms, ORs and ANDs here; anything else via Whoosh)."""
         return self._queries.get(("q", repr(q)), lambda: self._compose(q) & self.live())
 
+    def remember(self, q: wq.Query, bits: Bits) -> None:
+        """Keep ``bits`` as what :meth:`query` gives for ``q`` (worked out elsewhere: kb.phrases)."""
+        self._queries.get(("q", repr(q)), lambda: bits)
+
     def known(self, q: wq.Query) -> Bits | None:
         """What :meth:`query` gives for ``q`` if it is already at hand, else None (nothing is computed)."""
         return self._queries.peek(("q", repr(q)))

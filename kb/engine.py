@@ -301,12 +301,11 @@ class KnowledgeBase:
         return sorted(self._use(summaries), key=lambda n: n.name.lower())
 
     def nutrient(self, slug: str) -> tuple[Nutrient, list[Record]]:
-        """A nutrient record and the sections and FAQs linked to it (sections first, by article)."""
+        """A nutrient record and the sections and FAQs linked to it, those most about it first (sections and
+        FAQs mixed, by how strongly each is about the nutrient: see ``IndexSearcher.linked_ranked``)."""
         record = self.get(f"nutrient/{slug}")
         assert isinstance(record, Nutrient)
-        linked = [r for r in self._use(lambda s: s.linked_to(slug)) if not isinstance(r, Nutrient)]
-        linked.sort(key=lambda r: (r.kind != "section", r.path, r.line))
-        return record, linked
+        return record, [r for r, _ in self._use(lambda s: s.linked_ranked(record))]
 
     def article(self, slug: str) -> list[Section]:
         """Every section of the article ``slug`` (or ``article/<slug>``), in reading order.

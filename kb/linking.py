@@ -3,6 +3,9 @@
 Names and aliases longer than three characters match case-insensitively ("Hypomagnesemia", "hypomagnesemia");
 short ones (symbols such as "Mg") match only as written, so the unit "mg" in "400 mg" links nothing.
 
+:meth:`NutrientMatcher.supports` is the looser test for a nutrient already declared by a section's article:
+any of its names inside the text, case aside, also as part of a hyphenated word ("magnesium-rich", "B12-deficient").
+
 Linking runs on every section of a full build, so ASCII text (nearly all of it) takes a fast path: one regex scan
 of the lowercased text with every name in a trie-shaped pattern. Other text takes the word-set path; both find
 the same names (``tests/test_linking.py`` checks them against each other).
@@ -36,11 +39,14 @@ class NutrientMatcher:
     def __init__(self, terms: Iterable[NutrientTerms]) -> None:
         self._by_word: dict[str, str] = {}
         self._by_exact: dict[str, str] = {}
+        self._names: dict[str, tuple[str, ...]] = {}
+        self._support: dict[str, re.Pattern[str]] = {}
         for t in terms:
             for name in (t.slug.replace("-", " "), *t.names):
                 name = " ".join(name.split())
                 if not name:
                     continue
+                self._names[t.slug] = (*self._names.get(t.slug, ()), name)
                 if len(name) <= 3:
                     self._by_exact.setdefault(name, t.slug)
                 else:
@@ -93,6 +99,25 @@ class NutrientMatcher:
             implied[name] = tuple(dict.fromkeys(
                 entry for k in range(1, len(words) + 1) for entry in names.get(" ".join(words[:k]), ())))
         return re.compile(rf"(?<![\w-])(?=({_trie_pattern(names)})(?![\w-]))"), implied
+
+    def supports(self, slugs: Iterable[str], *texts: str) -> set[str]:
+        """Which of ``slugs`` ``texts`` speak of: one of its names as a word or a part of a hyphenated word
+        (short names as written, longer ones in any case)."""
+        out = set()
+        for slug in slugs:
+            pattern = self._support.get(slug)
+            if pattern is None:
+                names = self._names.get(slug, ())
+                if not names:
+                    continue
+                long_names = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names if len(n) > 3)
+                short = "|".join(re.escape(n) for n in names if len(n) <= 3)
+                parts = [f"(?i:{long_names})"] if long_names else []
+                parts += [short] if short else []
+                pattern = self._support[slug] = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)")
+            if any(pattern.search(t) for t in texts):
+                out.add(slug)
+        return out
 
     def mentions(self, *texts: str) -> set[str]:
         """Slugs of the nutrients named anywhere in ``texts``."""

@@ -38,15 +38,23 @@ def matcher_for(nutrients: list[Nutrient]) -> NutrientMatcher:
 
 
 def link(record: Record, matcher: NutrientMatcher) -> Record:
-    """The record with ``nutrients`` = declared plus mentioned, sorted."""
+    """The record with ``nutrients`` = the nutrients it is about, sorted.
+
+    A section is about the nutrients it names, those its article's front matter declares for it
+    (``sections: {heading-slug: {nutrients: [...]}}``), and those the article declares as a whole only where
+    its own text speaks of them (:meth:`NutrientMatcher.supports`): a section on what a cramp feels like, in an
+    article declaring calcium, magnesium and potassium, is about none of them. An FAQ is one record with its
+    own front matter: it is about what it declares and what it names.
+    """
     if isinstance(record, Section):
         mentioned = matcher.mentions(record.heading, record.plain)
+        article_wide = set(record.declared_nutrients) - mentioned - set(record.section_nutrients)
+        supported = matcher.supports(sorted(article_wide), record.heading, record.plain) if article_wide else set()
+        slugs = tuple(sorted(mentioned | set(record.section_nutrients) | supported))
     elif isinstance(record, Faq):
-        mentioned = matcher.mentions(record.question, record.plain)
+        slugs = tuple(sorted(set(record.declared_nutrients) | matcher.mentions(record.question, record.plain)))
     else:
         return record
-    own = record.section_nutrients if isinstance(record, Section) else ()
-    slugs = tuple(sorted(set(record.declared_nutrients) | set(own) | mentioned))
     return record if slugs == record.nutrients else dataclasses.replace(record, nutrients=slugs)
 
 

@@ -4,12 +4,18 @@ Whoosh scores a query by walking a tree of Python matchers document by document;
 and prefix completions is a union of dozens of them, and on a common word that walk visits most of the index on
 every keystroke. Here each (field, term) posting list is read once per index generation into arrays
 (document numbers, BM25 weight; see :mod:`kb.postings`), and a query is a handful of vectorised adds and
-maxima over one score per document, then ``argpartition`` for the top hits. The formula is Whoosh's BM25F
-(B=0.75, K1=1.2, its idf), with each field's ``field_boost``.
+maxima over one score per document, then ``argpartition`` for the top hits. The formula is BM25F as Lucene
+sets it up (k1=1.2, b=0.75, idf = ln(1 + (N - df + 0.5) / (df + 0.5))), with each field's ``field_boost``.
+Lucene's idf replaced Whoosh's ln(N / (df + 1)) + 1, which flattens rare against common words: on the judged set
+(tests/relevance/judged.yaml, ``python -m benchmarks relevance``) it is worth +0.008 nDCG@10 overall, and on
+tests/relevance/queries.yaml it raised success@3 from 0.958 to 0.979 and MRR from 0.861 to 0.888.
 
 Scoring: each typed word (a *unit*) scores as its best alternative (the word, a prefix completion, a synonym,
-each with its weight); a document's score is the sum over units, times the share of units it matched, so a
-text holding every word typed outranks one repeating a single word.
+each with its weight; a synonym never counts for more than the typed word would with the same frequency); a
+document's score is the sum over units, times the share of units it matched, so a text holding every word typed
+outranks one repeating a single word. Softer coverage (the square root of the share, or none) was measured and
+lost on the judged set (nDCG@10 0.716 with the share, 0.699 with its square root, 0.677 without), so the share
+stays.
 """
 
 from __future__ import annotations
@@ -45,6 +51,14 @@ class Ranker:
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_bytes = 0
 
+    def idf(self, df: int) -> float:
+        """Lucene's BM25 idf of a term held by ``df`` documents (positive for any ``df`` up to the size)."""
+        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+
+    def alt_idf(self, alt: frozenset[str]) -> float:
+        """The idf of an alternative: of its rarest word (a phrase is at most as common as that word)."""
+        return max((self.idf(len(self.term(t)[0])) for t in alt), default=0.0)
+
     # --- per-term arrays --------------------------------------------------------------------------------------
     def _field_lengths(self, field: str) -> np.ndarray:
         arr = self._lengths.get(field)
@@ -60,7 +74,7 @@ class Ranker:
         if found is None:
             return None
         id_arr, tf = found
-        idf = math.log(self.size / (len(id_arr) + 1)) + 1  # one posting per document: Whoosh's doc_frequency
+        idf = self.idf(len(id_arr))  # one posting per document: Whoosh's doc_frequency
         if field in self.scorable:
             fl = self._field_lengths(field)[id_arr]
             avg = self._avg[field]
@@ -132,7 +146,12 @@ class Ranker:
         covered = np.zeros(self.size, dtype=np.float32)
         for i, (alts, wts) in enumerate(zip(units, weights, strict=True)):
             best = np.zeros(self.size, dtype=np.float32)
+            typed_idf = self.alt_idf(alts[0]) if alts else 0.0
             for alt, w in zip(alts, wts, strict=True):
+                if w < 1.0 and w < wts[0]:  # a synonym or completion: never worth more than the typed word
+                    alt_idf = self.alt_idf(alt)
+                    if alt_idf > typed_idf > 0:
+                        w *= typed_idf / alt_idf
                 if len(alt) == 1 and i not in exact:  # one term: touch only its postings (ids are unique)
                     ids, vals = self.term(next(iter(alt)))
                     best[ids] = np.maximum(best[ids], vals * np.float32(w))

@@ -114,6 +114,20 @@ def record_text(record: Record, style: Style) -> str:
     return "\n".join(lines)
 
 
+def linked_count(linked: list[Record]) -> str:
+    """"3 sections, 1 FAQ": how many of each kind link to a nutrient."""
+    sections = sum(isinstance(r, Section) for r in linked)
+    faqs = sum(isinstance(r, Faq) for r in linked)
+    return (f"{sections} section{'' if sections == 1 else 's'}, "
+            f"{faqs} FAQ{'' if faqs == 1 else 's'}")
+
+
+def linked_lines(linked: list[Record], style: Style) -> list[str]:
+    """The records linked to a nutrient, in the order given (the engine's: most about it first)."""
+    return [style.bold(f"Linked records ({len(linked)}: {linked_count(linked)})"),
+            *[f"  [{r.kind}] {_c(r.title)}  {style.dim(_c(r.id))}" for r in linked]]
+
+
 def nutrient_lines(n: Nutrient, style: Style) -> list[str]:
     """A nutrient record's fields, in the order a reader wants them."""
     lines = [style.bold(f"{_c(n.name)} ({n.category})"), f"Also called: {_c(', '.join(n.aliases))}"]

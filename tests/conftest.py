@@ -87,7 +87,7 @@ FILES: dict[str, str] = {
         title: Night-time leg cramps
         summary: Why legs cramp at night.
         tags: [cramps, sleep]
-        nutrients: [magnesium]
+        sections: {what-a-night-cramp-is: {nutrients: [magnesium]}, stretching-before-bed: {nutrients: [magnesium]}}
         reviewed: 2026-11-20
         """) + REF + textwrap.dedent("""\
         ---

@@ -192,7 +192,8 @@ def test_nutrient_shows_the_record_and_its_links(root, capsys):
     out = capsys.readouterr().out
     assert out.startswith("Magnesium (mineral)")
     assert "Also called: Mg, hypomagnesemia" in out
-    assert "Linked records (3)" in out
+    assert "Linked records (3: 3 sections, 0 FAQs)" in out
+    assert out.index("[section] Low magnesium") < out.index("[section] What a night cramp is")
     for heading in ("What a night cramp is", "Stretching before bed", "Low magnesium"):
         assert f"[section] {heading}" in out
     lines = out.splitlines()

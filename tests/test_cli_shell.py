@@ -185,7 +185,7 @@ def test_wrapping_keeps_every_word_and_fits_the_width(words, indent, width) -> N
     out = wrap_line(line, width)
     assert all(len(_SGR.sub("", o)) <= width for o in out)
     assert " ".join(_SGR.sub("", o) for o in out).split() == _SGR.sub("", line).split() or any(
-        len(w) > width for w in _SGR.sub("", line).split())  # only a word longer than a line is cut
+        len(w) > width - len(indent) for w in _SGR.sub("", line).split())  # only a word wider than a line is cut
     assert all(o.count("\x1b[") == 0 or o.endswith("\x1b[0m") or not o.rfind("\x1b[0m") < o.rfind("\x1b[1")
                for o in out)  # an emphasis never runs on past the end of a line
 

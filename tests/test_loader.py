@@ -128,10 +128,36 @@ def test_nutrient_fields_and_line_is_the_first_line(by_id) -> None:
     assert n.nutrients == ("magnesium",)
 
 
-def test_declared_nutrients_are_linked(by_id) -> None:
-    # declared in front matter; the section text itself names no nutrient
+def test_nutrients_declared_for_a_section_are_linked(by_id) -> None:
+    # declared for the section in the front matter (sections:); the section text itself names no nutrient
     assert by_id["article/night-cramps#what-a-night-cramp-is"].nutrients == ("magnesium",)
-    assert by_id["article/night-cramps#what-a-night-cramp-is"].declared_nutrients == ("magnesium",)
+    assert by_id["article/night-cramps#what-a-night-cramp-is"].section_nutrients == ("magnesium",)
+    assert by_id["article/night-cramps#what-a-night-cramp-is"].declared_nutrients == ()
+
+
+def test_article_nutrients_link_only_sections_whose_text_speaks_of_them(tmp_path: Path) -> None:
+    got = with_article(tmp_path, "minerals",
+                       "## Feels\n\nA sudden hard calf.\n\n## Food\n\nEat potassium-rich food.\n\n"
+                       "## Named\n\nMagnesium helps.\n",
+                       front="nutrients: [potassium, magnesium]\n")
+    assert got["article/minerals#feels"].nutrients == ()  # declared by the article, not spoken of here
+    assert got["article/minerals#food"].nutrients == ("potassium",)  # a hyphenated word is enough
+    assert got["article/minerals#named"].nutrients == ("magnesium",)
+    assert got["article/minerals#feels"].declared_nutrients == ("potassium", "magnesium")
+
+
+def test_sections_front_matter_problems_are_reported_with_their_line(tmp_path: Path) -> None:
+    files = dict(FILES)
+    files["corpus/articles/bad.md"] = (
+        "---\ntitle: Bad\nsummary: S\nsections:\n  nope: {nutrients: [magnesium]}\n"
+        "  food: {nutrients: [irn], colour: red}\nreviewed: 2026-11-20\n" + REF + "---\n## Food\n\nEat.\n")
+    corpus = load_corpus(write_corpus(tmp_path / "kb", files))
+    messages = sorted(str(p) for p in corpus.problems)
+    assert any(m.startswith("corpus/articles/bad.md:5: sections: no heading of this article has the slug 'nope'")
+               for m in messages), messages
+    assert any(m.startswith("corpus/articles/bad.md:6: ") and "sections.food.colour" in m for m in messages)
+    assert any(m.startswith("corpus/articles/bad.md:6: unknown nutrient 'irn'") for m in messages), messages
+    assert not any(r.path == "corpus/articles/bad.md" for r in corpus.records)  # nothing half-loaded
 
 
 def test_mentions_by_name_link_the_nutrient(tmp_path: Path) -> None:
@@ -147,7 +173,7 @@ def test_declared_and_mentioned_nutrient_is_linked_once(by_id) -> None:
 
 
 def test_declared_and_mentioned_nutrients_are_merged_and_sorted(tmp_path: Path) -> None:
-    got = with_article(tmp_path, "both", "## Both\n\nCobalamin matters too.\n",
+    got = with_article(tmp_path, "both", "## Both\n\nCobalamin matters too, and potassium-rich foods.\n",
                        front="nutrients: [potassium]\n")
     assert got["article/both#both"].nutrients == ("potassium", "vitamin-b12")
 

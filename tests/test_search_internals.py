@@ -226,23 +226,55 @@ def test_block_decoding_skips_the_values_and_matches_pickle(n, weights, monkeypa
     assert postings._ids_and_weights(plain, False, n) == (ids, w)
 
 
-@pytest.mark.parametrize("first_batch", [1, 3, 64])
-def test_phrases_checked_lazily_rank_as_if_all_were_checked(big, monkeypatch, first_batch):
+@pytest.mark.parametrize("path", ["bulk", "one by one"])
+def test_phrases_checked_here_rank_and_count_as_whoosh_checks_them(big, monkeypatch, path):
     from kb import phrases
 
-    monkeypatch.setattr(phrases, "FIRST_BATCH", first_batch)
     queries = ['"cramp answer"', '"cramp answer" night', 'calf "cramp answer" -number2', '"cramp reply"',
-               'water "cramp question" sleep', '"number3 question"', '"answer cramp"', '"cramp question" kind:faq']
+               'water "cramp question" sleep', '"number3 question"', '"answer cramp"', '"cramp question" kind:faq',
+               'cramp -"cramp reply"', 'night -"cramp answer" -number2']
     for text in queries:
         for limit in (1, 5, 20, 400):
-            lazy_searcher = big._current()
-            lazy_searcher._phrase_checks = None
-            lazy = big.search(text, limit=limit)
-            assert lazy_searcher._phrase_checks is not None, (text, limit)  # the lazy path ran
-            fresh = KnowledgeBase(big.root)  # a new searcher, its phrases checked in full through Whoosh
-            monkeypatch.setattr(phrases, "MAX_CHECKS", 0)
+            monkeypatch.setattr(phrases, "BULK_FROM", 0 if path == "bulk" else 10**9)
+            here = KnowledgeBase(big.root)  # a new searcher: nothing checked yet
+            mine = here.search(text, limit=limit)
+            here.close()
+            monkeypatch.setattr(phrases, "BULK_FROM", 10**9)
+            monkeypatch.setattr(phrases, "MAX_CHECKS", 0)  # every phrase through Whoosh's span matchers
+            fresh = KnowledgeBase(big.root)
             full = fresh.search(text, limit=limit)
-            monkeypatch.setattr(phrases, "MAX_CHECKS", 4096)
             fresh.close()
-            assert [(h.id, h.score) for h in lazy.results] == [(h.id, h.score) for h in full.results], (text, limit)
-            assert lazy.total == full.total
+            monkeypatch.setattr(phrases, "MAX_CHECKS", 4096)
+            assert [(h.id, h.score) for h in mine.results] == [(h.id, h.score) for h in full.results], (text, limit)
+            assert mine.total == full.total
+            assert mine.facets == full.facets
+
+
+@pytest.mark.parametrize("words", [("cramp", "answer"), ("cramp", "repli"), ("answer", "cramp"), ("number3",),
+                                   ("cramp", "question", "003"), ("calf", "nowordlikethis")])
+def test_positions_decoded_in_bulk_find_what_whoosh_phrases_find(big, words):
+    from whoosh import query as wq
+
+    from kb import phrases
+
+    engine_searcher = big._current()
+    reader = engine_searcher.searcher.reader()
+    for field in ("title", "body"):
+        q = wq.Phrase(field, list(words)) if len(words) > 1 else wq.Term(field, words[0])
+        whoosh = sorted(engine_searcher.searcher.docs_for_query(q))  # live documents only
+        live = perdoc.live(reader)
+        bulk = [d for d in phrases.phrase_docs(reader, field, words).tolist() if live[d]]
+        assert bulk == whoosh, (field, words)
+
+
+def test_a_common_phrase_is_counted_exactly_through_the_bulk_path(big, monkeypatch):
+    from kb import phrases
+
+    calls = []
+    real = phrases.phrase_docs
+    monkeypatch.setattr(phrases, "phrase_docs", lambda *a: calls.append(a) or real(*a))
+    searcher = big._current()
+    searcher.docsets._queries.items.clear()
+    r = big.search('"cramp answer"', limit=1000)
+    assert calls, "the bulk path did not run"
+    assert r.total == len(r.results) == 297  # three of the 300 answers say "cramp reply" now

@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.records import Nutrient, Record, Section
+from kb.render import linked_count
 from kb.tui.pages import nutrient_page
 from kb.tui.text import badge, literal
 from kb.tui.widgets.highlight_markdown import HighlightMarkdown
@@ -41,6 +42,7 @@ class LinkedRecords(OptionList):
         super().__init__(id=id, markup=False)
 
     def show(self, records: Iterable[Record]) -> None:
+        records = tuple(records)
         options = []
         for r in records:
             line = Content.assemble(badge(r.kind, f".nutrient-view--{r.kind}"), " ", literal(r.title))
@@ -49,7 +51,7 @@ class LinkedRecords(OptionList):
                                         literal(r.article_title).stylize(".nutrient-view--meta"))
             options.append(Option(line, id=r.id))
         self.set_options(options)
-        self.border_title = (f"Linked sections and FAQs ({len(options)})" if options
+        self.border_title = (f"Linked, most about it first ({linked_count(list(records))})" if options
                              else "No sections or FAQs link here")
 
 

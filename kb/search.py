@@ -27,7 +27,15 @@ from kb.records import Record
 from kb.results import Hit, Response
 from kb.schema import TEXT_FIELDS
 from kb.snippets import make_snippet
-from kb.spelling import MIN_LENGTH, SURFACE_RECORDS, Correction, Speller, is_english
+from kb.spelling import (
+    MIN_LENGTH,
+    RARE_ZIPF,
+    SURFACE_RECORDS,
+    Correction,
+    Speller,
+    english_frequency,
+    is_misspelling,
+)
 from kb.synonyms import Synonyms
 
 MIN_PREFIX = 2  # a one-letter prefix expands to nothing: it would match most of the vocabulary
@@ -111,13 +119,18 @@ class IndexSearcher:
         s = stems(w)
         if not s or self._known(s[0]):
             return None
-        if is_english(w):  # the first unknown word imports the word list; known words never do
+        listed = english_frequency(w)  # the first unknown word imports the word list; known words never do
+        if listed >= RARE_ZIPF:
             return None
         if self._speller is None:
             terms = {f: self.lexicon.terms.get(f, []) for f in SPELLING_FIELDS}
             self._speller = Speller(terms, lambda t: self.lexicon.df.get(t, 0), self._texts_with)
         found = self._speller.correction(w)
-        return found if found and found.word != w else None
+        if found is None or found.word == w:
+            return None
+        if listed and not is_misspelling(w, found):  # a rare English word, not a slip of a common one
+            return None
+        return found
 
     def _texts_with(self, term: str) -> list[str]:
         """The plain text of the first few records holding ``term`` in a spelling field (their surface words)."""
@@ -151,10 +164,10 @@ class IndexSearcher:
         """Search ``text``; see :meth:`kb.engine.KnowledgeBase.search` for the options (``care``: only records
         of this care level).
 
-        Spelling follows the search engines people use: the corrected words run instead of the typed ones only
-        when the typed ones find nothing, every correction is confident and the corrected query finds
-        something; otherwise the correction is only offered (``suggestion``), and, when the typed words found
-        nothing, only if it finds something.
+        Spelling: the corrected words run instead of the typed ones (``corrected``) only when every correction
+        is confident (see :mod:`kb.spelling`) and the corrected query finds something; otherwise the correction
+        is only offered (``suggestion``), and, when the typed words found nothing, only if it finds something.
+        Only words that are no English word are ever corrected, so a query of real words always runs as typed.
         """
         started = time.perf_counter()
         response = self._run_once(text, synonyms, limit, kind, nutrient, prefix, snippets, care)
@@ -163,11 +176,12 @@ class IndexSearcher:
             pq.words = pq.words[:-1]
         fixes = self.corrections(pq.words, synonyms) if pq.words else {}
         suggestion = _replace(text, pq.words, fixes)
-        if suggestion and not response.total:
+        sure = correct and all(c.confident for c in fixes.values())
+        if suggestion and (sure or not response.total):
             fixed = self._run_once(suggestion, synonyms, limit, kind, nutrient, prefix, snippets, care)
             if not fixed.total:
                 suggestion = None  # a suggestion that finds nothing helps nobody
-            elif correct and all(c.confident for c in fixes.values()):
+            elif sure:
                 response = _with(fixed, query=text, corrected=suggestion)
         return _with(response, suggestion=suggestion, elapsed_ms=(time.perf_counter() - started) * 1000)
 

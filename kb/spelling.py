@@ -3,7 +3,9 @@
 A typed word is a candidate for correction only when the index lacks it, it is no synonym or filter word (the
 searcher checks those) and it is no English word: wordfreq's English list (common words, names, brands and the
 abbreviations people type, "ckd", "dvt", "splenda") decides that, imported only when a word is unknown to the
-index, so a search of known words never loads it. Words shorter than :data:`MIN_LENGTH` are left alone (more
+index, so a search of known words never loads it. The list's rare tail also holds people's commonest slips
+("pregancy"): a rare listed word is corrected only when it is one edit from a far more common word
+(:func:`is_misspelling`). Words shorter than :data:`MIN_LENGTH` are left alone (more
 often an abbreviation than a typo).
 
 Candidates are the index's terms within two edits of the typed word or of its stem (a stem is shorter than its
@@ -39,6 +41,8 @@ LONG_WORD = 7  # a word this long may be corrected at two edits; a shorter one o
 RIVAL_SHARE = 3  # a rival term of another stem as near, found in more than 1/3 as many records: not confident
 SURFACE_RECORDS = 8  # records read for the words a stem stands for
 OPPOSITE_PREFIXES = (("hyper", "hypo"), ("hypo", "hyper"))
+RARE_ZIPF = 2.0  # a listed word at least this common (once per 100 million words) is a word, never corrected
+MISSPELLING_GAP = 1.5  # a rarer listed word is a slip when one edit from a word this much more common
 _BUCKETS = 40  # a-z, 0-9, then 4 shared buckets for anything else (sharing only loosens the bound)
 
 
@@ -97,8 +101,17 @@ def english_frequency(word: str) -> float:
 
 
 def is_english(word: str) -> bool:
-    """Whether ``word`` (lowercase) is in wordfreq's English list: a real word, never to be corrected."""
+    """Whether ``word`` (lowercase) is in wordfreq's English list."""
     return english_frequency(word) > 0
+
+
+def is_misspelling(word: str, correction: Correction) -> bool:
+    """Whether a *rare* listed word (Zipf below :data:`RARE_ZIPF`) is a slip of its correction rather than a
+    word of its own: one edit from a word at least :data:`MISSPELLING_GAP` more common (30 times on the Zipf
+    scale). wordfreq's list comes from text people wrote, so it lists their commonest slips too ("pregancy"
+    1.1 beside "pregnancy" 4.3, "symtoms", "sholder"); "canker" (2.4), "okra", "fava" and "ileum" are too
+    common or have no far more common neighbour, and stay as typed."""
+    return correction.distance == 1 and english_frequency(correction.word) >= english_frequency(word) + MISSPELLING_GAP
 
 
 @dataclass(frozen=True)

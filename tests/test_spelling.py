@@ -40,6 +40,7 @@ LOOKALIKES = textwrap.dedent("""\
 
     Women go to the clinic. A kinase is an enzyme. I thought so. Oral rehydration. Spend a day resting.
     A cup of tea. Anemia and cancer screening. Fat in the diet. Crohn's disease affects absorption.
+    Cramps in pregnancy are common. Symptoms vary.
     """)
 
 
@@ -102,11 +103,23 @@ def test_a_suggestion_shows_words_never_index_stems(kb, typed, word):
     assert kb.search(f"{typed} cramps").suggestion == f"{word} cramps"
 
 
-def test_a_query_that_has_results_is_not_rewritten_but_offered_a_suggestion(kb):
-    r = kb.search("magnesum cramps")
+def test_a_confident_correction_runs_even_when_the_other_words_find_results(kb):
+    r = kb.search("magnesum cramps")  # "cramps" alone would rank without magnesium
+    assert r.corrected == "magnesium cramps" and r.query == "magnesum cramps"
+    assert "magnesium" in r.terms
+
+
+def test_an_unsure_correction_beside_words_with_results_is_offered_and_the_typed_words_run(kb):
+    r = kb.search("vitmn cramps")
     assert r.corrected is None and r.results
-    assert r.suggestion == "magnesium cramps"
-    assert "magnesium" not in r.terms  # the words as typed ran
+    assert r.suggestion == "vitamin cramps"
+    assert "vitamin" not in r.terms  # the words as typed ran
+
+
+@pytest.mark.parametrize(("typed", "word"), [("pregancy", "pregnancy"), ("symtoms", "symptoms")])
+def test_a_rare_listed_slip_of_a_common_word_is_corrected(kb, typed, word):
+    # wordfreq lists these (people write them), but far rarer than the word one edit away
+    assert kb.search(typed).corrected == word
 
 
 def test_an_unsure_correction_is_offered_not_run(kb):

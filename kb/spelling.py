@@ -89,15 +89,61 @@ class _FieldTerms:
         return [self.terms[i] for i in keep.tolist()]
 
 
+class _EnglishList:
+    """wordfreq's English list as two small arrays (word hashes, sorted, and their Zipf frequencies).
+
+    ``wordfreq.zipf_frequency`` keeps the whole list as a dict of 321,000 strings (about 37 MB more resident
+    memory in the searching process); here the list file is read one frequency bucket at a time and only a
+    64-bit hash per word is kept (4 MB). The file format, "cBpack", is the one wordfreq documents
+    (``wordfreq.read_cBpack``): gzipped msgpack, a header, then one list of words per centibel of frequency.
+    A hash collision could only make an unknown word look English (left as typed): one chance in 2**64/321,000.
+    """
+
+    def __init__(self) -> None:
+        import gzip
+
+        import msgpack
+        from wordfreq import available_languages
+
+        hashes: list[np.ndarray] = []
+        zipfs: list[np.ndarray] = []
+        with gzip.open(available_languages("large")["en"], "rb") as infile:
+            unpacker = msgpack.Unpacker(infile, raw=False)
+            n = unpacker.read_array_header()
+            header = unpacker.unpack()
+            if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+                raise ValueError(f"unexpected wordfreq list header: {header!r}")
+            for centibels in range(n - 1):  # bucket i holds the words of frequency 10 ** (-i / 100)
+                words = unpacker.unpack()
+                if words:
+                    hashes.append(np.fromiter(map(hash, words), dtype=np.int64, count=len(words)))
+                    zipfs.append(np.full(len(words), 900 - centibels, dtype=np.int16))
+        h = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64)
+        order = np.argsort(h, kind="stable")
+        self.hashes = h[order]
+        self.centi_zipf = (np.concatenate(zipfs) if zipfs else np.zeros(0, dtype=np.int16))[order]
+
+    def zipf(self, word: str) -> float:
+        h = hash(word)
+        i = int(np.searchsorted(self.hashes, h))
+        if i < len(self.hashes) and self.hashes[i] == h:
+            return float(self.centi_zipf[i]) / 100
+        return 0.0
+
+
+_ENGLISH: list[_EnglishList] = []
+
+
 @lru_cache(maxsize=65536)
 def english_frequency(word: str) -> float:
-    """How common ``word`` is in English on wordfreq's Zipf scale (0: not in its list; 3: once per million words).
+    """How common ``word`` (lowercase letters only) is in English on wordfreq's Zipf scale (0: not in its list;
+    3: once per million words), as ``wordfreq.zipf_frequency`` gives it.
 
-    wordfreq (and its word list) is imported on the first call only.
+    The list is read on the first call only.
     """
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "en")
+    if not _ENGLISH:
+        _ENGLISH.append(_EnglishList())
+    return _ENGLISH[0].zipf(word)
 
 
 def is_english(word: str) -> bool:

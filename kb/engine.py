@@ -225,8 +225,9 @@ class KnowledgeBase:
             nutrient: only records linked to this nutrient slug.
             prefix: typing mode: the last word may be incomplete ("magn" finds magnesium).
             snippets: make snippets for only the first N results (default: all returned).
-            correct: run the spelling-corrected words when the typed ones find nothing or one is in no record
-                (``Response.corrected``); False searches the words as typed (the suggestion is still given).
+            correct: run the spelling-corrected words (``Response.corrected``) when every correction is confident
+                and finds results; only words that are no English word are corrected (see :mod:`kb.spelling`).
+                False searches the words as typed (the suggestion is still given).
         The response carries an ``emergency`` callout when its top result is an emergency record, or when the
         query names a red-flag sign (``red_flags`` in synonyms.yaml): then it links the best-ranked emergency
         record for the query, looked for among every emergency record when none is in the results.

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kb.errors import KbError, UnknownId
+from kb.errors import KbError, UnknownFilter, UnknownId
 from kb.terminal import COLOR_CHOICES, Style, clean, output_width, use_color, wrap
 
 EXIT_PROBLEMS = 1
@@ -405,6 +405,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command or "tui"](args)
+    except UnknownFilter as exc:  # a usage error: a filter value (or --kind/--nutrient) that names nothing
+        sys.stderr.write(f"kb: {clean(str(exc))}\n")
+        return EXIT_USAGE
     except KbError as exc:
         sys.stderr.write(f"kb: {clean(str(exc))}\n")
         return EXIT_PROBLEMS

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from kb.disclaimer import read_disclaimer
 from kb.errors import IndexUnavailable, KbError, UnknownId
-from kb.query import valid_kind
+from kb.query import FILTER_FIELDS, KIND_ALIASES, parse, unknown_value, valid_kind
 from kb.records import Faq, Nutrient, Record, Section
 from kb.results import Callout, Response, Snippet
 from kb.root import find_root
@@ -225,17 +225,20 @@ class KnowledgeBase:
             nutrient: only records linked to this nutrient slug.
             prefix: typing mode: the last word may be incomplete ("magn" finds magnesium).
             snippets: make snippets for only the first N results (default: all returned).
-            correct: run the spelling-corrected words when the typed ones find nothing or one is in no record
-                (``Response.corrected``); False searches the words as typed (the suggestion is still given).
+            correct: run the spelling-corrected words (``Response.corrected``) when every correction is confident
+                and finds results; only words that are no English word are corrected (see :mod:`kb.spelling`).
+                False searches the words as typed (the suggestion is still given).
         The response carries an ``emergency`` callout when its top result is an emergency record, or when the
         query names a red-flag sign (``red_flags`` in synonyms.yaml): then it links the best-ranked emergency
         record for the query, looked for among every emergency record when none is in the results.
 
         Raises:
-            ValueError: an unknown ``kind``.
+            UnknownFilter: an unknown ``kind`` or ``nutrient``, or a ``kind:``/``nutrient:``/``tag:`` value in
+                the query that names nothing in the index (a ValueError; the message lists the valid values).
         """
         kind = valid_kind(kind)
         query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
+        self._check_filters(query, nutrient or None, prefix)
         synonyms = self.synonyms
 
         def run(s: IndexSearcher) -> Response:
@@ -244,6 +247,30 @@ class KnowledgeBase:
             return replace(response, emergency=callout) if callout else response
 
         return self._use(run)
+
+    def _check_filters(self, query: str, nutrient: str | None, prefix: bool) -> None:
+        """Raise :class:`UnknownFilter` for a filter value the index lacks: never search it as words.
+
+        In typing mode the value being typed at the end of the query ("kind:f", "nutrient:mag") is let through
+        while it is the start of a valid value: it is not finished yet.
+        """
+        pq = parse(query)
+        typing = ""
+        if prefix and query[-1:].strip():
+            name, _, value = query.rsplit(None, 1)[-1].partition(":")
+            typing = f"{FILTER_FIELDS.get(name.lower(), '')}:{value.lower()}"
+        for value in pq.unknown_kinds:
+            if typing != f"kind:{value.lower()}" or not any(k.startswith(value.lower()) for k in KIND_ALIASES):
+                valid_kind(value)
+        wanted = [("nutrient", "nutrients", v) for v in pq.filters.get("nutrients", [])]
+        wanted += [("tag", "tags", v) for v in pq.filters.get("tags", [])]
+        if nutrient is not None:
+            wanted.append(("nutrient", "nutrients", nutrient.lower()))
+        for label, fieldname, value in wanted:
+            valid = self._use(lambda s, f=fieldname: s.field_values(f))
+            if value in valid or (typing == f"{fieldname}:{value}" and any(v.startswith(value) for v in valid)):
+                continue
+            raise unknown_value(label, value, valid)
 
     def suggest(self, word: str) -> str | None:
         """A spelling suggestion for one word, or None."""

@@ -48,3 +48,14 @@ class IndexBusy(KbError):
 
 class IndexUnavailable(KbError):
     """The index cannot be built or opened (e.g. the folder is not writable)."""
+
+
+class UnknownFilter(KbError, ValueError):
+    """A ``kind:``/``nutrient:``/``tag:`` value (or ``--kind``/``--nutrient``) that names nothing in the index.
+
+    The message names the value and lists the valid ones; ``valid`` holds them. A usage error (the CLI exits 2).
+    """
+
+    def __init__(self, message: str, valid: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.valid = valid

@@ -4,7 +4,9 @@ Plain words are OR-ed, so every word need not match, and the searcher scales eac
 words matched (``coverage``), so results matching more of them rank higher; stop words drop out in analysis.
 Supported syntax: ``"exact phrase"``, ``-word`` / ``-"phrase"`` to exclude, and filters ``kind:faq``,
 ``nutrient:magnesium``, ``tag:sleep``. Anything malformed
-(unbalanced quotes, stray operators, unknown fields) degrades to plain words. Synonym groups add alternatives
+(unbalanced quotes, stray operators, unknown fields) degrades to plain words; a known filter with an unknown
+value (``kind:bogus``) is kept aside in ``ParsedQuery.unknown_kinds`` for the engine to report, never searched
+as words (nutrient and tag values are checked against the index by the engine). Synonym groups add alternatives
 with a lower weight than the typed words.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
+from kb.errors import UnknownFilter
 from kb.records import KINDS
 from kb.schema import TEXT_FIELDS, text_analyzer
 from kb.synonyms import Synonyms
@@ -27,6 +30,9 @@ FILTER_FIELDS = {"kind": "kind", "nutrient": "nutrients", "nutrients": "nutrient
 KIND_ALIASES = {"section": "section", "sections": "section", "article": "section", "articles": "section",
                 "faq": "faq", "faqs": "faq", "nutrient": "nutrient", "nutrients": "nutrient"}
 
+#: words that name a filter or a kind: never spelling-corrected
+FILTER_WORDS = frozenset(FILTER_FIELDS) | frozenset(KIND_ALIASES)
+
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
 
@@ -38,6 +44,7 @@ class ParsedQuery:
     phrases: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # words or phrases
     filters: dict[str, list[str]] = field(default_factory=dict)  # index field -> values
+    unknown_kinds: list[str] = field(default_factory=list)  # kind:VALUE values that name no kind
 
     @property
     def empty(self) -> bool:
@@ -60,8 +67,9 @@ def parse(text: str) -> ParsedQuery:
         if ":" in token.strip(":") and not token.startswith("-"):
             name, _, value = token.partition(":")
             fieldname = FILTER_FIELDS.get(name.lower())
-            if fieldname == "kind" and value.lower() not in KIND_ALIASES:
-                fieldname = None  # kind:bogus would filter out everything: treat it as words instead
+            if fieldname == "kind" and value and value.lower() not in KIND_ALIASES:
+                pq.unknown_kinds.append(value)  # reported by the engine, never searched as words
+                continue
             if fieldname and value:
                 value = value.lower()
                 if fieldname == "kind":
@@ -230,9 +238,29 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
 
 
 def valid_kind(kind: str | None) -> str | None:
+    """The kind ``kind`` names (plurals and "article" accepted), None for None.
+
+    Raises:
+        UnknownFilter: ``kind`` names no kind.
+    """
     if kind is None:
         return None
     k = KIND_ALIASES.get(kind.lower())
     if k is None or k not in KINDS:
-        raise ValueError(f"unknown kind {kind!r} (use section, faq or nutrient)")
+        raise UnknownFilter(f"unknown kind {kind!r} (kinds: {', '.join(KINDS)})", tuple(KINDS))
     return k
+
+
+def unknown_value(label: str, value: str, valid: list[str], limit: int = 30) -> UnknownFilter:
+    """The error for a ``label`` (nutrient, tag) filter value the index lacks, naming the valid values."""
+    from whoosh.support.levenshtein import distance
+
+    near = sorted((distance(value, v, limit=3), v) for v in valid)
+    close = bool(near) and (near[0][0] <= 1 or (near[0][0] == 2 and len(value) >= 6))
+    hint = f": did you mean {near[0][1]}?" if close else ""
+    if not valid:
+        listing = f"there are no {label}s in this knowledge base"
+    else:
+        more = f" and {len(valid) - limit} more" if len(valid) > limit else ""
+        listing = f"{label}s: {', '.join(valid[:limit])}{more}"
+    return UnknownFilter(f"unknown {label} {value!r}{hint} ({listing})", tuple(valid))

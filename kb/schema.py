@@ -1,8 +1,11 @@
 """The Whoosh schema and text analysis shared by indexing, querying and snippets.
 
 Analysis lowercases, folds accents, drops stop words and stems, so "cramps", "cramping" and "cramp" meet and
-"Ménière" matches "meniere". Bump ``SCHEMA_VERSION`` whenever the schema or the analysis changes: an index built
-with another version is rebuilt (with a notice) instead of answering wrongly.
+"Ménière" matches "meniere". Words are taken as people write them: an apostrophe inside a word (straight or
+typographic) and a possessive "'s" drop out, so "Crohn's", "Crohn’s", "Crohns" and "Crohn" meet; a single letter
+joined to a number by a hyphen is one word, so "B-12" matches "B12". Bump ``SCHEMA_VERSION`` whenever the
+schema or the analysis changes: an index built with another version is rebuilt (with a notice) instead of
+answering wrongly.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 6  # 6: Unicode heading slugs and deep text (parser); sections link only the nutrients they are about
+SCHEMA_VERSION = 7  # 7: apostrophes folded; 6: Unicode slugs, deep text, sections link only their nutrients
 
 #: Whoosh's English stop words plus the words people add to questions ("why do my legs cramp at night").
 STOP_WORDS = frozenset(
@@ -27,8 +30,14 @@ STOP_WORDS = frozenset(
     "there these those what which who whom why how would could should shall has had having get gets got".split()
 )
 
-# Words: letters and digits, joined by apostrophes or dots inside a word ("b12", "don't", "2.4").
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
+# Words: letters and digits, joined by apostrophes or dots inside a word ("b12", "don't", "2.4"), and a single
+# letter joined to a number by a hyphen ("B-12", "D-3"; "type-2" and "1-2" stay two words).
+# The apostrophes: straight, the typographic right single quote and the modifier letter some keyboards give.
+TOKEN_PATTERN = r"(?<!\w)[^\W\d_]-\d+(?:[.'’ʼ]\w+)*|\w+(?:[.'’ʼ]\w+)*"
+
+_POSSESSIVE = re.compile(r"['’ʼ]s$")
+_INNER = str.maketrans("", "", "'’ʼ-")
+_MARKS = re.compile(r"['’ʼ-]")  # "ʼ" is a letter to Python (\w, isalnum): look for the marks themselves
 
 
 _WORD = re.compile(TOKEN_PATTERN)
@@ -36,12 +45,24 @@ _WORD = re.compile(TOKEN_PATTERN)
 
 @lru_cache(maxsize=200_000)
 def _normalise(word: str) -> str | None:
-    """Lowercase, accent-folded, stemmed form of one token; None for a stop word."""
+    """Lowercase, accent-folded, stemmed form of one token; None for a stop word.
+
+    A possessive "'s" is dropped and any other apostrophe or hyphen left inside the token is removed ("don't" ->
+    "dont", "B-12" -> "b12"), before the stop-word test, so "it's" stays a stop word.
+    """
     folded = word.lower().translate(accent_map)
     if folded in STOP_WORDS:
         return None
+    if _MARKS.search(folded):
+        folded = _POSSESSIVE.sub("", folded).translate(_INNER)
+        if not folded or folded in STOP_WORDS:
+            return None
     return stem(folded)
 
+
+#: the public names of the word pattern and of one word's normalisation (spelling reads surface words with them)
+WORD_RE = _WORD
+normalise = _normalise
 
 _TERM_BYTES: dict[str, bytes | None] = {}
 _UNSEEN = object()

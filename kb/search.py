@@ -22,13 +22,21 @@ from kb.docsets import Bits, DocSets
 from kb.lexicon import Lexicon
 from kb.perdoc import id_rank
 from kb.phrases import AdjacentPair, PhraseChecks, exact_docs, phrase_parts, rerank_adjacent, surface, title_level
-from kb.query import PREFIX_WEIGHT, Built, ParsedQuery, build, parse, stems
+from kb.query import FILTER_WORDS, PREFIX_WEIGHT, Built, build, parse, stems
 from kb.ranking import Ranker
 from kb.records import Nutrient, Record
 from kb.results import Hit, Response
 from kb.schema import TEXT_FIELDS
 from kb.snippets import make_snippet
-from kb.spelling import Speller
+from kb.spelling import (
+    MIN_LENGTH,
+    RARE_ZIPF,
+    SURFACE_RECORDS,
+    Correction,
+    Speller,
+    english_frequency,
+    is_misspelling,
+)
 from kb.synonyms import Synonyms
 
 MIN_PREFIX = 2  # a one-letter prefix expands to nothing: it would match most of the vocabulary
@@ -100,62 +108,90 @@ class IndexSearcher:
 
     # --- spelling ---------------------------------------------------------------------------------------------
     def suggest_word(self, word: str) -> str | None:
-        """A spelling correction of one word from the index vocabulary, or None when it is known or hopeless.
+        """A spelling correction of one word (a surface word of the records), or None when it needs none.
 
-        Cached per word for the life of this searcher (one index generation): typing after a misspelt word
-        re-checks it on every keystroke.
+        None for a word the index holds, an English word, a filter keyword, a word shorter than four letters
+        or one with no near word in the records (see :mod:`kb.spelling`).
         """
+        found = self.correction(word)
+        return found.word if found else None
+
+    def correction(self, word: str) -> Correction | None:
+        """:meth:`suggest_word` with its confidence. Cached per word for the life of this searcher (one index
+        generation): typing after a misspelt word re-checks it on every keystroke."""
         return self._suggestions(word)
 
-    def _suggest_uncached(self, word: str) -> str | None:
-        if len(word) < 3 or not word.isalpha():
+    def _suggest_uncached(self, word: str) -> Correction | None:
+        w = word.lower()
+        if len(w) < MIN_LENGTH or not w.isalpha() or w in FILTER_WORDS:
             return None
-        s = stems(word)
+        s = stems(w)
         if not s or self._known(s[0]):
             return None
+        listed = english_frequency(w)  # the first unknown word imports the word list; known words never do
+        if listed >= RARE_ZIPF:
+            return None
         if self._speller is None:
-            self._speller = Speller(self.searcher.reader(), self.lexicon.terms)
-        for fieldname in SPELLING_FIELDS:
-            found = self._speller.suggest(fieldname, word.lower())
-            if found:
-                return found
-        return None
+            terms = {f: self.lexicon.terms.get(f, []) for f in SPELLING_FIELDS}
+            self._speller = Speller(terms, lambda t: self.lexicon.df.get(t, 0), self._texts_with)
+        found = self._speller.correction(w)
+        if found is None or found.word == w:
+            return None
+        if listed and not is_misspelling(w, found):  # a rare English word, not a slip of a common one
+            return None
+        return found
 
-    def correct(self, text: str, pq: ParsedQuery, keep: frozenset[str] = frozenset()) -> str | None:
-        """The query text with each misspelt word replaced (except those in ``keep``), or None when nothing
-        changed."""
-        fixed = text
-        changed = False
-        for w in pq.words:
-            if w.lower() in keep:
-                continue
-            sug = self.suggest_word(w)
-            if sug and sug != w.lower():
-                fixed = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", sug, fixed, count=1)
-                changed = True
-        return fixed if changed else None
+    def _texts_with(self, term: str) -> list[str]:
+        """The plain text of the first few records holding ``term`` in a spelling field (their surface words)."""
+        reader = self.searcher.reader()
+        docs: list[int] = []
+        for fieldname in SPELLING_FIELDS:
+            if (fieldname, term) in reader:
+                for docnum in reader.postings(fieldname, term).all_ids():
+                    if len(docs) >= SURFACE_RECORDS:
+                        break
+                    if docnum not in docs:
+                        docs.append(docnum)
+        return [documents.plain_of(self._record(d)) + " " + self._record(d).title for d in docs]
+
+    def corrections(self, words: list[str], synonyms: Synonyms) -> dict[str, Correction]:
+        """Typed word -> its correction, for the words that need one (a synonym's word never does: it may
+        match through its group although the records lack it)."""
+        keep = synonym_words(synonyms)
+        out: dict[str, Correction] = {}
+        for w in words:
+            if w not in out and w.lower() not in keep:
+                found = self.correction(w)
+                if found:
+                    out[w] = found
+        return out
 
     # --- searching --------------------------------------------------------------------------------------------
     def run(self, text: str, synonyms: Synonyms, limit: int = 10, kind: str | None = None,
             nutrient: str | None = None, prefix: bool = False, snippets: int | None = None,
             correct: bool = True, care: str | None = None) -> Response:
         """Search ``text``; see :meth:`kb.engine.KnowledgeBase.search` for the options (``care``: only records
-        of this care level)."""
+        of this care level).
+
+        Spelling: the corrected words run instead of the typed ones (``corrected``) only when every correction
+        is confident (see :mod:`kb.spelling`) and the corrected query finds something; otherwise the correction
+        is only offered (``suggestion``), and, when the typed words found nothing, only if it finds something.
+        Only words that are no English word are ever corrected, so a query of real words always runs as typed.
+        """
         started = time.perf_counter()
         response = self._run_once(text, synonyms, limit, kind, nutrient, prefix, snippets, care)
         pq = parse(text)
         if response.prefixes and response.total:  # typing mode: the last word is unfinished, not misspelt
             pq.words = pq.words[:-1]
-        suggestion = self.correct(text, pq) if pq.words else None
-        # Run the corrected words when the typed ones find nothing, and also when a word finds nothing at all
-        # ("magnesum cramp" would otherwise rank by "cramp" alone). A word of a synonym group is left as typed
-        # there: it may match through its group although the index lacks it.
-        attempt = None if not correct or not suggestion else suggestion if response.total == 0 else \
-            self.correct(text, pq, keep=synonym_words(synonyms))
-        if attempt:
-            fixed = self._run_once(attempt, synonyms, limit, kind, nutrient, prefix, snippets, care)
-            if fixed.total:
-                response = _with(fixed, query=text, corrected=attempt)
+        fixes = self.corrections(pq.words, synonyms) if pq.words else {}
+        suggestion = _replace(text, pq.words, fixes)
+        sure = correct and all(c.confident for c in fixes.values())
+        if suggestion and (sure or not response.total):
+            fixed = self._run_once(suggestion, synonyms, limit, kind, nutrient, prefix, snippets, care)
+            if not fixed.total:
+                suggestion = None  # a suggestion that finds nothing helps nobody
+            elif sure:
+                response = _with(fixed, query=text, corrected=suggestion)
         return _with(response, suggestion=suggestion, elapsed_ms=(time.perf_counter() - started) * 1000)
 
     def _run_once(self, text: str, synonyms: Synonyms, limit: int, kind: str | None, nutrient: str | None,
@@ -388,6 +424,14 @@ class IndexSearcher:
             value &= self.docsets.any_field(self.ranker.fields, term).value
         return Bits(value if alt else 0)
 
+    def field_values(self, fieldname: str) -> list[str]:
+        """Every value of a keyword field (kind, nutrients, tags) in this index, sorted."""
+        if self._facet_values.get(fieldname) is None:
+            reader = self.searcher.reader()
+            self._facet_values[fieldname] = sorted(
+                t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(fieldname))
+        return list(self._facet_values[fieldname] or [])
+
     def _counts(self, fieldname: str, matching: Bits) -> dict[str, int]:
         """How many of ``matching`` hold each value of a keyword field (kind, nutrients)."""
         if self._facet_values.get(fieldname) is None:
@@ -475,6 +519,17 @@ def _tie_break(ranked: list[tuple[float, int]], limit: int, rank: Callable[[], n
         out += group
         i = j
     return out[:limit]
+
+
+def _replace(text: str, words: list[str], fixes: dict[str, Correction]) -> str | None:
+    """``text`` with each of ``words`` that ``fixes`` corrects replaced (once per occurrence in ``words``)."""
+    if not fixes:
+        return None
+    fixed = text
+    for w in words:
+        if w in fixes:
+            fixed = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", lambda _m, w=w: fixes[w].word, fixed, count=1)
+    return fixed if fixed != text else None
 
 
 def _with(r: Response, **changes: object) -> Response:

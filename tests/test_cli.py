@@ -244,6 +244,14 @@ def test_export_jsonl(root, capsys):
     (["search", "cramps", "--limit", "0"], 2, "kb: argument --limit: must be at least 1"),
     (["search", "cramps", "--limit", "lots"], 2, "kb: argument --limit: invalid int value"),
     (["search", "cramps", "--kind", "bogus"], 2, "kb: argument --kind: invalid choice: 'bogus'"),
+    (["search", "kind:bogus"], 2, "kb: unknown kind 'bogus' (kinds: section, faq, nutrient)"),
+    (["search", "cramps", "nutrient:bogus"], 2,
+     "kb: unknown nutrient 'bogus' (nutrients: magnesium, potassium, vitamin-b12)"),
+    (["search", "cramps", "--nutrient", "bogus"], 2,
+     "kb: unknown nutrient 'bogus' (nutrients: magnesium, potassium, vitamin-b12)"),
+    (["search", "nutrient:magnesum"], 2, "kb: unknown nutrient 'magnesum': did you mean magnesium?"),
+    (["search", "tag:bogus", "--json"], 2,
+     "kb: unknown tag 'bogus' (tags: cramps, electrolyte, food, mineral, sleep, vitamin)"),
     (["search"], 2, "kb: the following arguments are required: query"),
     (["export", "--format", "csv"], 2, "kb: argument --format: invalid choice"),
     (["frobnicate"], 2, "kb: argument command: invalid choice"),
@@ -265,7 +273,8 @@ def test_no_knowledge_base_is_one_line(tmp_path, capsys):
 def test_real_command_errors(root, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "KB_ROOT"}
     for args, cwd, code in ((["search", "cramps"], tmp_path, 1), (["--root", root, "show", "nope"], None, 1),
-                            (["--root", root, "search", "x", "--limit", "0"], None, 2)):
+                            (["--root", root, "search", "x", "--limit", "0"], None, 2),
+                            (["--root", root, "search", "kind:bogus"], None, 2)):
         proc = kb_cmd(*args, cwd=cwd, env=env)
         assert proc.returncode == code, proc.stderr
         assert proc.stdout == ""

@@ -55,11 +55,12 @@ def test_unknown_field_keeps_its_words():
     assert pq.words == ["foo", "bar", "cramps"]
 
 
-def test_unknown_kind_value_is_not_a_filter():
-    # kind:bogus would filter out every record; it degrades to words like any other malformed field
+def test_unknown_kind_value_is_not_a_filter_nor_words():
+    # kind:bogus names no kind: kept aside for the engine to report, never searched as the words "kind bogus"
     pq = parse("kind:bogus cramps")
     assert pq.filters == {}
-    assert "cramps" in pq.words
+    assert pq.words == ["cramps"]
+    assert pq.unknown_kinds == ["bogus"]
 
 
 @pytest.mark.parametrize("text", ["kind:", "nutrient:", ":", "::", "-", "--", "*", '"', '""', '-""', "- -"])

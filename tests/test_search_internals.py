@@ -17,7 +17,6 @@ from kb import lexicon, perdoc, postings
 from kb.docsets import Bits
 from kb.engine import KnowledgeBase
 from kb.schema import TEXT_FIELDS
-from kb.spelling import Speller
 
 WORDS = ("cramp", "calf", "night", "magnesium", "stretch", "tingle", "banana", "twitch", "sleep", "water")
 
@@ -119,16 +118,21 @@ def test_lexicon_equals_whoosh_term_lists(big):
     assert lex.vocab == sorted(merged)
 
 
-def test_speller_gives_whoosh_suggestions(big):
-    searcher = big._current().searcher
-    reader = searcher.reader()
-    speller = Speller(reader, lexicon.Lexicon(reader, ("title", "body")).terms)
-    typos = ["cramq", "crmp", "magnesum", "magnseium", "strech", "twicth", "slep", "watr", "nigth", "bananna",
-             "numbr", "calff", "zzzzz", "qestion", "answr", "cramps", "c", "tingel"]
-    for field in ("body", "title"):
-        for word in typos:
-            want = searcher.suggest(field, word, limit=1, maxdist=2, prefix=1)
-            assert speller.suggest(field, word) == (want[0] if want else None), (field, word)
+def test_the_bag_distance_bound_keeps_every_term_within_two_edits(big):
+    """The speller's vectorised lower bound rules out only terms more than two edits away (sharing the first
+    letter, as Whoosh's suggestions do)."""
+    from whoosh.support.levenshtein import distance
+
+    from kb.spelling import MAXDIST, _FieldTerms
+
+    reader = big._current().searcher.reader()
+    terms = lexicon.Lexicon(reader, ("body",)).terms["body"]
+    field = _FieldTerms(terms)
+    for word in ["cramq", "crmp", "magnesum", "magnseium", "strech", "twicth", "slep", "watr", "nigth", "bananna",
+                 "numbr", "calff", "zzzzz", "qestion", "answr", "cramps", "c", "tingel"]:
+        want = {t for t in terms if t[:1] == word[:1] and distance(t, word, limit=MAXDIST) <= MAXDIST}
+        got = {t for t in field.near(word) if distance(t, word, limit=MAXDIST) <= MAXDIST}
+        assert got == want, word
 
 
 def test_filter_only_listing_is_in_id_order_as_before(big):
@@ -150,10 +154,19 @@ def test_filter_only_listing_is_in_id_order_as_before(big):
             assert r.total == len(whoosh) or r.total == whoosh.estimated_length()
 
 
-def test_a_filter_matching_nothing_lists_nothing(big):
-    for text in ("nutrient:m", "tag:nosuchtag", "kind:faq tag:nosuchtag"):
+def test_a_filter_value_being_typed_lists_nothing_until_it_is_finished(big):
+    for text in ("nutrient:m", "nutrient:magnes", "kind:faq tag:sle"):
         r = big.search(text, prefix=True)
         assert r.total == 0 and r.results == (), text
+
+
+def test_a_filter_naming_nothing_is_reported(big):
+    from kb.errors import UnknownFilter
+
+    for text, prefix in (("nutrient:m", False), ("tag:nosuchtag", True), ("kind:faq tag:nosuchtag", False),
+                         ("nutrient:m cramps", True), ("kind:q", True)):
+        with pytest.raises(UnknownFilter):
+            big.search(text, prefix=prefix)
 
 
 def test_ties_break_by_id(big):

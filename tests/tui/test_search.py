@@ -146,6 +146,17 @@ async def test_as_typed_shows_what_the_other_words_found_when_one_word_was_corre
         assert hit_ids(app) == corrected
 
 
+async def test_an_unknown_filter_value_says_which_values_exist(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_query(app, pilot, "kind:bogus")
+        assert hit_ids(app) == []
+        text = str(app.query_one(EmptyState).render())
+        assert "unknown kind 'bogus'" in text and "section, faq, nutrient" in text
+        assert not app.query_one(CorrectionBanner).has_class("-shown")
+
+
 async def test_no_results_offers_the_suggestion_and_the_nutrients(app_factory):
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:

@@ -21,7 +21,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Markdown, OptionList
 from textual.worker import get_current_worker
 
 from kb.engine import KnowledgeBase
-from kb.errors import KbError, Problem, UnknownId
+from kb.errors import KbError, Problem, UnknownFilter, UnknownId
 from kb.records import Nutrient, Record
 from kb.results import Response, Snippet
 from kb.tui.catalog import Catalog
@@ -196,6 +196,10 @@ class SearchScreen(Screen[None]):
             if kind:
                 response = self.engine.search(query, limit=LIMIT, kind=kind, prefix=True, correct=not as_typed,
                                               snippets=snippets)
+        except UnknownFilter as exc:  # kind:bogus, nutrient:bogus: say which values exist, never search words
+            if not worker.is_cancelled and seq == self._seq:
+                deliver(self.app, self._show_response, seq, Response(query=query), {}, refresh, str(exc))
+            return
         except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
             if not worker.is_cancelled:
                 deliver(self.app, self.show_status, f"search failed: {exc}", "error")
@@ -204,7 +208,8 @@ class SearchScreen(Screen[None]):
             return  # a newer query is on its way: never let this answer land
         deliver(self.app, self._show_response, seq, response, counts, refresh)
 
-    def _show_response(self, seq: int, response: Response, counts: dict[str, int], refresh: bool) -> None:
+    def _show_response(self, seq: int, response: Response, counts: dict[str, int], refresh: bool,
+                       notice: str | None = None) -> None:
         if seq != self._seq or not self.is_attached:
             return
         self.response, self.counts = response, counts
@@ -229,7 +234,7 @@ class SearchScreen(Screen[None]):
             switcher.current = "empty-scroll"
             suggestion = self.correction if self.as_typed else response.suggestion
             only = KIND_NAMES[self.kind].lower() if self.kind and any(counts.values()) else None
-            self.query_one(EmptyState).show_no_results(response.query, suggestion, self.as_typed, only)
+            self.query_one(EmptyState).show_no_results(response.query, suggestion, self.as_typed, only, notice)
         self._refresh_footer()
         if refresh:
             self._show_location(self.history.current)

@@ -75,19 +75,22 @@ class EmptyState(Static):
         self.update(Content("\n").join(lines))
 
     def show_no_results(self, query: str, suggestion: str | None, as_typed: bool = False,
-                        only: str | None = None) -> None:
+                        only: str | None = None, notice: str | None = None) -> None:
         """After a search that found nothing.
 
         Args:
             suggestion: a spelling the engine offered.
             as_typed: the words as typed, after the engine corrected them.
             only: the kind filter (e.g. "FAQs") when other kinds did match.
+            notice: why nothing was searched (an unknown filter value, with the valid ones).
         """
         self.targets = []
         self.query_text, self.suggestion = query, suggestion
         what = " as typed" if as_typed else ""
         lines = [Content.assemble((f"No {only or 'results'} for ", ".empty-state--title"),
                                   literal(f"\u201c{query.strip()}\u201d").stylize("bold"), what)]
+        if notice:
+            lines += [Content(""), literal(notice)]
         if only:
             lines += [Content(""), Content.assemble("Other kinds match: press ", ("0", ".empty-state--key"),
                                                     " for all kinds")]

@@ -134,6 +134,9 @@ class KbApp(App[int]):
         except KbError as exc:
             deliver(self, self._update_failed, exc, building)
             return
+        except Exception as exc:  # noqa: BLE001 - an update must never end the app: say what failed
+            deliver(self, self._update_failed, KbError(f"{type(exc).__name__}: {exc}"), building)
+            return
         deliver(self, self._updated, report, problems, catalog, "start", disclaimer)
 
     def request_update(self, reason: str = "key") -> None:
@@ -155,6 +158,9 @@ class KbApp(App[int]):
             self.heap.settle()
         except KbError as exc:
             deliver(self, self._update_failed, exc, False)
+            return
+        except Exception as exc:  # noqa: BLE001 - an update must never end the app: say what failed
+            deliver(self, self._update_failed, KbError(f"{type(exc).__name__}: {exc}"), False)
             return
         deliver(self, self._updated, report, list(report.problems), catalog, reason, None)
 
@@ -213,7 +219,9 @@ class KbApp(App[int]):
             return  # closing
         if isinstance(self.screen, BuildingScreen):
             self.pop_screen()
-        self.search_screen.show_status(f"Index update failed: {error}", "error")
+        serving = (" - the last good index keeps serving"
+                   if self.last_report is not None or self.engine.has_index() else "")
+        self.search_screen.show_status(f"Index update failed: {error}{serving}", "error")
         self.notify(str(error), title="Index update failed", severity="error", markup=False)
         self._finish_update()
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from textual import events, on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from kb.engine import KnowledgeBase, NutrientSummary
@@ -32,6 +33,7 @@ from kb.tui.screens.building import BuildingScreen
 from kb.tui.screens.help import HelpScreen
 from kb.tui.screens.nutrient_browser import NutrientBrowser
 from kb.tui.screens.search import SearchScreen
+from kb.tui.text import safe
 from kb.tui.widgets.status_line import Tone
 from kb.tui.workers import deliver
 from kb.watch import corpus_changes
@@ -91,6 +93,14 @@ class KbApp(App[int]):
         self.heap = HeapKeeper()  # full garbage collections wait for a pause in typing
         self.search_screen = SearchScreen(engine)
         engine.notify = self._engine_notice
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification (the app's, its screens' and widgets') shows its text through the safe path:
+        messages quote corpus paths, problems and links, and a toast renders its text with ``Content``, which
+        lets ESC through."""
+        super().notify(safe(str(message)), title=safe(str(title)), severity=severity, timeout=timeout,
+                       markup=markup)
 
     def get_default_screen(self) -> Screen:
         return self.search_screen

@@ -85,7 +85,7 @@ class RecordView(Vertical):
     async def show_message(self, title: str, text: str) -> None:
         """Show a note instead of a record (e.g. the record left the index)."""
         self.record = None
-        self.query_one("#record-head", Static).update(Content.styled(title, "bold"))
+        self.query_one("#record-head", Static).update(literal(title).stylize("bold"))
         await self.query_one(NutrientLinks).show([])
         await self.query_one(HighlightMarkdown).show(text)
 

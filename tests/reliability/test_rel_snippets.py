@@ -199,5 +199,5 @@ def test_search_matching_ten_big_records_is_fast_and_small(tmp_path: Path) -> No
     seconds, peak, out = min(runs)
     assert "10 results" in out and out.count("needleword") >= 10, out[-2000:]
     # measured 0.66 s and 91 MB (python start-up included); before: 3.5-5.6 s and 408-503 MB
-    assert seconds < 2.0, runs
+    assert seconds < 2.5, runs  # the bound under a loaded test run; the target (< 1 s) is the benchmark's
     assert max(p for _, p, _ in runs) < 200, runs

@@ -8,12 +8,15 @@ and the problems panel lists what failed validation (the last good index keeps s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import events, on, work
@@ -340,11 +343,48 @@ def make_app(root: Path, index_dir: Path | None = None, watch: bool = True,
     return KbApp(engine, watch=watch, editor=editor)
 
 
+QUIT_WAIT = 2.0  # seconds a quit waits for workers (an update finishing, the engine closing) before leaving
+
+
 def run_app(root: Path, index_dir: Path | None = None) -> int:
-    """Run the app until the person quits; returns the exit code."""
+    """Run the app until the person quits; returns the exit code.
+
+    ``ctrl+q`` always ends the process. Thread workers run in the event loop's default executor, and a worker
+    blocked in the engine (opening an index on a hung file or mount) cannot be stopped: ``asyncio.run`` would
+    wait for it forever after the app closed. So the app runs on a loop of our own; after it has restored the
+    terminal, the workers and the engine get :data:`QUIT_WAIT` seconds to finish, and if one is still running
+    the process ends at once with ``os._exit``. What it was doing is safe to drop: a build writes a fresh folder
+    and swaps it in atomically, and an interrupted update is redone by the next run.
+    """
     app = make_app(root, index_dir)
+    loop = asyncio.new_event_loop()
+    workers = ThreadPoolExecutor(thread_name_prefix="kb-worker")  # where Textual runs thread workers
+    loop.set_default_executor(workers)
     try:
-        app.run()
+        app.run(loop=loop)
     finally:
-        app.engine.close()
-    return app.return_code or 0
+        stuck = not _finish(workers, app.engine)
+        if not stuck:
+            loop.close()
+    code = app.return_code or 0
+    if stuck:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _finish(workers: ThreadPoolExecutor, engine: KnowledgeBase) -> bool:
+    """Wait up to :data:`QUIT_WAIT` seconds for the workers to end and the engine to close; False if stuck.
+
+    Both waits run in daemon threads (``loop.shutdown_default_executor`` joins its helper thread on the event
+    loop, which blocks as long as the worker does)."""
+    deadline = time.monotonic() + QUIT_WAIT
+    for step, name in ((lambda: workers.shutdown(wait=True), "waiting for the workers"),
+                       (engine.close, "closing the engine")):
+        thread = threading.Thread(target=step, name=name, daemon=True)
+        thread.start()
+        thread.join(max(0.1, deadline - time.monotonic()))
+        if thread.is_alive():
+            return False
+    return True

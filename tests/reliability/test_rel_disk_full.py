@@ -172,3 +172,25 @@ def test_an_index_path_that_is_a_dangling_symlink_says_so(root: Path, tmp_path: 
     assert done.returncode == 1 and "File exists" not in done.stderr
     assert done.stderr.endswith(f"kb: {link}: a symbolic link to {tmp_path / 'nowhere'}, which does not exist; "
                            "create that folder or remove the link\n"), done.stderr
+
+
+def test_disk_full_in_a_build_worker_gives_the_same_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from reliability_helpers import big_files, make_root
+
+    from kb.buildpool import WorkerError, worker_count
+
+    if worker_count(60) < 1:
+        pytest.skip("one core: a full build uses no worker process")
+    r = make_root(tmp_path / "kb", big_files(60, 2))
+    assert main(["--root", str(r), "index"]) == 0
+    before = generations(r / "index")
+    fill_the_disk(monkeypatch)  # forked workers inherit it
+    assert main(["--root", str(r), "index", "--full"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"kb: no space left on device while writing {r / 'index'}\n", err
+    assert generations(r / "index") == before and leftovers(r / "index") == []
+    # what a worker sends when it meets ENOSPC: its traceback as text
+    failure = kb.indexer._write_failure(WorkerError(
+        "build worker 1 failed:\nTraceback ...\nOSError: [Errno 28] No space left on device"), r / "index")
+    assert str(failure) == f"no space left on device while writing {r / 'index'}"

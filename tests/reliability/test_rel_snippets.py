@@ -235,3 +235,25 @@ async def test_tui_stays_responsive_on_big_records(tmp_path: Path) -> None:
         assert "the preview shows characters" in source
     # measured 2.0 s for these 8 presses (Pilot); asserted with room for a loaded test run
     assert took < 8, took
+
+
+async def test_tui_reports_a_search_failure_without_a_rebuild(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.tui.app import make_app
+    from kb.tui.widgets.status_line import StatusLine
+
+    before = (root / "index" / "CURRENT").read_text()
+    app = make_app(root, watch=False)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        monkeypatch.setattr(snippets, "_one_line", None)  # a fault in kb's snippet code
+        await pilot.press(*"cramps")
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = app.search_screen.query_one(StatusLine)
+        assert status.tone == "error" and status.text.startswith("search failed (TypeError: "), status.text
+        assert status.text.endswith("the index is fine and was not rebuilt")
+        assert app.is_running
+    assert (root / "index" / "CURRENT").read_text() == before

@@ -137,11 +137,12 @@ def test_tui_walk_writes_no_corpus_escape_to_the_terminal(hostile: Path) -> None
             for chunk in keys:
                 tty.keys(chunk, 0.7)
             for tag in tags:
-                if not tty.until(tag, 5, since=mark):
+                if not tty.until(tag, 10, since=mark):
                     seen.setdefault(name, []).append(tag)
         # a notification: click the corpus link in the preview (the app shows its address, never opens it)
-        tty.pump(1.0)
-        link = tty.where(b"clicklinktag", min_col=COLS // 2)
+        deadline = time.monotonic() + 20
+        while (link := tty.where(b"clicklinktag", min_col=COLS // 2)) is None and time.monotonic() < deadline:
+            tty.pump(0.3)  # the preview (right half) follows the results after a pause
         assert link is not None
         row, col = link
         tty.keys(f"\x1b[<0;{col + 2};{row}M\x1b[<0;{col + 2};{row}m".encode(), 2.0)

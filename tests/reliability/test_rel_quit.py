@@ -69,6 +69,10 @@ def run_and_quit(root: Path, seconds: float | None) -> tuple[int | None, float, 
         quit_at = time.monotonic()
         os.write(master, b"\x11")  # ctrl+q
         pump(quit_at + 10)
+        try:  # the terminal closed: the process is ending (a loaded machine may take a moment to reap it)
+            proc.wait(timeout=max(0.1, quit_at + 10 - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
         took = time.monotonic() - quit_at
         return proc.poll(), took, bytes(out)
     finally:

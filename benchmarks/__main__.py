@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--sizes 1k,10k]``; also ``generate``, ``table``, ``relevance``, ``profile``, ``child``."""
+"""``python -m benchmarks [--sizes 1k,10k]``; also ``generate``, ``table``, ``relevance``, ``big-records``,
+``profile`` and (internal) ``child``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.relevance import main as relevance_main
 
         return relevance_main(args[1:])
+    if args and args[0] == "big-records":
+        from benchmarks.big_records import main as big_main
+
+        return big_main(args[1:])
     if args and args[0] == "profile":
         from benchmarks.profile import main as profile_main
 

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import difflib
 import os
+import pickle
 import re
+import struct
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+import whoosh
 
 from kb.disclaimer import read_disclaimer
 from kb.errors import IndexUnavailable, KbError, UnknownId
@@ -51,6 +56,39 @@ def _close(wanted: str, choices: list[str], what: str) -> str:
     if close:
         return f"; did you mean {', '.join(close)}?"
     return f" ({what}: {', '.join(choices)})" if len(choices) <= 30 else ""
+
+# Code that reads the index's files: an exception raised there (innermost kb or Whoosh frame) means damage.
+_WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
+_KB_DIR = os.path.dirname(__file__) + os.sep
+_INDEX_READERS = frozenset(_KB_DIR + name for name in (
+    "postings.py", "lexicon.py", "perdoc.py", "documents.py", "docsets.py", "phrases.py", "ranking.py",
+    "search.py", "store.py"))
+# what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system)
+_READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError)
+
+
+class SearchFailed(KbError):
+    """A search (or a look-up) failed for a reason other than a damaged index: reported, nothing rebuilt."""
+
+
+def is_index_damage(exc: BaseException) -> bool:
+    """Whether ``exc``, raised while answering, comes from reading the index's files.
+
+    True for the errors reading damaged bytes gives (I/O, zlib, struct, pickle, EOF) and for any exception
+    whose innermost kb or Whoosh frame is in Whoosh or in kb's readers of the index format. An exception from
+    the rest of kb (making a snippet, parsing the query...) is a fault of kb, not of the index: rebuilding
+    cannot help, and at 100k records a rebuild takes a minute.
+    """
+    if isinstance(exc, _READ_ERRORS):
+        return True
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith(_WHOOSH_DIR) or name.startswith(_KB_DIR):
+            where = name
+        tb = tb.tb_next
+    return where is not None and (where.startswith(_WHOOSH_DIR) or where in _INDEX_READERS)
 
 
 @dataclass(frozen=True)
@@ -170,7 +208,8 @@ class KnowledgeBase:
         exception (zlib, struct, pickle...) on first use. Then: reopen and retry once (another process may
         have swapped generations under us); if it fails again, rebuild from the corpus with a notice and
         retry.
-        A failure after a fresh rebuild is not damage and is raised.
+        A failure after a fresh rebuild is not damage and is raised. An exception that does not come from
+        reading the index (:func:`is_index_damage`) is raised at once as :class:`SearchFailed`, with no rebuild.
         """
         with self._lock:
             for attempt in range(3):
@@ -178,7 +217,10 @@ class KnowledgeBase:
                     return action(self._current())
                 except KbError:
                     raise
-                except Exception as exc:  # noqa: BLE001 - any failure reading a build artefact means damage
+                except Exception as exc:  # noqa: BLE001 - a failure reading a build artefact means damage
+                    if not is_index_damage(exc):
+                        raise SearchFailed(f"search failed ({type(exc).__name__}: {exc}); the index is fine "
+                                           "and was not rebuilt") from exc
                     if attempt == 2:
                         raise
                     self.close()

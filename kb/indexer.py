@@ -9,11 +9,13 @@ removes content from search; it is reported as ``path:line: message``.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,16 @@ from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
 from kb import documents
-from kb.buildpool import CALLER_SHARE, Share, Summary, Workers, fewer_collections, split, worker_count
+from kb.buildpool import (
+    CALLER_SHARE,
+    Share,
+    Summary,
+    WorkerError,
+    Workers,
+    fewer_collections,
+    split,
+    worker_count,
+)
 from kb.bulkwriter import BulkSegmentWriter
 from kb.errors import CorpusInvalid, KbError, Problem
 from kb.files import MAX_FILE_BYTES, FileProblem, Listing, kind_of, list_corpus, read_text
@@ -41,6 +52,7 @@ from kb.store import (
     remove_stale,
     swap_in,
     write_atomic,
+    write_failure,
     write_lock,
     write_manifest,
 )
@@ -207,9 +219,34 @@ def _old_records(ix: FileIndex | None, rel: str) -> list[Record]:
         return []
 
 
+def _write_failure(exc: BaseException, base: Path):  # noqa: ANN202 - IndexWriteFailed | None
+    """The disk-full (or read-only...) error for ``exc``, also when a build worker process met it."""
+    failure = write_failure(exc, base)
+    if failure is None and isinstance(exc, WorkerError):
+        for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):  # the worker sent its traceback
+            if f"[Errno {code}]" in str(exc):
+                failure = write_failure(OSError(code, os.strerror(code)), base)
+                break
+    return failure
+
+
+@contextlib.contextmanager
+def _writing(base: Path) -> Iterator[None]:
+    """Inside the write lock: turn a failure to write (disk full...) into one clear error naming the index
+    folder, and remove what a failed build left (its generation folder, temporary files)."""
+    try:
+        yield
+    except BaseException as exc:
+        remove_stale(base, current_dir(base))  # the lock is held: no other build is writing any of them
+        failure = _write_failure(exc, base) if isinstance(exc, Exception) else None
+        if failure is not None:
+            raise failure from exc
+        raise
+
+
 def full_build(root: Path, base: Path, progress: Progress | None = None, notice: str = "") -> Report:
     """Build a fresh index in a new folder and swap it in atomically."""
-    with write_lock(base, LOCK_TIMEOUT):
+    with write_lock(base, LOCK_TIMEOUT), _writing(base):
         return _full(root, base, progress, notice)
 
 
@@ -344,7 +381,7 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
 
     Falls back to a full build (with ``notice`` saying why) when there is no usable index.
     """
-    with write_lock(base, LOCK_TIMEOUT):
+    with write_lock(base, LOCK_TIMEOUT), _writing(base):
         try:
             ix, gen_dir = open_current(base, touch=False)  # damaged segments fail in _incremental instead
         except IndexMissing as exc:
@@ -356,6 +393,9 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
         except KbError:
             raise
         except Exception as exc:  # noqa: BLE001 - a segment damaged past its table of contents
+            failure = _write_failure(exc, base)
+            if failure is not None:  # the disk is full (...): not damage, and a rebuild would fail too
+                raise failure from exc
             notice = f"index is damaged ({type(exc).__name__}): rebuilt from the corpus"
             return _full(root, base, progress, notice)
 

@@ -32,6 +32,23 @@ POINTER = "CURRENT"
 LOCK = ".kb-lock"
 
 
+class IndexWriteFailed(IndexUnavailable):
+    """Writing the index failed for a reason a rebuild cannot cure (the disk is full...); the previous index
+    keeps serving."""
+
+
+# errors writing gives that are not damage: rebuilding would fail the same way (and write even more)
+WRITE_ERRNOS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+                errno.EROFS: "read-only file system", errno.EFBIG: "file too large"}
+
+
+def write_failure(exc: BaseException, base: Path) -> IndexWriteFailed | None:
+    """The one-line error for ``exc`` when it is a failure to write (disk full...), else None."""
+    if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+        return IndexWriteFailed(f"{WRITE_ERRNOS[exc.errno]} while writing {base}")
+    return None
+
+
 class IndexMissing(Exception):
     """No usable index (absent, damaged, or from another schema version); ``reason`` says which."""
 
@@ -133,12 +150,20 @@ def write_atomic(path: Path, content: str | bytes, sync: bool = True) -> None:
     ``path``: a reader sees the old file or the new one, never a part."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = content.encode() if isinstance(content, str) else content
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        if sync:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        try:
+            os.replace(tmp, path)
+        except IsADirectoryError:  # name the file in the way, not the temporary one
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def new_generation_dir(base: Path) -> Path:
@@ -146,7 +171,11 @@ def new_generation_dir(base: Path) -> Path:
     ensure_writable(base)
     path = base / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     path.mkdir()
-    (path / "SCHEMA").write_text(f"{SCHEMA_VERSION}\n")
+    try:
+        (path / "SCHEMA").write_text(f"{SCHEMA_VERSION}\n")
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     return path
 
 
@@ -176,10 +205,20 @@ def remove_stale(base: Path, keep: Path) -> None:
 
 
 def ensure_writable(base: Path) -> None:
+    """Create the index folder if needed and check it can be written; one clear line when it cannot."""
+    if base.is_symlink() and not base.exists():
+        raise IndexUnavailable(f"{base}: a symbolic link to {os.readlink(base)}, which does not exist; create "
+                               "that folder or remove the link")
     try:
         base.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise IndexUnavailable(f"{base}: cannot create the index folder (a file of that name is in the way)") from None
     except OSError as exc:
         raise IndexUnavailable(f"{base}: cannot create the index folder ({exc.strerror})") from None
+    pointer = base / POINTER
+    if pointer.is_dir():
+        raise IndexUnavailable(f"{pointer}: is a folder, not the index pointer file; remove it and kb rebuilds "
+                               "the index")
     if not os.access(base, os.W_OK | os.X_OK):
         raise IndexUnavailable(f"{base}: index folder is not writable; searching an existing index still works")
 

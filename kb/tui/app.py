@@ -8,17 +8,21 @@ and the problems panel lists what failed validation (the last good index keeps s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import events, on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from kb.engine import KnowledgeBase, NutrientSummary
@@ -32,6 +36,7 @@ from kb.tui.screens.building import BuildingScreen
 from kb.tui.screens.help import HelpScreen
 from kb.tui.screens.nutrient_browser import NutrientBrowser
 from kb.tui.screens.search import SearchScreen
+from kb.tui.text import safe
 from kb.tui.widgets.status_line import Tone
 from kb.tui.workers import deliver
 from kb.watch import corpus_changes
@@ -92,6 +97,14 @@ class KbApp(App[int]):
         self.search_screen = SearchScreen(engine)
         engine.notify = self._engine_notice
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification (the app's, its screens' and widgets') shows its text through the safe path:
+        messages quote corpus paths, problems and links, and a toast renders its text with ``Content``, which
+        lets ESC through."""
+        super().notify(safe(str(message)), title=safe(str(title)), severity=severity, timeout=timeout,
+                       markup=markup)
+
     def get_default_screen(self) -> Screen:
         return self.search_screen
 
@@ -134,6 +147,9 @@ class KbApp(App[int]):
         except KbError as exc:
             deliver(self, self._update_failed, exc, building)
             return
+        except Exception as exc:  # noqa: BLE001 - an update must never end the app: say what failed
+            deliver(self, self._update_failed, KbError(f"{type(exc).__name__}: {exc}"), building)
+            return
         deliver(self, self._updated, report, problems, catalog, "start", disclaimer)
 
     def request_update(self, reason: str = "key") -> None:
@@ -155,6 +171,9 @@ class KbApp(App[int]):
             self.heap.settle()
         except KbError as exc:
             deliver(self, self._update_failed, exc, False)
+            return
+        except Exception as exc:  # noqa: BLE001 - an update must never end the app: say what failed
+            deliver(self, self._update_failed, KbError(f"{type(exc).__name__}: {exc}"), False)
             return
         deliver(self, self._updated, report, list(report.problems), catalog, reason, None)
 
@@ -213,7 +232,9 @@ class KbApp(App[int]):
             return  # closing
         if isinstance(self.screen, BuildingScreen):
             self.pop_screen()
-        self.search_screen.show_status(f"Index update failed: {error}", "error")
+        serving = (" - the last good index keeps serving"
+                   if self.last_report is not None or self.engine.has_index() else "")
+        self.search_screen.show_status(f"Index update failed: {error}{serving}", "error")
         self.notify(str(error), title="Index update failed", severity="error", markup=False)
         self._finish_update()
 
@@ -322,11 +343,48 @@ def make_app(root: Path, index_dir: Path | None = None, watch: bool = True,
     return KbApp(engine, watch=watch, editor=editor)
 
 
+QUIT_WAIT = 2.0  # seconds a quit waits for workers (an update finishing, the engine closing) before leaving
+
+
 def run_app(root: Path, index_dir: Path | None = None) -> int:
-    """Run the app until the person quits; returns the exit code."""
+    """Run the app until the person quits; returns the exit code.
+
+    ``ctrl+q`` always ends the process. Thread workers run in the event loop's default executor, and a worker
+    blocked in the engine (opening an index on a hung file or mount) cannot be stopped: ``asyncio.run`` would
+    wait for it forever after the app closed. So the app runs on a loop of our own; after it has restored the
+    terminal, the workers and the engine get :data:`QUIT_WAIT` seconds to finish, and if one is still running
+    the process ends at once with ``os._exit``. What it was doing is safe to drop: a build writes a fresh folder
+    and swaps it in atomically, and an interrupted update is redone by the next run.
+    """
     app = make_app(root, index_dir)
+    loop = asyncio.new_event_loop()
+    workers = ThreadPoolExecutor(thread_name_prefix="kb-worker")  # where Textual runs thread workers
+    loop.set_default_executor(workers)
     try:
-        app.run()
+        app.run(loop=loop)
     finally:
-        app.engine.close()
-    return app.return_code or 0
+        stuck = not _finish(workers, app.engine)
+        if not stuck:
+            loop.close()
+    code = app.return_code or 0
+    if stuck:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _finish(workers: ThreadPoolExecutor, engine: KnowledgeBase) -> bool:
+    """Wait up to :data:`QUIT_WAIT` seconds for the workers to end and the engine to close; False if stuck.
+
+    Both waits run in daemon threads (``loop.shutdown_default_executor`` joins its helper thread on the event
+    loop, which blocks as long as the worker does)."""
+    deadline = time.monotonic() + QUIT_WAIT
+    for step, name in ((lambda: workers.shutdown(wait=True), "waiting for the workers"),
+                       (engine.close, "closing the engine")):
+        thread = threading.Thread(target=step, name=name, daemon=True)
+        thread.start()
+        thread.join(max(0.1, deadline - time.monotonic()))
+        if thread.is_alive():
+            return False
+    return True

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.fuzzy import FuzzySearch
 
 from kb.tui.history import Location
-from kb.tui.text import literal
+from kb.tui.text import literal, safe
 
 if TYPE_CHECKING:
     from kb.tui.app import KbApp
@@ -45,7 +45,7 @@ class RecordCommands(Provider):
 
     async def discover(self) -> Hits:
         for slug, name in self.kb_app.catalog.nutrients:
-            yield DiscoveryHit(literal(name), partial(self._open, Location("nutrient", slug)), text=name,
+            yield DiscoveryHit(literal(name), partial(self._open, Location("nutrient", slug)), text=safe(name),
                                help=Content("nutrient"))  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
@@ -54,4 +54,4 @@ class RecordCommands(Provider):
             score = matcher.match(entry.label)
             if score > 0:
                 yield Hit(score, fuzzy_highlight(query, entry.label), partial(self._open, entry.target),
-                          text=entry.label, help=Content(entry.where))  # type: ignore[arg-type]
+                          text=safe(entry.label), help=literal(entry.where))  # type: ignore[arg-type]

@@ -8,8 +8,14 @@ shows text literally: nothing here is Textual markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from kb.records import Faq, Nutrient, Record, Reference, Section
+from kb.snippets import find_spans
+
+#: The longest text a preview lays out: Textual's Markdown takes seconds of the app's thread for a 2 MB section
+#: (a record may hold 2 MiB), so a longer one is shown as a window around its first match.
+PREVIEW_CHARS = 10_000
 
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
@@ -33,12 +39,39 @@ def _references(refs: tuple[Reference, ...]) -> list[str]:
     return lines
 
 
-def record_page(record: Record) -> str:
-    """The preview of one record: a section's text, an FAQ's answer, or a nutrient's summary."""
+def _window(text: str, terms: Iterable[str], path: str, line: int) -> list[str]:
+    """``text``, or for a text over :data:`PREVIEW_CHARS` the part of it around its first match, with a note."""
+    if len(text) <= PREVIEW_CHARS:
+        return [text]
+    spans = find_spans(text, terms)
+    first = spans[0][0] if spans else 0
+    lo = max(0, first - PREVIEW_CHARS // 10)
+    if lo:  # start at a paragraph, a line or at least a word
+        for sep in ("\n\n", "\n", " "):
+            at = text.rfind(sep, max(0, lo - 2000), first)
+            if at >= 0:
+                lo = at + len(sep)
+                break
+    hi = min(len(text), lo + PREVIEW_CHARS)
+    if hi < len(text):
+        at = text.rfind(" ", lo, hi)
+        hi = at if at > first else hi
+    note = (f"*This text is long: the preview shows characters {lo + 1:,} to {hi:,} of {len(text):,}. The whole "
+            f"text is in {md_escape(path)} (line {line}); e opens it.*")
+    return [note, "", ("… " if lo else "") + text[lo:hi] + (" …" if hi < len(text) else ""), "", note]
+
+
+def record_page(record: Record, terms: Iterable[str] = ()) -> str:
+    """The preview of one record: a section's text, an FAQ's answer, or a nutrient's summary.
+
+    ``terms`` (a response's) choose which part of a very long text is shown (see :data:`PREVIEW_CHARS`).
+    """
+    terms = tuple(terms)
     if isinstance(record, Section):
-        lines = [record.text.strip(), *_references(record.references)]
+        lines = [*_window(record.text.strip(), terms, record.path, record.line), *_references(record.references)]
     elif isinstance(record, Faq):
-        lines = [record.answer.strip(), *_references(record.references)]
+        lines = [*_window(record.answer.strip(), terms, record.path, record.line),
+                 *_references(record.references)]
     else:
         lines = nutrient_summary(record)
     return "\n".join(lines) + "\n"

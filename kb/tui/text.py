@@ -1,4 +1,12 @@
-"""Building display text from corpus strings as Content objects, so nothing in the corpus is read as markup.
+"""The one safe path from corpus strings to the screen: nothing in the corpus is read as markup or reaches the
+terminal as a control character.
+
+:func:`safe` is the only place text is cleaned: every C0/C1 control character becomes a visible symbol (ESC is
+shown as ``␛``, BEL as ``␇``), bidi overrides and line separators become U+FFFD, one character for one, so
+highlight spans stay valid. Rich's ``Text`` and Textual's ``Content`` strip only BEL, BS, VT, FF and CR, so
+``ESC]52;...`` (clipboard), ``ESC]8;...`` (links) and ``ESC[2J`` would pass through them. Views build their text
+with :func:`literal` (Content), :func:`literal_text` (a Rich Text, for DataTable cells) or, for Markdown
+sources and notification messages, :func:`safe` itself.
 
 Highlights come from the engine: :func:`kb.snippets.find_spans` marks the words whose analysed form is one of
 a response's ``terms``; snippets carry their spans as data.
@@ -8,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.content import Content
 
 from kb.results import Snippet
@@ -17,17 +26,34 @@ KIND_LABELS = {"section": "SECTION", "faq": "FAQ", "nutrient": "NUTRIENT"}
 KIND_NAMES = {"section": "Sections", "faq": "FAQs", "nutrient": "Nutrients"}
 
 
-# control characters become spaces (same length, so spans stay valid) instead of being dropped by Content
-_CONTROLS = {c: " " for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if c != 0x0A}
+def _table() -> dict[int, str]:
+    table = {c: chr(0x2400 + c) for c in range(0x00, 0x20)}  # C0 controls: their Control Pictures (␛, ␇...)
+    table[0x09] = " "
+    table[0x7F] = "\u2421"  # ␡
+    table.update({c: "\ufffd" for c in range(0x80, 0xA0)})  # C1 controls (0x9b is an 8-bit CSI)
+    # bidi overrides and isolates, line and paragraph separators can make text read differently from what it is
+    table.update({c: "\ufffd" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+    return table
 
 
-# bidi overrides and isolates can make text read differently from what it is: same-length replacement
-_BIDI = {c: "\ufffd" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_SAFE = _table()
+_SAFE_LINES = {**_SAFE, 0x0A: "\n"}
+
+
+def safe(text: str, keep_newlines: bool = True) -> str:
+    """``text`` with every control character made visible (one character for one); newlines are kept unless
+    ``keep_newlines`` is false (then they show as ``␊``)."""
+    return text.translate(_SAFE_LINES if keep_newlines else _SAFE)
 
 
 def literal(text: str) -> Content:
     """``text`` as Content shown exactly as written: no markup, no control characters, no bidi overrides."""
-    return Content(text.translate(_CONTROLS).translate(_BIDI), strip_control_codes=False)
+    return Content(safe(text), strip_control_codes=False)
+
+
+def literal_text(text: str, style: str = "") -> Text:
+    """``text`` as a Rich Text shown exactly as written (for widgets that take Rich renderables)."""
+    return Text(safe(text), style=style)
 
 
 def one_line(text: str) -> str:

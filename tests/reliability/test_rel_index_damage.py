@@ -158,6 +158,6 @@ def test_index_path_that_is_a_file_gives_one_clear_line(root: Path) -> None:
     (root / "index").write_text("not a folder")
     done = run_kb(root, "search", "bananas")
     assert done.returncode == 1 and done.stdout == ""
-    expected = f"kb: {root / 'index'}: cannot create the index folder (File exists)\n"
+    expected = f"kb: {root / 'index'}: cannot create the index folder (a file of that name is in the way)\n"
     assert done.stderr.endswith(expected), done.stderr
     assert "Traceback" not in done.stderr

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from kb.engine import NutrientSummary
+from kb.tui.text import literal_text
 
 
 class NutrientBrowser(ModalScreen[str | None]):
@@ -55,7 +56,7 @@ class NutrientBrowser(ModalScreen[str | None]):
         table.add_column(Text("Linked", justify="right"), width=7)
         for n in self.nutrients:
             counts = (n.sections, n.faqs, n.sections + n.faqs)
-            table.add_row(Text(n.name, style="bold"), Text(n.category),
+            table.add_row(literal_text(n.name, "bold"), literal_text(n.category),
                           *(Text(str(c), justify="right") for c in counts), key=n.slug)
         table.focus()
 

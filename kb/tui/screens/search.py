@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Markdown, OptionList
 from textual.worker import get_current_worker
 
-from kb.engine import KnowledgeBase
+from kb.engine import KnowledgeBase, SearchFailed
 from kb.errors import KbError, Problem, UnknownFilter, UnknownId
 from kb.records import Nutrient, Record
 from kb.results import Response, Snippet
@@ -201,8 +201,9 @@ class SearchScreen(Screen[None]):
                 deliver(self.app, self._show_response, seq, Response(query=query), {}, refresh, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
-            if not worker.is_cancelled:
-                deliver(self.app, self.show_status, f"search failed: {exc}", "error")
+            if not worker.is_cancelled:  # the engine's SearchFailed already says "search failed"
+                text = str(exc) if isinstance(exc, SearchFailed) else f"search failed: {exc}"
+                deliver(self.app, self.show_status, text, "error")
             return
         if worker.is_cancelled or seq != self._seq:
             return  # a newer query is on its way: never let this answer land

@@ -1,4 +1,5 @@
-"""A Markdown widget that highlights the query's words in every block and lets the app route links.
+"""A Markdown widget that highlights the query's words in every block and lets the app route links; every block's
+text goes through :func:`kb.tui.text.safe`.
 
 Textual's Markdown has no term highlighting; each block class is wrapped so that the content it sets gets the
 matched words styled with the ``highlight-markdown--match`` component class (themeable in CSS).
@@ -13,7 +14,7 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
 from kb.snippets import find_spans
-from kb.terminal import clean
+from kb.tui.text import safe
 
 MATCH = ".highlight-markdown--match"
 
@@ -22,6 +23,8 @@ class _HighlightingBlock:
     """Mixed into a Markdown block class: styles matched words in whatever content the block sets."""
 
     def set_content(self, content: Content) -> None:
+        # the source was cleaned, but a character reference (``&#27;``) decodes to a control character after that
+        content = Content(safe(content.plain), content.spans, strip_control_codes=False)
         markdown = self._markdown  # type: ignore[attr-defined]
         terms = getattr(markdown, "terms", frozenset())
         if terms and content.plain:
@@ -69,4 +72,4 @@ class HighlightMarkdown(Markdown):
         """Replace the document; ``terms`` are analysed words to highlight (a Response's ``terms``)."""
         self.terms = frozenset(terms)
         # corpus Markdown may hold ESC/OSC/C1 or bidi characters: show them as visible symbols, never raw
-        return self.update(clean(markdown, keep_newlines=True))
+        return self.update(safe(markdown.replace("\t", "    ")))

@@ -82,12 +82,12 @@ class RecordView(Vertical):
         else:
             await links.show([(slug, names.get(slug, slug)) for slug in record.nutrients])
         self.query_one("#record-body", VerticalScroll).scroll_home(animate=False)
-        await self.query_one(HighlightMarkdown).show(record_page(record), self.terms)
+        await self.query_one(HighlightMarkdown).show(record_page(record, self.terms), self.terms)
 
     async def show_message(self, title: str, text: str) -> None:
         """Show a note instead of a record (e.g. the record left the index)."""
         self.record = None
-        self.query_one("#record-head", Static).update(Content.styled(title, "bold"))
+        self.query_one("#record-head", Static).update(literal(title).stylize("bold"))
         await self.query_one(NutrientLinks).show([])
         await self.query_one(HighlightMarkdown).show(text)
 

@@ -135,7 +135,7 @@ QUERY_STOP_WORDS = frozenset(
 _APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")
 
 
-def _without_filler(words: list[str], word_stems: list[list[str]], last_is_prefix: bool) -> list[list[str]]:
+def without_filler(words: list[str], word_stems: list[list[str]], last_is_prefix: bool) -> list[list[str]]:
     """``word_stems`` with the query stop words' emptied, unless nothing else is left (or the word is being typed)."""
     keep = [[] if w.lower().translate(_APOSTROPHES) in QUERY_STOP_WORDS and not (last_is_prefix and i == len(words) - 1)
             else ws for i, (w, ws) in enumerate(zip(words, word_stems, strict=True))]
@@ -170,7 +170,7 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
     syn_index = _syn_cache[key]
 
     word_stems = [stems(w) for w in pq.words]
-    word_stems = _without_filler(pq.words, word_stems, last_is_prefix)
+    word_stems = without_filler(pq.words, word_stems, last_is_prefix)
     flat: list[str] = [s for ws in word_stems for s in ws]
     terms: set[str] = set(flat)
     clauses: list[wq.Query] = []

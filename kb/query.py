@@ -124,6 +124,24 @@ def coverage(units: list[list[frozenset[str]]], matched: set[str]) -> float:
     return sum(any(alt <= matched for alt in unit) for unit in units) / len(units)
 
 
+#: words a worried person adds to a description that say nothing about what they want ("im always tired", "my
+#: muscles keep jumping", "it hurts all the time"): dropped from a query that has other words, kept in the index
+#: (Lucene's query-side stop words). Measured on the judged set, split by query id parity (odd / even):
+#: nDCG@10 symptoms 0.664 / 0.622 -> 0.666 / 0.637, questions 0.833 / 0.849 -> 0.841 / 0.849.
+QUERY_STOP_WORDS = frozenset(
+    "im ive id dont wont cant couldnt didnt doesnt isnt keep keeps kept always really now since loads lot lots "
+    "all over time every quite bit little awful terrible feel feels felt like something".split()
+)
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")
+
+
+def without_filler(words: list[str], word_stems: list[list[str]], last_is_prefix: bool) -> list[list[str]]:
+    """``word_stems`` with the query stop words' emptied, unless nothing else is left (or the word is being typed)."""
+    keep = [[] if w.lower().translate(_APOSTROPHES) in QUERY_STOP_WORDS and not (last_is_prefix and i == len(words) - 1)
+            else ws for i, (w, ws) in enumerate(zip(words, word_stems, strict=True))]
+    return keep if any(keep) else word_stems
+
+
 def _synonym_index(synonyms: Synonyms) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
     out = []
     for group in synonyms.groups:
@@ -152,6 +170,7 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
     syn_index = _syn_cache[key]
 
     word_stems = [stems(w) for w in pq.words]
+    word_stems = without_filler(pq.words, word_stems, last_is_prefix)
     flat: list[str] = [s for ws in word_stems for s in ws]
     terms: set[str] = set(flat)
     clauses: list[wq.Query] = []

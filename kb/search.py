@@ -22,7 +22,7 @@ from kb.docsets import Bits, DocSets
 from kb.lexicon import Lexicon
 from kb.perdoc import id_rank
 from kb.phrases import AdjacentPair, PhraseChecks, exact_docs, phrase_parts, rerank_adjacent, surface, title_level
-from kb.query import FILTER_WORDS, PREFIX_WEIGHT, Built, build, parse, stems
+from kb.query import FILTER_WORDS, PREFIX_WEIGHT, Built, build, parse, stems, without_filler
 from kb.ranking import Ranker
 from kb.records import Nutrient, Record
 from kb.results import Hit, Response
@@ -315,7 +315,8 @@ class IndexSearcher:
 
         A word still being typed (typing mode) takes no part: its completions change with every key.
         """
-        seq = [s for w in (words[:-1] if last_is_prefix else words) for s in stems(w)]
+        typed = words[:-1] if last_is_prefix else words
+        seq = [s for ws in without_filler(typed, [stems(w) for w in typed], False) for s in ws]
         out = []
         docsets = self.docsets
         for a, b in zip(seq, seq[1:], strict=False):

@@ -13,8 +13,9 @@ word: "dehydation" is four edits from the stem "dehydr" but one from "dehydratio
 words the records spell it with (read from the stored text of a few records holding the stem), and measured
 against what was typed: the nearest surface word wins, then the term found in more records, then the more
 common English word. A correction is *confident* (the searcher may run it instead of the typed words) at one
-edit, or two edits of a word of at least :data:`LONG_WORD` letters, when no other term of another stem is as
-near and nearly as frequent; otherwise it is only offered. A correction never swaps "hyper" and "hypo": the
+edit, or two edits of a word of at least :data:`LONG_WORD` letters (:data:`LONE_WORD` when it is the only term
+within two edits and the typed word is in no word list), when no other term of another stem is as near and
+nearly as frequent; otherwise it is only offered. A correction never swaps "hyper" and "hypo": the
 opposite condition is the one look-alike that must never be offered.
 
 The candidates come from each field's sorted term list (:mod:`kb.lexicon`); a vectorised lower bound of the edit
@@ -38,6 +39,7 @@ from kb.schema import WORD_RE, normalise
 MAXDIST = 2
 MIN_LENGTH = 4  # "ckd", "dvt", "gp": a three-letter word is more often an abbreviation than a typo
 LONG_WORD = 7  # a word this long may be corrected at two edits; a shorter one only at one
+LONE_WORD = 6  # ... or this long, when its correction is the only term within two edits and it is in no word list
 RIVAL_SHARE = 3  # a rival term of another stem as near, found in more than 1/3 as many records: not confident
 SURFACE_RECORDS = 8  # records read for the words a stem stands for
 OPPOSITE_PREFIXES = (("hyper", "hypo"), ("hypo", "hyper"))
@@ -242,7 +244,10 @@ class Speller:
         found.sort()
         best = found[0]
         d, records = best[0], -best[1]
-        confident = d == 1 or len(word) >= LONG_WORD
+        # two edits of a shorter word are confident only when nothing else is near and the word is no English
+        # word at all ("tetney" -> "tetany": no other term within two edits)
+        confident = d == 1 or len(word) >= LONG_WORD or (
+            len(found) == 1 and len(word) >= LONE_WORD and not english_frequency(word))
         if any(other[0] == d and -other[1] * RIVAL_SHARE > records for other in found[1:]):
             confident = False  # two different words are as near: ask, do not guess
         return Correction(best[4], d, confident)

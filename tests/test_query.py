@@ -142,6 +142,16 @@ def test_stop_words_build_nothing():
     assert built.query is None and built.units == []
 
 
+def test_conversational_filler_is_dropped_from_a_query_with_other_words():
+    # "keep", "always", "really", "im" say nothing about the need: a record lacking them loses no coverage
+    built = build(parse("im always tired and my legs really keep aching"), SYN)
+    assert [sorted(unit[0]) for unit in built.units] == [["tire"], ["leg"], ["ach"]]
+    assert coverage(built.units, {"tire", "leg", "ach"}) == 1.0
+    # ... but a query of filler alone still searches its words, and a word being typed is never dropped
+    assert len(build(parse("keep"), SYN).units) == 1
+    assert len(build(parse("cramps all"), SYN, ["all", "allergi"], last_is_prefix=True).units) == 2
+
+
 def test_filters_and_exclusions():
     built = build(parse("cramps -magnesium kind:faq nutrient:potassium"), SYN)
     assert built.exclude is not None

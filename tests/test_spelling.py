@@ -129,6 +129,12 @@ def test_an_unsure_correction_is_offered_not_run(kb):
     assert kb.search(r.suggestion).total > 0
 
 
+def test_two_edits_of_a_six_letter_word_no_list_holds_are_run_when_nothing_else_is_near(kb):
+    # "enzimi" is in no word list and two edits from "enzyme", the only term that near: a slip, not a guess
+    r = kb.search("enzimi")
+    assert r.corrected == "enzyme" and r.total > 0
+
+
 def test_a_suggestion_that_finds_nothing_is_not_offered(kb):
     assert kb.search("muscle", kind="faq").total == 0  # no FAQ of this corpus says "muscle"
     r = kb.search("musle", kind="faq")

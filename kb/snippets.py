@@ -31,13 +31,20 @@ def find_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
     return [span for span in _tokens(text) if span[2] in wanted]
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+_ENDS = frozenset(".!?:;,…")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line; a block (paragraph, list item, field) that ends without punctuation gets a "; "
+    before the next, so list items never run together ("... eating disorders; Potassium from food ...")."""
+    blocks = [" ".join(line.split()) for line in text.split("\n")]
+    blocks = [b for b in blocks if b]
+    return " ".join(b + ";" if i < len(blocks) - 1 and b[-1] not in _ENDS else b for i, b in enumerate(blocks))
 
 
 def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> Snippet:
     """The best ``width``-character fragment of ``text`` (whitespace folded) with its matched words marked."""
-    flat = _one_line(text)
+    flat = one_line(text)
     spans = find_spans(flat, terms)
     if not spans:
         cut = flat[:width]

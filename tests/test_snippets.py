@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.query import stems
 from kb.markdown import markdown_plain
+from kb.query import stems
 from kb.snippets import SNIPPET_CHARS, find_spans, make_snippet, one_line
 
 FILLER = "Intro words here. " * 20

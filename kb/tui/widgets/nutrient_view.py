@@ -21,7 +21,6 @@ from kb.tui.widgets.glance import Glance
 from kb.tui.widgets.highlight_markdown import HighlightMarkdown
 from kb.tui.widgets.record_view import record_heading
 
-
 SHOW_ALL = "show-all"
 LINKED_CAP = 8
 

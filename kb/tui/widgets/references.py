@@ -28,7 +28,8 @@ def openable(url: str) -> bool:
         parts = urlsplit(url.strip())
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url.strip())
+    printable = all(c.isprintable() and not c.isspace() for c in url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and printable
 
 
 class References(OptionList):

@@ -130,8 +130,11 @@ class ArticleScreen(Screen[None]):
         toc = self.query_one(Contents)
         if toc.highlighted != index:
             toc.highlighted = index
-        heading = self.query_one(f"#heading-{index}", Static)
-        self.query_one("#article-text", VerticalScroll).scroll_to_widget(heading, top=True, animate=False)
+        text = self.query_one("#article-text", VerticalScroll)
+        if index == 0:  # the title and summary stay in view above the first section
+            text.scroll_home(animate=False)
+        else:
+            text.scroll_to_widget(self.query_one(f"#heading-{index}", Static), top=True, animate=False)
         self.sub_title = self.sections[index].heading
 
     def action_next_section(self) -> None:

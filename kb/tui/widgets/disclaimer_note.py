@@ -44,7 +44,7 @@ class DisclaimerNote(Static):
         emergency = emergency_sentence(text)
         if emergency:
             body = Content.assemble(literal("Not medical advice. "), literal(emergency).stylize("bold"),
-                                    ("  (f1: all of it)", "italic"))
+                                    ("  f1: more", "italic"))
         else:
             body = literal(one_line(text))
         self.update(Content.assemble(("Disclaimer ", "bold"), body))

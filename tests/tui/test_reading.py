@@ -338,3 +338,25 @@ async def test_the_disclaimers_emergency_sentence_is_always_on_screen(app_factor
         flat = " ".join(screen_text(app).split())
         assert "call your local emergency number (999 in the UK, 911 in the US) now." in flat
         assert note.region.height <= 3
+
+
+def test_long_paths_are_shortened_in_the_middle_and_metadata_breaks_between_parts():
+    from kb.tui.widgets.record_view import fit_path, meta_lines
+
+    where = "corpus/faq/when-are-muscle-cramps-a-sign-of-something-serious.yaml:1"
+    short = fit_path(where, 50)
+    assert len(short) == 50 and short.startswith("corpus/faq/when-") and short.endswith("serious.yaml:1")
+    assert fit_path("corpus/faq/x.yaml:3", 50) == "corpus/faq/x.yaml:3"
+    assert meta_lines([short, "reviewed 2026-11-20", "care: urgent"], 50) == [
+        short, "reviewed 2026-11-20  \u00b7  care: urgent"]
+
+
+async def test_an_faq_path_never_wraps_mid_name_in_a_narrow_preview(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(app, pilot)
+        await type_query(app, pilot, "bananas")
+        head = str(app.query_one("#record-head").render()).splitlines()
+        width = app.query_one("#record-head").content_size.width
+        assert "corpus/faq/do-bananas-help-cramps.yaml:1" in head  # a line of its own
+        assert all(len(line) <= width for line in head[1:])

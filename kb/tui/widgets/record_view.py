@@ -22,10 +22,37 @@ from kb.tui.widgets.references import References
 KIND_TEXT = {"section": "Article section", "faq": "Frequently asked question", "nutrient": "Nutrient"}
 
 
-def record_heading(record: Record, terms: Iterable[str], css: str = "record-view") -> Content:
-    """Title, what it belongs to, and where it comes from (``path:line``, reviewed date, tags).
+def fit_path(where: str, width: int) -> str:
+    """``path:line`` shortened in the middle of the file name to ``width`` cells, never wrapped mid-name."""
+    if len(where) <= width or width < 16:
+        return where
+    folder, _, name = where.rpartition("/")
+    keep = width - len(folder) - 2  # "folder/" + "…"
+    if keep < 10:
+        return "…" + where[-(width - 1):]
+    tail = keep * 2 // 3
+    return f"{folder}/{name[:keep - tail]}…{name[-tail:]}"
 
-    ``css`` names the widget whose component classes (``<css>--match``, ``--meta``, ``--<kind>``) style it.
+
+def meta_lines(parts: list[str], width: int | None) -> list[str]:
+    """``parts`` joined by `` · ``, starting a new line between parts (never inside one) past ``width``."""
+    if width is None:
+        return ["  \u00b7  ".join(parts)]
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 5 + len(part) <= width:
+            lines[-1] += "  \u00b7  " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def record_heading(record: Record, terms: Iterable[str], css: str = "record-view",
+                   width: int | None = None) -> Content:
+    """Title, what it belongs to, and where it comes from (``path:line``, reviewed date, care level).
+
+    ``css`` names the widget whose component classes (``<css>--match``, ``--meta``, ``--<kind>``) style it;
+    ``width`` (the pane's, when known) keeps the path on one line and breaks the metadata between its parts.
     """
     title = highlighted(record.title, terms, f".{css}--match").stylize("bold")
     lines = [Content.assemble(badge(record.kind, f".{css}--{record.kind}"), " ", title)]
@@ -36,10 +63,11 @@ def record_heading(record: Record, terms: Iterable[str], css: str = "record-view
         also = ", ".join(record.aliases[:4]) + (", ..." if len(record.aliases) > 4 else "")
         lines.append(Content.assemble(literal(record.category).stylize("italic"),
                                       (" - also called " if also else "", f".{css}--meta"), literal(also)))
-    meta = f"{record.path}:{record.line}  \u00b7  reviewed {record.reviewed}"
+    where = f"{record.path}:{record.line}"
+    parts = [fit_path(where, width) if width else where, f"reviewed {record.reviewed}"]
     if record.care:
-        meta += f"  \u00b7  care: {record.care}"
-    lines.append(literal(meta).stylize(f".{css}--meta"))
+        parts.append(f"care: {record.care}")
+    lines += [literal(line).stylize(f".{css}--meta") for line in meta_lines(parts, width)]
     return Content("\n").join(lines)
 
 
@@ -77,6 +105,7 @@ class RecordView(Vertical):
         self.record: Record | None = None
         self.terms: frozenset[str] = frozenset()
         self._names: dict[str, str] = {}
+        self._head_width: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="record-head")
@@ -93,7 +122,7 @@ class RecordView(Vertical):
         if (record, names, terms) == (self.record, self._names, self.terms):
             return  # already on show (back and forward, a refresh that changed nothing)
         self.record, self.terms, self._names = record, terms, dict(names)
-        self.query_one("#record-head", Static).update(record_heading(record, self.terms))
+        self._draw_head()
         summary = record.article_summary if isinstance(record, Section) else ""
         summary_view = self.query_one("#record-summary", Static)
         summary_view.update(literal(summary))
@@ -107,6 +136,18 @@ class RecordView(Vertical):
         self.query_one(References).show(record.references)
         self.query_one("#record-body", VerticalScroll).scroll_home(animate=False)
         await self.query_one(HighlightMarkdown).show(record_body(record), self.terms)
+
+    def _draw_head(self) -> None:
+        head = self.query_one("#record-head", Static)
+        if self.record is not None:
+            width = head.content_size.width or max(self.size.width - 2, 0) or None
+            head.update(record_heading(self.record, self.terms, width=width))
+            self._head_width = width
+
+    def on_resize(self) -> None:
+        head = self.query_one("#record-head", Static)
+        if self.record is not None and head.content_size.width and head.content_size.width != self._head_width:
+            self._draw_head()
 
     async def show_message(self, title: str, text: str) -> None:
         """Show a note instead of a record (e.g. the record left the index)."""

@@ -215,7 +215,13 @@ async def test_linked_records_are_capped_with_show_all(app_factory, kb):
 # --- references -----------------------------------------------------------------------------------------------
 async def test_references_show_their_urls_and_open_and_copy_from_the_keyboard(app_factory, monkeypatch):
     opened: list[str] = []
-    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+
+    class Browser:
+        def open(self, url: str) -> bool:
+            opened.append(url)
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda *a: Browser())
     app = app_factory()
     copied: list[str] = []
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
@@ -237,6 +243,27 @@ async def test_references_show_their_urls_and_open_and_copy_from_the_keyboard(ap
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         assert len(opened) == 2
+
+
+async def test_a_text_mode_browser_is_never_started_over_the_app(app_factory, monkeypatch):
+    ran: list[str] = []
+    lynx = webbrowser.GenericBrowser("lynx")
+    monkeypatch.setattr(lynx, "open", lambda url, *a, **k: ran.append(url) or True)
+    monkeypatch.setattr(webbrowser, "get", lambda *a: lynx)
+    app = app_factory()
+    notes: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_query(app, pilot, "charley horse")
+        refs = app.query_one(RecordView).query_one(References)
+        refs.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+        refs.focus()
+        refs.highlighted = 0
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert ran == []
+    assert notes and "text-mode browser (lynx)" in notes[0] and "c copies it" in notes[0]
 
 
 def test_only_web_links_are_opened():

@@ -92,12 +92,16 @@ class References(OptionList):
 
     @work(thread=True, group="browser")
     def _open(self, url: str) -> None:
+        opened, why = False, "no browser found"
         try:
-            opened = webbrowser.open(url)
-        except webbrowser.Error as exc:
-            opened, why = False, str(exc)
-        else:
-            why = "no browser found"
+            browser = webbrowser.get()
+            # a text-mode browser (lynx, w3m) would run in this terminal, on top of the app: never start one
+            if type(browser) is webbrowser.GenericBrowser:
+                why = f"only a text-mode browser ({getattr(browser, 'name', '?')}) is available here"
+            else:
+                opened = bool(browser.open(url))
+        except (webbrowser.Error, OSError) as exc:
+            why = str(exc) or why
         message = f"Opened {url}" if opened else f"Could not open {url}: {why} (c copies it)"
         self.app.call_from_thread(self.notify, message, severity="information" if opened else "warning",
                                   markup=False)

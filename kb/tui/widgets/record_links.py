@@ -40,9 +40,10 @@ class RecordLinks(Vertical, can_focus=False):
         display: none;
         &.-shown { display: block; }
         & > .links-row { height: 1; width: 1fr; }
-        & > .tags-row {
-            layout: grid; grid-size: 7; grid-columns: auto; grid-rows: 1; grid-gutter: 0 1;
-            height: auto; max-height: 3;
+        & > .tags-row { height: auto; width: 1fr; }
+        & .tags {
+            layout: grid; grid-size: 6; grid-columns: auto; grid-rows: 1; grid-gutter: 0 1;
+            height: auto; max-height: 3; width: 1fr;
         }
         & Label { color: $text-muted; padding-right: 1; }
         & .record-link {
@@ -98,7 +99,7 @@ class RecordLinks(Vertical, can_focus=False):
             rows.append(Horizontal(Label("Read:" if isinstance(record, Section) else "Article:"), *articles,
                                    classes="links-row"))
         if tags:
-            rows.append(Container(Label("Tags:"), *tags, classes="tags-row"))
+            rows.append(Horizontal(Label("Tags:"), Container(*tags, classes="tags"), classes="tags-row"))
         await self.mount_all(rows)
 
     @property

@@ -42,6 +42,7 @@ class References(OptionList):
     DEFAULT_CSS = """
     References {
         height: auto;
+        max-height: 200;  /* OptionList's 100% is the scrolling pane's height: show every reference */
         margin: 1 1 0 1;
         border: round $border-blurred;
         border-title-color: $text;
@@ -70,6 +71,10 @@ class References(OptionList):
         self.set_class(bool(options), "-shown")
         self.border_title = f"References ({len(options)})" if options else ""
         self.border_subtitle = "enter/o open  c copy" if options else ""
+
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0  # tab lands on a reference, so enter, o and c act at once
 
     @property
     def highlighted_reference(self) -> Reference | None:

@@ -140,7 +140,8 @@ class KbApp(App[int]):
             self.notify(f"The theme is not remembered: {error}", severity="warning", markup=False)
 
     def get_css_variables(self) -> dict[str, str]:
-        """The theme's variables, with muted text, footer keys and matches made readable (WCAG AA) on it."""
+        """The theme's variables, with muted text, footer keys, matches and the coloured text (badges, tags, bars)
+        made readable (WCAG AA) on it."""
         variables = super().get_css_variables()
         try:
             text = Color.parse(variables["foreground"])
@@ -150,7 +151,8 @@ class KbApp(App[int]):
         if text.ansi is not None or any(s.ansi is not None for s in surfaces):
             return variables
         variables["text-muted"] = muted_colour(text, surfaces).hex
-        for key in ("footer-key-foreground", "footer-description-foreground", "text-warning"):
+        for key in ("footer-key-foreground", "footer-description-foreground", "text-warning", "text-primary",
+                    "text-secondary", "text-accent", "text-success", "text-error"):
             try:
                 colour = Color.parse(variables[key])
             except (KeyError, ColorParseError):

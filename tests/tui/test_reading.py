@@ -288,7 +288,8 @@ async def test_muted_text_footer_keys_and_matches_keep_aa_contrast_on_every_them
             if any(v[k].startswith("ansi") for k in ("foreground", "background")):
                 continue  # the terminal's own colours
             surfaces = {k: Color.parse(v[k]) for k in ("background", "surface", "panel")}
-            for key in ("text-muted", "footer-key-foreground", "footer-description-foreground", "text-warning"):
+            for key in ("text-muted", "footer-key-foreground", "footer-description-foreground", "text-warning",
+                        "text-primary", "text-secondary", "text-accent", "text-success", "text-error"):
                 for where, surface in surfaces.items():
                     ratio = contrast(Color.parse(v[key]), surface)
                     assert ratio >= AA, f"{name}: ${key} on ${where} is {ratio:.2f}:1"

@@ -60,7 +60,7 @@ def parse_article(rel: str, text: str) -> Parsed:
     f = Fields(doc, rel, parsed.problems,
                {"title", "summary", "tags", "nutrients", "reviewed", "references", "sections"})
     title = f.text("title")
-    f.text("summary")
+    summary = f.text("summary")
     tags = f.text_list("tags", lower=True)
     declared = _declared(f, parsed)
     reviewed = f.date()
@@ -96,6 +96,7 @@ def parse_article(rel: str, text: str) -> Parsed:
             declared_nutrients=declared, nutrients=declared, references=refs,
             section_nutrients=tuple(dict.fromkeys(m.nutrients)), care=_level(m.care),
             callout=m.callout.strip() if isinstance(m.callout, str) else "",
+            article_summary=" ".join(summary.split()) if isinstance(summary, str) else "",
         ))
     for key in meta:
         if key not in seen:

@@ -153,6 +153,7 @@ class Section:
     section_nutrients: tuple[str, ...] = ()  # from the front matter's ``sections.<slug>.nutrients``
     care: str | None = None  # emergency | urgent | routine | self-care (kb.care)
     callout: str = ""  # the emergency callout ("Call 999 / 911 if ...")
+    article_summary: str = ""  # the article's front-matter summary, shown under its title
     kind: Kind = field(default="section", init=False)
 
     @property

@@ -99,8 +99,15 @@ def find_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
     return [span for span in _tokens(text) if span[2] in wanted]
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+_ENDS = frozenset(".!?:;,…")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line; a block (paragraph, list item, field) that ends without punctuation gets a "; "
+    before the next, so list items never run together ("... eating disorders; Potassium from food ...")."""
+    blocks = [" ".join(line.split()) for line in text.split("\n")]
+    blocks = [b for b in blocks if b]
+    return " ".join(b + ";" if i < len(blocks) - 1 and b[-1] not in _ENDS else b for i, b in enumerate(blocks))
 
 
 # --- finding candidates in a big text without analysing it -------------------------------------------------------
@@ -209,7 +216,7 @@ def make_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) ->
     wanted = set(terms)
     if len(text) > BIG_TEXT and wanted:
         return _big_snippet(text, wanted, width)
-    flat = _one_line(text)
+    flat = one_line(text)
     spans = [span for span in _tokens(flat) if span[2] in wanted] if wanted and flat else []
     return _fragment(flat, spans, width, True, True)
 
@@ -219,7 +226,7 @@ def _big_snippet(text: str, wanted: set[str], width: int) -> Snippet:
     best: tuple[tuple[int, int, int], Snippet] | None = None
     found = _matches(text, wanted)
     for lo, hi in _regions(text, found, width) if found else ():
-        flat = _one_line(text[lo:hi])
+        flat = one_line(text[lo:hi])
         spans = [span for span in _analyse(flat) if span[2] in wanted]
         if not spans:
             continue
@@ -231,7 +238,7 @@ def _big_snippet(text: str, wanted: set[str], width: int) -> Snippet:
     if best is not None:
         return best[1]
     head = text[: width * 4]
-    return _fragment(_one_line(head), [], width, True, False)
+    return _fragment(one_line(head), [], width, True, False)
 
 
 def _best_window(spans: list[tuple[int, int, str]], width: int) -> tuple[tuple[int, int, int], int]:

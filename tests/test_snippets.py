@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kb.markdown import markdown_plain
 from kb.query import stems
-from kb.snippets import SNIPPET_CHARS, find_spans, make_snippet
+from kb.snippets import SNIPPET_CHARS, find_spans, make_snippet, one_line
 
 FILLER = "Intro words here. " * 20
 TEXT = FILLER + "Stretching the calves before bed can make nighttime cramps less frequent. " + "Tail text. " * 30
@@ -59,7 +60,7 @@ def test_snippet_without_matches_is_the_start():
 
 def test_short_text_whole_and_whitespace_folded():
     s = make_snippet("short\n\n  cramp   text", {"cramp"})
-    assert s.text == "short cramp text"
+    assert s.text == "short; cramp text"  # blocks (list items, fields) never run together
     assert marked(s) == ["cramp"]
 
 
@@ -100,6 +101,14 @@ def _on_word_boundaries(flat: str, body: str) -> bool:
                 max_size=150).map(" ".join))
 def test_snippet_starts_and_ends_on_whole_words(text):
     s = make_snippet(text, set(stems("cramp night")))
-    flat = " ".join(text.split())
+    flat = one_line(text)
     body = s.text.removeprefix("… ").removesuffix(" …")
     assert _on_word_boundaries(flat, body), s.text
+
+
+def test_list_items_and_fields_are_separated_in_snippets():
+    """Review defect 16: list items ran together ("... eating disorders Potassium from food ...")."""
+    text = "Who is at risk\n\n- people with eating disorders\n- older adults\n\nPotassium from food is safe."
+    s = make_snippet(markdown_plain(text), set(stems("potassium")))
+    assert "eating disorders; older adults; Potassium from food is safe." in s.text
+    assert marked(s) == ["Potassium"]

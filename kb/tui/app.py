@@ -22,21 +22,29 @@ from pathlib import Path
 from textual import events, on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from kb.engine import KnowledgeBase, NutrientSummary
 from kb.errors import KbError, Problem
 from kb.indexer import Report
+from kb.records import Faq, Section
 from kb.tui.catalog import Catalog, load_catalog
 from kb.tui.commands import RecordCommands
+from kb.tui.contrast import muted_colour, readable_on
 from kb.tui.heap import HeapKeeper
 from kb.tui.history import Location
+from kb.tui.screens.article import ArticleScreen
 from kb.tui.screens.building import BuildingScreen
 from kb.tui.screens.help import HelpScreen
 from kb.tui.screens.nutrient_browser import NutrientBrowser
 from kb.tui.screens.search import SearchScreen
+from kb.tui.settings import load_settings, save_setting
 from kb.tui.text import safe
+from kb.tui.widgets.detail_pane import DetailPane
+from kb.tui.widgets.record_links import RecordLinks
+from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import Tone
 from kb.tui.workers import deliver
 from kb.watch import corpus_changes
@@ -72,8 +80,13 @@ class KbApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "kb"
     COMMANDS = App.COMMANDS | {RecordCommands}
+    # below 100 columns the search screen stacks its panes (results above, preview below): app.tcss
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("ctrl+r", "reindex", "Re-index"),
+        Binding("f6,ctrl+g", "toggle_maximize", "Max preview"),
+        Binding("ctrl+l", "read_article", "Article"),
         Binding("ctrl+n", "browse_nutrients", "Nutrients"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -110,6 +123,10 @@ class KbApp(App[int]):
 
     def on_mount(self) -> None:
         self.sub_title = self.engine.root.name
+        theme = load_settings().get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._save_theme)
         self.heap.start()
         self.set_interval(0.5, self.heap.idle, name="idle garbage collection")
 
@@ -128,6 +145,64 @@ class KbApp(App[int]):
     def on_unmount(self) -> None:
         self._stop.set()
         self.heap.stop()
+
+    # --- themes ---------------------------------------------------------------------------------------------
+    def _save_theme(self, theme: object) -> None:
+        error = save_setting("theme", self.theme)
+        if error:
+            self.notify(f"The theme is not remembered: {error}", severity="warning", markup=False)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, with muted text, footer keys, matches and the coloured text (badges, tags, bars)
+        made readable (WCAG AA) on it."""
+        variables = super().get_css_variables()
+        try:
+            text = Color.parse(variables["foreground"])
+            surfaces = [Color.parse(variables[k]) for k in ("background", "surface", "panel")]
+        except (KeyError, ColorParseError):
+            return variables  # an ANSI theme: the terminal's own colours
+        if text.ansi is not None or any(s.ansi is not None for s in surfaces):
+            return variables
+        variables["text-muted"] = muted_colour(text, surfaces).hex
+        for key in ("footer-key-foreground", "footer-description-foreground", "text-warning", "text-primary",
+                    "text-secondary", "text-accent", "text-success", "text-error"):
+            try:
+                colour = Color.parse(variables[key])
+            except (KeyError, ColorParseError):
+                continue
+            if colour.ansi is None:
+                variables[key] = readable_on(colour, surfaces).hex
+        self.theme_variables = variables
+        return variables
+
+    # --- screenshots and the preview's size -----------------------------------------------------------------
+    def screenshot_dir(self) -> Path:
+        """Where the palette's Screenshot saves: ``$KB_SCREENSHOT_DIR``, else the current folder."""
+        return Path(os.environ.get("KB_SCREENSHOT_DIR") or os.getcwd())
+
+    def take_screenshot(self, filename: str | None = None) -> Path | None:
+        """Save an SVG of the screen in :meth:`screenshot_dir` and say where (or why not) in a notification."""
+        folder = self.screenshot_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = Path(self.save_screenshot(filename, str(folder)))
+        except OSError as exc:
+            self.notify(f"Could not save the screenshot in {folder}: {exc.strerror or exc}", title="Screenshot",
+                        severity="error", markup=False)
+            return None
+        self.notify(f"Saved {path.resolve()}", title="Screenshot", markup=False)
+        return path
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.take_screenshot(filename)
+
+    def action_toggle_maximize(self) -> None:
+        """Give the whole screen to the preview (or the article), or bring the other panes back."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif screen is self.search_screen:
+            screen.maximize(self.search_screen.query_one("#detail"), container=False)
 
     # --- building and updating -----------------------------------------------------------------------------
     @work(thread=True, group="index")
@@ -284,6 +359,49 @@ class KbApp(App[int]):
             self.notify(f"Could not run {editor!r}: {exc}", severity="error", markup=False)
         self.request_update("edit")
 
+    # --- reading a whole article -----------------------------------------------------------------------------
+    def action_read_article(self) -> None:
+        """Open the whole article of the section (or the FAQ's related article) on show."""
+        if isinstance(self.screen, ArticleScreen):
+            self.screen.dismiss(None)
+            return
+        if self.screen is not self.search_screen:
+            return
+        record = self.search_screen.query_one(DetailPane).shown
+        if isinstance(record, Section):
+            self.open_article(record.article_slug, record.id)
+        elif isinstance(record, Faq) and record.article:
+            self.open_article(record.article, None)
+        else:
+            self.notify("Open a section, or an FAQ with a related article, to read its whole article.",
+                        severity="warning", markup=False)
+
+    @on(RecordLinks.OpenArticle)
+    def _article_link(self, event: RecordLinks.OpenArticle) -> None:
+        self.open_article(event.slug, event.record_id if event.record_id.startswith("article/") else None)
+
+    @on(RecordLinks.SearchTag)
+    def _tag_link(self, event: RecordLinks.SearchTag) -> None:
+        box = self.search_screen.query_one(SearchBox)
+        box.value = f"tag:{event.tag}"
+        box.cursor_position = len(box.value)
+        box.focus()
+
+    @work(thread=True, exclusive=True, group="article")
+    def open_article(self, slug: str, start: str | None) -> None:
+        """Load the article's sections off the UI thread, then show them from ``start`` (a section id)."""
+        try:
+            sections = self.engine.article(slug)
+        except KbError as exc:
+            deliver(self, self.notify, str(exc), severity="error", markup=False)
+            return
+        deliver(self, self._show_article, sections, start)
+
+    def _show_article(self, sections: list[Section], start: str | None) -> None:
+        if isinstance(self.screen, ArticleScreen):
+            self.pop_screen()
+        self.push_screen(ArticleScreen(sections, start, self.search_screen.terms))
+
     # --- other screens -------------------------------------------------------------------------------------
     def open_location(self, location: Location) -> None:
         """Open a record or nutrient on the search screen (from the palette or the browser)."""
@@ -326,7 +444,13 @@ class KbApp(App[int]):
         yield SystemCommand("Browse nutrients", "Every nutrient with its linked records (ctrl+n)",
                             self.action_browse_nutrients)
         yield SystemCommand("Help", "Every key (f1)", self.action_help)
-        yield from super().get_system_commands(screen)
+        yield SystemCommand("Maximise the preview", "The preview alone on screen, or back (f6 / ctrl+g)",
+                            self.action_toggle_maximize)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":  # Textual's saves to ~/Downloads, which may not exist
+                command = SystemCommand("Screenshot", f"Save an SVG of the screen in {self.screenshot_dir()}",
+                                        lambda: self.set_timer(0.1, self.take_screenshot))
+            yield command
 
 
 def make_app(root: Path, index_dir: Path | None = None, watch: bool = True,

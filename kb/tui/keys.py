@@ -31,6 +31,12 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("ctrl+r", "re-index what changed, in the background; the results refresh"),
         ("(automatic)", "a saved corpus file is re-indexed within a couple of seconds"),
     )),
+    ("Reading", (
+        ("f6 / ctrl+g", "maximise the preview (the only pane on screen), and back"),
+        ("ctrl+l", "read the whole article of the section or FAQ on show"),
+        ("n / p", "in the article: next / previous section (or pick one in the contents)"),
+        ("o / c", "on a reference: open it in the browser / copy its address"),
+    )),
     ("App", (
         ("ctrl+p", "palette: any nutrient, article or FAQ by title; commands, theme"),
         ("f1 / ?", "this help"),

@@ -39,7 +39,7 @@ def _references(refs: tuple[Reference, ...]) -> list[str]:
     return lines
 
 
-def _window(text: str, terms: Iterable[str], path: str, line: int) -> list[str]:
+def text_window(text: str, terms: Iterable[str], path: str, line: int) -> list[str]:
     """``text``, or for a text over :data:`PREVIEW_CHARS` the part of it around its first match, with a note."""
     if len(text) <= PREVIEW_CHARS:
         return [text]
@@ -68,9 +68,9 @@ def record_page(record: Record, terms: Iterable[str] = ()) -> str:
     """
     terms = tuple(terms)
     if isinstance(record, Section):
-        lines = [*_window(record.text.strip(), terms, record.path, record.line), *_references(record.references)]
+        lines = [*text_window(record.text.strip(), terms, record.path, record.line), *_references(record.references)]
     elif isinstance(record, Faq):
-        lines = [*_window(record.answer.strip(), terms, record.path, record.line),
+        lines = [*text_window(record.answer.strip(), terms, record.path, record.line),
                  *_references(record.references)]
     else:
         lines = nutrient_summary(record)

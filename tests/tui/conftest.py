@@ -87,3 +87,12 @@ def app_factory(kb_root: Path) -> Callable[..., KbApp]:
 def fresh_app(kb_root: Path) -> KbApp:
     """The app on the fixture corpus with no index yet (``kb`` on a new knowledge base)."""
     return make_app(kb_root, watch=False)
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every TUI test keeps its settings (the theme) in a fresh state folder, never the user's."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.setenv("KB_SCREENSHOT_DIR", str(state / "shots"))
+    return state

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from kb.tui.history import Location
 from kb.tui.widgets.search_box import SearchBox
 
 from .conftest import SIZE, settle, type_query
@@ -76,3 +77,42 @@ def test_help(app_factory, snap_compare):
         await settle(app, pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_article_view(app_factory, snap_compare):
+    app = app_factory()
+
+    async def run_before(pilot: Pilot) -> None:
+        steady(app)
+        await settle(app, pilot)
+        await type_query(app, pilot, "stretching calves")
+        await pilot.press("down", "ctrl+l")
+        await settle(app, pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_nutrient_at_a_glance(app_factory, snap_compare):
+    app = app_factory()
+
+    async def run_before(pilot: Pilot) -> None:
+        steady(app)
+        await settle(app, pilot)
+        app.search_screen.open_location(Location("nutrient", "magnesium"))
+        await settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_stacked_layout_80x24(app_factory, snap_compare):
+    app = app_factory()
+
+    async def run_before(pilot: Pilot) -> None:
+        steady(app)
+        await settle(app, pilot)
+        await type_query(app, pilot, "cramps at night")
+        await pilot.press("down")
+        await settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -18,6 +18,8 @@ TITLES = {"results": "Preview", "record": "Opened", "nutrient": "Nutrient"}
 class DetailPane(ContentSwitcher):
     """Switches between the intro, :class:`RecordView` and :class:`NutrientView`, as the screen says."""
 
+    ALLOW_MAXIMIZE = True  # f6 / ctrl+g: the preview alone on screen
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(initial="intro-scroll", id=id)
 

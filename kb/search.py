@@ -30,8 +30,10 @@ from kb.snippets import make_snippet
 from kb.spelling import Speller
 from kb.synonyms import Synonyms
 
-MIN_PREFIX = 2  # a one-letter prefix expands to nothing: it would match most of the vocabulary
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
+# A one-letter prefix completes to a good part of the vocabulary: only its few most frequent completions take part
+# (results from the first key, as fzf gives, without ORing hundreds of terms on the first keystroke).
+ONE_LETTER_EXPANSIONS = 4
 PREFIX_FIELDS = ("title", "body", "names")
 SPELLING_FIELDS = ("body", "title")  # where suggestions come from, in this order
 SUGGESTION_CACHE = 4096
@@ -73,11 +75,17 @@ class IndexSearcher:
     def _expand_uncached(self, prefix: str) -> tuple[str, ...]:
         return self.lexicon.complete(prefix, MAX_EXPANSIONS)
 
+    def _expand_short(self, letter: str) -> tuple[str, ...]:
+        # the top of the cached completions (most frequent first), so a letter costs one heap pass per index
+        return self._expand(letter)[:ONE_LETTER_EXPANSIONS]
+
     def expand_prefix(self, raw_word: str) -> tuple[str, ...]:
         """Index terms that complete ``raw_word`` (as typed, lowercased), the most frequent first, capped."""
         word = raw_word.lower()
-        if len(word) < MIN_PREFIX:
+        if not word:
             return ()
+        if len(word) == 1:
+            return self._expand_short(word)
         out = list(self._expand(word))
         stemmed = stems(word)
         if stemmed and stemmed[0] != word:

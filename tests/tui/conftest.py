@@ -68,6 +68,14 @@ def hit_ids(app: KbApp) -> list[str]:
     return [h.id for h in search_screen(app).query_one(ResultList).hits]
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Query history and bookmarks go to a folder of the test's own, never the person's ~/.local/state."""
+    folder = tmp_path / "state-home"
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder))
+    return folder / "kb"
+
+
 @pytest.fixture
 def app_factory(kb_root: Path) -> Callable[..., KbApp]:
     """``app_factory(**kw)``: the app on the fixture corpus, made by :func:`kb.tui.app.make_app` (no watcher).

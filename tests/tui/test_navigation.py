@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from textual import events
+
 from kb.engine import KnowledgeBase
 from kb.tui.app import make_app
 from kb.tui.history import RESULTS, Location
@@ -34,6 +36,14 @@ async def test_letters_typed_in_the_results_start_a_new_query_and_trigger_nothin
         assert app.screen is search_screen(app) and app.focused is box
         assert box.value == "numb"
         assert search_screen(app).queries.items[-1] == "cramps"  # the old query is in the history
+        # typed fast (as a terminal delivers them, before the box has the keyboard): all four letters arrive
+        await type_query(app, pilot, "cramps")
+        app.query_one(ResultList).focus()
+        await pilot.pause()
+        for ch in "numb":
+            app._driver.send_message(events.Key(ch, ch))
+        await settle(app, pilot)
+        assert box.value == "numb" and app.focused is box
         for key in ("e", "o", "0", "1", "2", "3", "[", "]", "j", "?"):  # none is a command any more
             await type_query(app, pilot, "cramps")
             await pilot.press("down", key)

@@ -52,6 +52,9 @@ async def test_query_history_is_recalled_with_up_and_down_after_a_restart(app_fa
         assert box.value == "eyelid"
         await pilot.press("down", "down")  # past the newest: the empty box it started from
         assert box.value == ""
+        await pilot.press("up", "alt+2", "down")  # after anything else, down goes to the results again
+        await settle(app, pilot)
+        assert box.value == "bananas" and app.focused is app.query_one(ResultList)
         await type_query(app, pilot, "cra")
         await pilot.press("up")  # a box with text: up is not a recall...
         assert box.value == "cra"

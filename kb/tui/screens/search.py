@@ -382,8 +382,6 @@ class SearchScreen(SearchNavigation, Screen[None]):
         pane.border_title = self.detail_title(kind)
         self._refresh_footer()
 
-    def on_descendant_focus(self) -> None:
-        self._title_detail()  # "reading" in the detail pane's title while it has the keyboard
 
     def _refresh_footer(self) -> None:
         # the footer rebuilds itself on every refresh: only ask when a conditional key came or went
@@ -484,6 +482,7 @@ class SearchScreen(SearchNavigation, Screen[None]):
         self.query_one(SearchBox).focus()
 
     def action_toggle_kind(self, kind: str) -> None:
+        self.stop_recalling()
         self.kind = None if kind == self.kind or not kind else kind
         if self.query_text.strip():
             self.start_search(self.query_text)

@@ -37,6 +37,7 @@ class SearchNavigation(_Base):
     queries: QueryHistory
     bookmarks: Bookmarks
     _recalled: str | None = None  # the text a recall put in the box (its Changed is not typing)
+    _redirecting = False  # a key outside the box started a new query; the box gets the keyboard soon
     _focus_at: dict[Location, str]  # the widget (id) that had the keyboard when each location was left
 
     # --- where printable keys go -----------------------------------------------------------------------------
@@ -52,16 +53,27 @@ class SearchNavigation(_Base):
         box = self.query_one(SearchBox)
         if event.key == "backspace":
             event.stop()
+            if not self._redirecting:
+                box.cursor_position = len(box.value)
+            self._redirecting = True
             box.focus()
-            box.cursor_position = len(box.value)
             box.action_delete_left()
             return
-        if not event.is_printable or not event.character or event.key == "space":
+        if not event.is_printable or not event.character or event.key == "space" and not self._redirecting:
             return
         event.stop()
+        if self._redirecting:  # keys typed before the box has the keyboard (focus moves after this handler)
+            box.insert_text_at_cursor(event.character)
+            return
         self.remember_query()
+        self._redirecting = True
         box.focus()
         box.set_query(event.character)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, SearchBox):
+            self._redirecting = False
+        self._title_detail()  # "reading" in the detail pane's title while it has the keyboard
 
     def action_move(self, step: int) -> None:
         """ctrl+j / ctrl+k in any list on the screen (the results have their own binding)."""
@@ -83,11 +95,16 @@ class SearchNavigation(_Base):
     def typed(self, value: str) -> None:
         """The box changed: unless a recall did it, the next Up starts from the newest query again."""
         if value != self._recalled:
-            self.queries.stop()
-            self.query_one(SearchBox).recalling = False
+            self.stop_recalling()
         self._recalled = None
 
+    def stop_recalling(self) -> None:
+        """Anything but Up/Down ends a walk through the history: Down goes to the results again."""
+        self.queries.stop()
+        self.query_one(SearchBox).recalling = False
+
     def on_search_box_move_results(self, event: SearchBox.MoveResults) -> None:
+        self.stop_recalling()
         results = self.query_one(ResultList)
         if results.hits:
             (results.action_cursor_down if event.step > 0 else results.action_cursor_up)()
@@ -99,6 +116,7 @@ class SearchNavigation(_Base):
             self.action_back()
 
     def on_search_box_kind_key(self, event: SearchBox.KindKey) -> None:
+        self.stop_recalling()
         self.action_toggle_kind(event.kind)
 
     def remember_query(self) -> None:

@@ -12,12 +12,12 @@ from textual.widgets import Static
 from kb.records import KINDS
 from kb.tui.text import KIND_NAMES
 
-KEYS = {"section": "1", "faq": "2", "nutrient": "3"}
+KEYS = {"section": "alt+1", "faq": "alt+2", "nutrient": "alt+3"}
 SHORT_NAMES = {"section": "Sect", "faq": "FAQ", "nutrient": "Nutr"}
 
 
 class KindFilter(Static):
-    """One line: ``1 Sections 8   2 FAQs 3   3 Nutrients 1``; click a kind (or press its key) to filter.
+    """One line: ``alt+1 Sections 8   alt+2 FAQs 3   alt+3 Nutrients 1``; click a kind (or press its key) to filter.
 
     ``title`` counts the results the list can reach (``71 results, 50 loaded``), for the pane's border.
     """
@@ -85,7 +85,7 @@ class KindFilter(Static):
         if self.active:
             head += f" ({KIND_NAMES[self.active].lower()} only)"
         if self.shown < self.total:
-            head += f", {self.shown} loaded (more as you scroll, end for all)"
+            head += f", {self.shown} loaded"
         return head
 
     def _render_line(self, names: dict[str, str]) -> Content:
@@ -98,7 +98,7 @@ class KindFilter(Static):
             part = Content.assemble((KEYS[kind], ".kind-filter--key"), Content(label).stylize(state))
             parts += [part.stylize(click), "  "]
         if self.active:
-            parts += [("0", ".kind-filter--key"), Content(" all").stylize(".kind-filter--off")]
+            parts += [("alt+0", ".kind-filter--key"), Content(" all").stylize(".kind-filter--off")]
         return Content.assemble(*parts)
 
     def action_toggle(self, kind: str) -> None:

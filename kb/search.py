@@ -8,6 +8,7 @@ documents' order by id. A new generation gets a new searcher, so no cache outliv
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
 from collections.abc import Callable
@@ -76,8 +77,9 @@ class IndexSearcher:
         return self.lexicon.complete(prefix, MAX_EXPANSIONS)
 
     def _expand_short(self, letter: str) -> tuple[str, ...]:
-        # the top of the cached completions (most frequent first), so a letter costs one heap pass per index
-        return self._expand(letter)[:ONE_LETTER_EXPANSIONS]
+        # the most frequent of the cached completions (which are in alphabetical order when there are few)
+        df = self.lexicon.df
+        return tuple(heapq.nlargest(ONE_LETTER_EXPANSIONS, self._expand(letter), key=lambda t: (df.get(t, 0), t)))
 
     def expand_prefix(self, raw_word: str) -> tuple[str, ...]:
         """Index terms that complete ``raw_word`` (as typed, lowercased), the most frequent first, capped."""

@@ -20,7 +20,7 @@ from kb.tui.widgets.record_view import RecordView
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox
 
-from .conftest import SIZE, hit_ids, search_screen, settle, type_query
+from .conftest import SIZE, hit_ids, search_screen, settle, type_query, wait_for
 
 
 async def test_letters_typed_in_the_results_start_a_new_query_and_trigger_nothing(app_factory):
@@ -176,6 +176,7 @@ async def test_the_list_loads_past_the_first_fifty_and_end_reaches_the_last(kb_r
         assert total > 130 and len(results.hits) == 50
         title = app.query_one("#left").border_title
         assert title.startswith(f"{total} results, 50 loaded")  # the header counts what can be reached
+        assert await wait_for(pilot, lambda: results.option_count == 50)  # the rows after the first screenful
         results.focus()
         results.highlighted = 44
         await pilot.press("down")  # near the end: the next page comes

@@ -125,7 +125,7 @@ async def test_back_and_forward_through_what_was_opened(app_factory):
         await pilot.press("alt+right")
         await settle(app, pilot)
         assert app.query_one(DetailPane).current == "nutrient"
-        assert app.query_one(DetailPane).border_subtitle == "esc back  ] forward"
+        assert app.query_one(DetailPane).border_subtitle == "esc back  alt+\u2192 forward"
 
 
 async def test_enter_on_a_nutrient_result_opens_its_pane(app_factory):

@@ -89,7 +89,7 @@ class EmptyState(Static):
         lines = [Content.assemble((f"No {only or 'results'} for ", ".empty-state--title"),
                                   literal(f"\u201c{query.strip()}\u201d").stylize("bold"), what)]
         if only:
-            lines += [Content(""), Content.assemble("Other kinds match: press ", ("0", ".empty-state--key"),
+            lines += [Content(""), Content.assemble("Other kinds match: press ", ("alt+0", ".empty-state--key"),
                                                     " for all kinds")]
         if suggestion:
             lines += [Content(""), Content.assemble(

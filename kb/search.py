@@ -8,6 +8,7 @@ documents' order by id. A new generation gets a new searcher, so no cache outliv
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
 from collections.abc import Callable
@@ -39,8 +40,10 @@ from kb.spelling import (
 )
 from kb.synonyms import Synonyms
 
-MIN_PREFIX = 2  # a one-letter prefix expands to nothing: it would match most of the vocabulary
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
+# A one-letter prefix completes to a good part of the vocabulary: only its few most frequent completions take part
+# (results from the first key, as fzf gives, without ORing hundreds of terms on the first keystroke).
+ONE_LETTER_EXPANSIONS = 4
 PREFIX_FIELDS = ("title", "body", "names")
 SPELLING_FIELDS = ("body", "title")  # where suggestions come from, in this order
 SUGGESTION_CACHE = 4096
@@ -90,11 +93,18 @@ class IndexSearcher:
     def _expand_uncached(self, prefix: str) -> tuple[str, ...]:
         return self.lexicon.complete(prefix, MAX_EXPANSIONS)
 
+    def _expand_short(self, letter: str) -> tuple[str, ...]:
+        # the most frequent of the cached completions (which are in alphabetical order when there are few)
+        df = self.lexicon.df
+        return tuple(heapq.nlargest(ONE_LETTER_EXPANSIONS, self._expand(letter), key=lambda t: (df.get(t, 0), t)))
+
     def expand_prefix(self, raw_word: str) -> tuple[str, ...]:
         """Index terms that complete ``raw_word`` (as typed, lowercased), the most frequent first, capped."""
         word = raw_word.lower()
-        if len(word) < MIN_PREFIX:
+        if not word:
             return ()
+        if len(word) == 1:
+            return self._expand_short(word)
         out = list(self._expand(word))
         stemmed = stems(word)
         if stemmed and stemmed[0] != word:

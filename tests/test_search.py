@@ -128,7 +128,15 @@ def test_prefix_is_off_by_default(kb):
 
 def test_prefix_ignores_a_finished_word(kb):
     assert kb.search("cramps ", prefix=True).prefixes == ()
-    assert kb.search("m", prefix=True).prefixes == ()  # one letter expands to nothing
+
+
+def test_one_letter_expands_to_its_most_frequent_completions(kb):
+    from kb.search import ONE_LETTER_EXPANSIONS
+
+    r = kb.search("m", prefix=True)
+    assert 0 < len(r.prefixes) <= ONE_LETTER_EXPANSIONS and all(p.startswith("m") for p in r.prefixes)
+    assert "muscl" in r.prefixes  # "muscle(s)" is in most records of the fixture corpus
+    assert r.total and r.results
 
 
 # --- spelling -------------------------------------------------------------------------------------------------

@@ -27,20 +27,23 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from kb.engine import KnowledgeBase, NutrientSummary
-from kb.errors import KbError, Problem
+from kb.errors import KbError, Problem, UnknownId
 from kb.indexer import Report
 from kb.records import Faq, Section
+from kb.tui.bookmarks import Bookmark
 from kb.tui.catalog import Catalog, load_catalog
 from kb.tui.commands import RecordCommands
 from kb.tui.contrast import muted_colour, readable_on
 from kb.tui.heap import HeapKeeper
 from kb.tui.history import Location
 from kb.tui.screens.article import ArticleScreen
+from kb.tui.screens.bookmarks import BookmarksScreen
 from kb.tui.screens.building import BuildingScreen
 from kb.tui.screens.help import HelpScreen
 from kb.tui.screens.nutrient_browser import NutrientBrowser
 from kb.tui.screens.search import SearchScreen
 from kb.tui.settings import load_settings, save_setting
+from kb.tui.state import state_dir
 from kb.tui.text import safe
 from kb.tui.widgets.detail_pane import DetailPane
 from kb.tui.widgets.record_links import RecordLinks
@@ -88,11 +91,13 @@ class KbApp(App[int]):
         Binding("f6,ctrl+g", "toggle_maximize", "Max preview"),
         Binding("ctrl+l", "read_article", "Article"),
         Binding("ctrl+n", "browse_nutrients", "Nutrients"),
+        Binding("f2", "show_bookmarks", "Bookmarks"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, engine: KnowledgeBase, watch: bool = True, editor: str | None = None) -> None:
+    def __init__(self, engine: KnowledgeBase, watch: bool = True, editor: str | None = None,
+                 state: Path | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.watching = watch
@@ -107,7 +112,9 @@ class KbApp(App[int]):
         self._stop = threading.Event()
         self._status: tuple[str, Tone] | None = None  # the last update's outcome, for the status line
         self.heap = HeapKeeper()  # full garbage collections wait for a pause in typing
-        self.search_screen = SearchScreen(engine)
+        self.state = state if state is not None else state_dir()  # query history and bookmarks
+        self.search_screen = SearchScreen(engine, self.state)
+        self._refocus: str | None = None  # the widget (id) to give the keyboard back to after the editor
         engine.notify = self._engine_notice
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -297,6 +304,9 @@ class KbApp(App[int]):
             self._status = (describe(report, reason, len(problems)), "warning" if problems else "ok")
             self.search_screen.show_status(*self._status)
         self.search_screen.index_updated(catalog)
+        self._focus_after_edit()
+        if reason == "start":
+            self.check_bookmarks(notice=True)
         if reason == "start" and self.watching:
             self.watch_corpus()
             self.search_screen.show_watching(True)
@@ -349,6 +359,8 @@ class KbApp(App[int]):
                         markup=False)
             return
         command = [*shlex.split(editor), f"+{max(line, 1)}", str(target)]
+        focused = self.search_screen.focused
+        self._refocus = focused.id if focused is not None else None
         try:
             with self.suspend():
                 subprocess.run(command, check=False)
@@ -401,6 +413,53 @@ class KbApp(App[int]):
         if isinstance(self.screen, ArticleScreen):
             self.pop_screen()
         self.push_screen(ArticleScreen(sections, start, self.search_screen.terms))
+    def _focus_after_edit(self) -> None:
+        """After the editor's re-index: the keyboard goes back where it was (the results if that is gone)."""
+        wid, self._refocus = self._refocus, None
+        if wid is None:
+            return
+        screen = self.search_screen
+        found = screen.query(f"#{wid}")
+        widget = found.first() if found else None
+        if widget is not None and widget.focusable:
+            widget.focus()
+        elif screen.query_one("#results").focusable:
+            screen.query_one("#results").focus()
+
+    # --- bookmarks -----------------------------------------------------------------------------------------
+    def action_show_bookmarks(self) -> None:
+        if not isinstance(self.screen, BookmarksScreen):
+            self.check_bookmarks(notice=False)
+
+    @work(thread=True, exclusive=True, group="bookmarks")
+    def check_bookmarks(self, notice: bool) -> None:
+        """Which bookmarked records the index no longer has; then the list (or, at start, a notice)."""
+        gone = []
+        for b in list(self.search_screen.bookmarks.items):
+            try:
+                self.engine.get(b.id)
+            except UnknownId:
+                gone.append(b)
+            except KbError:
+                return  # no index to ask: the list can wait
+        if notice:
+            if gone:
+                names = ", ".join(b.title for b in gone[:3]) + (" ..." if len(gone) > 3 else "")
+                deliver(self, self.notify, f"{len(gone)} bookmarked record{'s are' if len(gone) > 1 else ' is'} "
+                        f"no longer in the index: {names} (f2 lists them)", severity="warning", markup=False)
+            problem = self.search_screen.bookmarks.file.problem or self.search_screen.queries.file.problem
+            if problem:
+                deliver(self, self.notify, problem, title="Saved state", severity="warning", markup=False)
+            return
+        deliver(self, self._list_bookmarks, {b.id for b in gone})
+
+    def _list_bookmarks(self, gone: set[str]) -> None:
+        if not isinstance(self.screen, BookmarksScreen):
+            self.push_screen(BookmarksScreen(self.search_screen.bookmarks, gone), self._bookmark_chosen)
+
+    def _bookmark_chosen(self, bookmark: Bookmark | None) -> None:
+        if bookmark is not None:
+            self.open_location(bookmark.location)
 
     # --- other screens -------------------------------------------------------------------------------------
     def open_location(self, location: Location) -> None:
@@ -443,6 +502,7 @@ class KbApp(App[int]):
                             lambda: self.request_update("full"))
         yield SystemCommand("Browse nutrients", "Every nutrient with its linked records (ctrl+n)",
                             self.action_browse_nutrients)
+        yield SystemCommand("Bookmarks", "The records you bookmarked with ctrl+b (f2)", self.action_show_bookmarks)
         yield SystemCommand("Help", "Every key (f1)", self.action_help)
         yield SystemCommand("Maximise the preview", "The preview alone on screen, or back (f6 / ctrl+g)",
                             self.action_toggle_maximize)
@@ -454,17 +514,18 @@ class KbApp(App[int]):
 
 
 def make_app(root: Path, index_dir: Path | None = None, watch: bool = True,
-             editor: str | None = None) -> KbApp:
+             editor: str | None = None, state: Path | None = None) -> KbApp:
     """The app on the knowledge base at ``root``.
 
     Args:
         root: a folder holding ``corpus/``.
         index_dir: where the index lives (default ``<root>/index``).
         watch: re-index when corpus files change (tests turn it off).
-        editor: the editor command for ``e`` (default ``$VISUAL``, ``$EDITOR``, then ``vi``).
+        editor: the editor command for ``alt+e`` (default ``$VISUAL``, ``$EDITOR``, then ``vi``).
+        state: where query history and bookmarks live (default ``$XDG_STATE_HOME/kb``).
     """
     engine = KnowledgeBase(Path(root), Path(index_dir) if index_dir else None)
-    return KbApp(engine, watch=watch, editor=editor)
+    return KbApp(engine, watch=watch, editor=editor, state=state)
 
 
 QUIT_WAIT = 2.0  # seconds a quit waits for workers (an update finishing, the engine closing) before leaving

@@ -1,4 +1,4 @@
-"""Back and forward through what was opened in the detail pane, as in a browser.
+"""Back and forward through what was opened in the detail pane, as in a browser; and the query history.
 
 A location is the live preview of the highlighted result, a record opened by id, or a nutrient pane.
 """
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from kb.tui.state import StateFile
 
 LocationKind = Literal["results", "record", "nutrient"]
 
@@ -69,3 +71,57 @@ class History:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class QueryHistory:
+    """Earlier queries, oldest first, kept between runs; ``older``/``newer`` walk them as a shell's Up/Down do."""
+
+    def __init__(self, file: StateFile, limit: int = 200) -> None:
+        self.file = file
+        self.limit = limit
+        data = file.load()
+        self.items: list[str] = [q for q in data if isinstance(q, str) and q.strip()] if isinstance(data, list) else []
+        del self.items[: -limit or None]
+        self._pos: int | None = None  # where older/newer are, None when not recalling
+        self._draft = ""  # what the box held when recalling began
+
+    @property
+    def recalling(self) -> bool:
+        return self._pos is not None
+
+    def add(self, query: str) -> None:
+        """Remember ``query`` as the newest (once: an earlier copy moves up) and save; stops recalling."""
+        self._pos = None
+        query = query.strip()
+        if not query:
+            return
+        if query in self.items:
+            self.items.remove(query)
+        self.items.append(query)
+        del self.items[: -self.limit]
+        self.file.save(self.items)
+
+    def older(self, current: str) -> str | None:
+        """The query before the one recalled (the newest at first), or None when there is none."""
+        if self._pos is None:
+            if not self.items:
+                return None
+            self._draft, self._pos = current, len(self.items)
+        if self._pos == 0:
+            return None
+        self._pos -= 1
+        return self.items[self._pos]
+
+    def newer(self) -> str | None:
+        """The query after the one recalled; past the newest, what the box held before. None when not recalling."""
+        if self._pos is None:
+            return None
+        self._pos += 1
+        if self._pos >= len(self.items):
+            self._pos = None
+            return self._draft
+        return self.items[self._pos]
+
+    def stop(self) -> None:
+        """The person typed: the next Up starts from the newest again."""
+        self._pos = None

@@ -68,6 +68,16 @@ def hit_ids(app: KbApp) -> list[str]:
     return [h.id for h in search_screen(app).query_one(ResultList).hits]
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """kb's own state folder (query history, bookmarks, settings) in a folder of the test's own, never the
+    person's ~/.local/state; screenshots go beside it."""
+    folder = tmp_path / "state-home"
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder))
+    monkeypatch.setenv("KB_SCREENSHOT_DIR", str(folder / "shots"))
+    return folder / "kb"
+
+
 @pytest.fixture
 def app_factory(kb_root: Path) -> Callable[..., KbApp]:
     """``app_factory(**kw)``: the app on the fixture corpus, made by :func:`kb.tui.app.make_app` (no watcher).
@@ -87,12 +97,3 @@ def app_factory(kb_root: Path) -> Callable[..., KbApp]:
 def fresh_app(kb_root: Path) -> KbApp:
     """The app on the fixture corpus with no index yet (``kb`` on a new knowledge base)."""
     return make_app(kb_root, watch=False)
-
-
-@pytest.fixture(autouse=True)
-def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every TUI test keeps its settings (the theme) in a fresh state folder, never the user's."""
-    state = tmp_path_factory.mktemp("state")
-    monkeypatch.setenv("XDG_STATE_HOME", str(state))
-    monkeypatch.setenv("KB_SCREENSHOT_DIR", str(state / "shots"))
-    return state

@@ -39,16 +39,18 @@ async def test_question_mark_and_f1_open_the_help(app_factory):
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(str(s.render()) for s in app.screen.query(".help-key"))
-        assert "ctrl+r" in text and "alt+left / [ / backspace" in text
+        assert "ctrl+r" in text and "alt+1 / alt+2 / alt+3" in text and "alt+left" in text
         assert "not medical advice" in str(app.screen.query_one("#help-disclaimer").render())
         await pilot.press("escape")
         assert app.screen is search_screen(app)
-        await pilot.press("down")  # outside the search box, ? is a key, not a character
-        app.query_one("#results").focus()
-        await pilot.press("question_mark")
+        await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("question_mark")
+        await pilot.press("question_mark")  # nothing is typed in the help: ? closes it too
         assert app.screen is search_screen(app)
+        app.query_one("#results").focus()
+        await pilot.press("question_mark")  # on the search screen ? is a character, as every printable key
+        assert app.screen is search_screen(app)
+        assert app.focused is app.query_one(SearchBox) and app.query_one(SearchBox).value == "?"
 
 
 async def test_the_palette_finds_nutrients_articles_and_faqs_by_title(app_factory):

@@ -51,7 +51,7 @@ async def test_a_linked_nutrient_opens_its_pane_with_the_records_that_link_to_it
         stretching = "article/night-cramps#stretching-before-bed"
         assert search_screen(app).history.current == Location("record", stretching)
         assert app.query_one(RecordView).record.id == "article/night-cramps#stretching-before-bed"
-        assert app.query_one(DetailPane).border_title == "Opened"
+        assert app.query_one(DetailPane).border_title.startswith("Opened")
 
 
 async def test_a_nutrient_link_clicked_with_the_mouse_opens_the_pane(app_factory):
@@ -113,20 +113,20 @@ async def test_back_and_forward_through_what_was_opened(app_factory):
         await pilot.press("alt+right")
         await settle(app, pilot)
         assert history.current == Location("nutrient", "magnesium")
-        await pilot.press("right_square_bracket")
+        await pilot.press("alt+right")
         await settle(app, pilot)
         assert history.current == opened
-        await pilot.press("left_square_bracket")
+        await pilot.press("alt+left")
         await settle(app, pilot)
         assert history.current == Location("nutrient", "magnesium")
         await pilot.press("alt+left")
         await settle(app, pilot)
         assert history.current == RESULTS
         # forward again: the opened record is still ahead
-        await pilot.press("right_square_bracket")
+        await pilot.press("alt+right")
         await settle(app, pilot)
         assert app.query_one(DetailPane).current == "nutrient"
-        assert app.query_one(DetailPane).border_subtitle == "esc back  ] forward"
+        assert app.query_one(DetailPane).border_subtitle == "esc back  alt+\u2192 forward"
 
 
 async def test_enter_on_a_nutrient_result_opens_its_pane(app_factory):

@@ -306,7 +306,7 @@ async def test_the_theme_is_remembered_between_runs(app_factory, state_home):
         await settle(app, pilot)
         app.theme = "solarized-light"
         await pilot.pause()
-    saved = state_home / "kb" / "settings.json"
+    saved = state_home / "settings.json"
     assert json.loads(saved.read_text())["theme"] == "solarized-light"
     again = app_factory()
     async with again.run_test(size=SIZE) as pilot:
@@ -315,7 +315,7 @@ async def test_the_theme_is_remembered_between_runs(app_factory, state_home):
 
 
 async def test_a_broken_settings_file_gives_the_default_theme(app_factory, state_home):
-    path = state_home / "kb" / "settings.json"
+    path = state_home / "settings.json"
     path.parent.mkdir(parents=True)
     for broken in ("{not json", "[1, 2]", '{"theme": 7}', '{"theme": "no-such-theme"}', "\xff\xfe"):
         path.write_text(broken, encoding="latin-1")
@@ -343,9 +343,9 @@ async def test_the_screenshot_command_saves_where_it_says(app_factory, state_hom
         await settle(app, pilot)
         app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
-        assert str(state_home / "shots") in commands["Screenshot"].help
+        assert str(state_home.parent / "shots") in commands["Screenshot"].help
         path = app.take_screenshot()
-    assert path is not None and path.parent == state_home / "shots" and path.suffix == ".svg"
+    assert path is not None and path.parent == state_home.parent / "shots" and path.suffix == ".svg"
     assert path.read_text().startswith("<svg")
     assert notes == [f"Saved {path.resolve()}"]
 

@@ -136,7 +136,7 @@ async def test_e_opens_the_editor_at_the_line_then_reindexes(app_factory, monkey
         monkeypatch.setattr(driver, "can_suspend", property(lambda self: True))
         monkeypatch.setattr(driver, "suspend_application_mode", lambda self: None, raising=False)
         monkeypatch.setattr(driver, "resume_application_mode", lambda self: None, raising=False)
-        await pilot.press("e")
+        await pilot.press("alt+e")
         await settle(app, pilot)
         path = str(app.engine.root / "corpus/articles/night-cramps.md")
         assert calls == [["myeditor", "--wait", "+17", path]]
@@ -152,7 +152,7 @@ async def test_e_where_the_terminal_cannot_suspend_says_so_and_still_reindexes(a
         await type_query(app, pilot, "eyelid")
         await pilot.press("down")
         updates = app.updates
-        await pilot.press("e")
+        await pilot.press("f4")
         await settle(app, pilot)
         assert app.updates == updates + 1
         assert notes == ["This terminal cannot hand over to an editor; "

@@ -91,16 +91,16 @@ async def test_header_counts_by_kind_and_kinds_toggle_from_the_keyboard(app_fact
         await type_query(app, pilot, "cramps")
         kinds = app.query_one(KindFilter)
         assert kinds.counts == {"faq": 1, "nutrient": 1, "section": 3}
-        await pilot.press("down")  # the results have the keyboard: 1/2/3 filter
-        await pilot.press("2")
+        await pilot.press("down")
+        await pilot.press("alt+2")
         await settle(app, pilot)
         assert {h.kind for h in app.query_one(ResultList).hits} == {"faq"}
         assert kinds.active == "faq" and kinds.counts["section"] == 3  # counts stay those of every kind
         assert "faqs only" in app.query_one("#left").border_title
-        await pilot.press("3")
+        await pilot.press("alt+3")
         await settle(app, pilot)
         assert {h.kind for h in app.query_one(ResultList).hits} == {"nutrient"}
-        await pilot.press("3")  # again: every kind
+        await pilot.press("alt+3")  # again: every kind
         await settle(app, pilot)
         assert kinds.active is None
         assert {h.kind for h in app.query_one(ResultList).hits} == {"section", "faq", "nutrient"}
@@ -195,7 +195,8 @@ async def test_typing_anywhere_goes_to_the_search_box(app_factory):
         await pilot.press("x")
         await settle(app, pilot)
         assert app.focused is app.query_one(SearchBox)
-        assert app.query_one(SearchBox).value == "crampsx"
+        assert app.query_one(SearchBox).value == "x"  # a new query; "cramps" went to the history
+        assert search_screen(app).queries.items[-1] == "cramps"
 
 
 async def test_a_kind_with_no_match_says_the_other_kinds_do(app_factory):
@@ -203,11 +204,11 @@ async def test_a_kind_with_no_match_says_the_other_kinds_do(app_factory):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await type_query(app, pilot, "eyelid")
-        await pilot.press("down", "1")
+        await pilot.press("down", "alt+1")
         await settle(app, pilot)
         assert hit_ids(app) == []
         text = str(app.query_one(EmptyState).render())
         assert "No sections for" in text and "Other kinds match" in text
-        await pilot.press("0")
+        await pilot.press("alt+0")
         await settle(app, pilot)
         assert hit_ids(app) == ["faq/why-does-my-eyelid-twitch"]

@@ -1,9 +1,13 @@
-"""Browse by nutrient: every nutrient, its category and how many records link to it; choose one to open."""
+"""Browse by nutrient: every nutrient, its category and how many records link to it; choose one to open.
+
+Typing filters the list (by name, slug or category, as the letters come); backspace takes a letter back and escape
+clears the filter before it closes the browser.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,20 +36,35 @@ class NutrientBrowser(ModalScreen[str | None]):
         }
         & DataTable { height: auto; max-height: 30; }
         & #browser-hint { color: $text-muted; padding-top: 1; }
+        & #browser-filter { color: $text-accent; text-style: bold; height: 1; }
     }
     """
-    BINDINGS = [Binding("escape,q,n", "close", "Close")]
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+j", "move(1)", show=False),
+                Binding("ctrl+k", "move(-1)", show=False)]
 
     def __init__(self, nutrients: list[NutrientSummary]) -> None:
         super().__init__()
         self.nutrients = nutrients
+        self.filter = ""
+
+    @property
+    def shown(self) -> list[NutrientSummary]:
+        """The nutrients matching the filter: names starting with it first, then any that contain it."""
+        text = self.filter.lower()
+        if not text:
+            return list(self.nutrients)
+        starts = [n for n in self.nutrients if n.name.lower().startswith(text) or n.slug.startswith(text)]
+        rest = [n for n in self.nutrients if n not in starts
+                and text in f"{n.name} {n.slug.replace('_', ' ')} {n.category}".lower()]
+        return starts + rest
 
     def compose(self) -> ComposeResult:
         with Vertical(id="browser") as box:
             box.border_title = f"Browse by nutrient ({len(self.nutrients)})"
+            yield Static("", id="browser-filter")
             yield DataTable(id="nutrient-table", cursor_type="row", zebra_stripes=True)
-            yield Static("enter opens a nutrient  \u00b7  escape closes  \u00b7  linked = sections + FAQs",
-                         id="browser-hint")
+            yield Static("type to filter  \u00b7  enter opens a nutrient  \u00b7  escape clears, then closes  "
+                         "\u00b7  linked = sections + FAQs", id="browser-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -54,15 +73,45 @@ class NutrientBrowser(ModalScreen[str | None]):
         table.add_column(Text("Sections", justify="right"), width=9)
         table.add_column(Text("FAQs", justify="right"), width=6)
         table.add_column(Text("Linked", justify="right"), width=7)
-        for n in self.nutrients:
+        self._fill()
+        table.focus()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        shown = self.shown
+        for n in shown:
             counts = (n.sections, n.faqs, n.sections + n.faqs)
             table.add_row(literal_text(n.name, "bold"), literal_text(n.category),
                           *(Text(str(c), justify="right") for c in counts), key=n.slug)
-        table.focus()
+        line = self.query_one("#browser-filter", Static)
+        line.display = bool(self.filter)
+        line.update(Text(f"filter: {self.filter}  ({len(shown)} of {len(self.nutrients)})"
+                         + ("  - no nutrient matches" if not shown else "")))
+
+    def on_key(self, event: events.Key) -> None:
+        """Type-ahead: printable keys filter, backspace takes one back."""
+        if event.key == "backspace" and self.filter:
+            self.filter = self.filter[:-1]
+        elif event.is_printable and event.character and (event.character != " " or self.filter):
+            self.filter += event.character
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self._fill()
+
+    def action_move(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        (table.action_cursor_down if step > 0 else table.action_cursor_up)()
 
     @on(DataTable.RowSelected)
     def choose(self, event: DataTable.RowSelected) -> None:
         self.dismiss(event.row_key.value)
 
     def action_close(self) -> None:
+        if self.filter:
+            self.filter = ""
+            self._fill()
+            return
         self.dismiss(None)

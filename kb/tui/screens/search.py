@@ -8,24 +8,28 @@ status) through ``index_updated`` and the ``show_*`` methods, and handles ``Edit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Markdown, OptionList
+from textual.widgets import ContentSwitcher, Footer, Input, Markdown
 from textual.worker import get_current_worker
 
 from kb.engine import KnowledgeBase, SearchFailed
 from kb.errors import KbError, Problem, UnknownFilter, UnknownId
 from kb.records import Nutrient, Record
 from kb.results import Response, Snippet
+from kb.tui.bookmarks import Bookmarks
 from kb.tui.catalog import Catalog
-from kb.tui.history import RESULTS, History, Location
+from kb.tui.history import RESULTS, History, Location, QueryHistory
+from kb.tui.screens.search_nav import SearchNavigation
+from kb.tui.state import StateFile
 from kb.tui.text import KIND_NAMES
 from kb.tui.widgets.correction_banner import CorrectionBanner
 from kb.tui.widgets.detail_pane import DetailPane
@@ -42,7 +46,7 @@ from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import StatusLine, Tone
 from kb.tui.workers import deliver
 
-LIMIT = 50
+PAGE = 50  # results loaded at once; the list asks for the next page near its end
 # While someone types, the preview waits for a pause this long: each keystroke's results are painted first, and
 # laying out a Markdown preview (20-50 ms of the app's thread at 10k sections) is done once per pause rather than
 # once per keystroke, where it would delay the next keystroke's results.
@@ -60,22 +64,26 @@ class _Detail:
     missing: str = ""
 
 
-class SearchScreen(Screen[None]):
-    """Search box, results with kind filters, and the preview / nutrient pane, with back and forward."""
+class SearchScreen(SearchNavigation, Screen[None]):
+    """Search box, results with kind filters, and the preview / nutrient pane, with back and forward.
+
+    Every printable key is text here (see :mod:`kb.tui.screens.search_nav`); commands have modifier keys.
+    """
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("alt+left,left_square_bracket,backspace", "back", "Back", show=False),
-        Binding("alt+right,right_square_bracket", "forward", "Forward", show=False),
-        Binding("e", "edit", "Edit"),
-        Binding("ctrl+o,o", "toggle_as_typed", "As typed"),
-        Binding("1", "toggle_kind('section')", "Sections only", show=False),
-        Binding("2", "toggle_kind('faq')", "FAQs only", show=False),
-        Binding("3", "toggle_kind('nutrient')", "Nutrients only", show=False),
-        Binding("0", "toggle_kind('')", "All kinds", show=False),
+        Binding("alt+left", "back", "Back", show=False),
+        Binding("alt+right", "forward", "Forward", show=False),
+        Binding("alt+e,f4", "edit", "Edit"),
+        Binding("ctrl+o", "toggle_as_typed", "As typed"),
+        Binding("alt+1", "toggle_kind('section')", "Sections only", show=False),
+        Binding("alt+2", "toggle_kind('faq')", "FAQs only", show=False),
+        Binding("alt+3", "toggle_kind('nutrient')", "Nutrients only", show=False),
+        Binding("alt+0", "toggle_kind('')", "All kinds", show=False),
         Binding("slash", "focus_search", "Search", show=False),
-        Binding("n", "app.browse_nutrients", "Nutrients", show=False),
-        Binding("question_mark", "app.help", "Help", show=False),
+        Binding("ctrl+j", "move(1)", "Down", show=False),
+        Binding("ctrl+k", "move(-1)", "Up", show=False),
+        Binding("ctrl+b", "bookmark", "Bookmark"),
     ]
 
     @dataclass
@@ -89,10 +97,16 @@ class SearchScreen(Screen[None]):
         path: str
         line: int
 
-    def __init__(self, engine: KnowledgeBase) -> None:
+    def __init__(self, engine: KnowledgeBase, state: Path) -> None:
         super().__init__()
         self.engine = engine
         self.history = History()
+        self.queries = QueryHistory(StateFile(state, "history.json"))
+        self.bookmarks = Bookmarks(state)
+        self._focus_at: dict[Location, str] = {}
+        self.limit = PAGE  # results asked for: grows by a page as the list reaches its end
+        self._jump_to_last = False  # End asked for everything: highlight the last result when it lands
+        self._loading_more = False  # a next page is on its way
         self.catalog = Catalog()
         self.response: Response | None = None
         self.counts: dict[str, int] = {}  # results by kind, whatever the filter
@@ -122,6 +136,9 @@ class SearchScreen(Screen[None]):
         yield StatusLine(id="status")
         yield DisclaimerNote(id="disclaimer")
         yield Footer()
+
+    def on_unmount(self) -> None:
+        self.remember_query()
 
     def on_mount(self) -> None:
         self.query_one(KindFilter).clear()
@@ -159,13 +176,17 @@ class SearchScreen(Screen[None]):
     # --- searching -----------------------------------------------------------------------------------------
     @on(Input.Changed, "#search")
     def search_as_you_type(self, event: Input.Changed) -> None:
+        self.typed(event.value)
         self.as_typed = False
         self._cancel_preview()  # still typing: the new results will ask again
         self.start_search(event.value)
 
-    def start_search(self, query: str, refresh: bool = False) -> None:
-        """Search ``query`` in a worker; ``refresh`` keeps the highlighted result and the detail pane."""
+    def start_search(self, query: str, refresh: bool = False, more: bool = False) -> None:
+        """Search ``query`` in a worker; ``refresh`` keeps the highlighted result and the detail pane, ``more``
+        (a refresh) asks for ``limit`` results, the ones on show keeping their snippets."""
         self._seq += 1
+        if not refresh:
+            self.limit = PAGE
         self.query_text = query
         if not query.strip():
             self.response = None
@@ -182,19 +203,19 @@ class SearchScreen(Screen[None]):
         # snippets for the rows painted at once (plus the one kept highlighted); the rest after the frame
         results = self.query_one(ResultList)
         keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
-        first = results.rows_on_screen() if keep is None else LIMIT
-        self.run_search(self._seq, query, self.kind, refresh, self.as_typed, first)
+        first = 0 if more else (results.rows_on_screen() if keep is None else PAGE)
+        self.run_search(self._seq, query, self.kind, refresh, self.as_typed, first, self.limit)
 
     @work(exclusive=True, thread=True, group="search")
     def run_search(self, seq: int, query: str, kind: str | None, refresh: bool, as_typed: bool = False,
-                   snippets: int = LIMIT) -> None:
+                   snippets: int = PAGE, limit: int = PAGE) -> None:
         worker = get_current_worker()
         try:
-            response = self.engine.search(query, limit=LIMIT, prefix=True, correct=not as_typed,
+            response = self.engine.search(query, limit=limit, prefix=True, correct=not as_typed,
                                           snippets=snippets)
             counts = dict(response.facets.get("kind", {}))
             if kind:
-                response = self.engine.search(query, limit=LIMIT, kind=kind, prefix=True, correct=not as_typed,
+                response = self.engine.search(query, limit=limit, kind=kind, prefix=True, correct=not as_typed,
                                               snippets=snippets)
         except UnknownFilter as exc:  # kind:bogus, nutrient:bogus: say which values exist, never search words
             if not worker.is_cancelled and seq == self._seq:
@@ -213,6 +234,7 @@ class SearchScreen(Screen[None]):
                        notice: str | None = None) -> None:
         if seq != self._seq or not self.is_attached:
             return
+        self._loading_more = False
         self.response, self.counts = response, counts
         if not self.as_typed:  # as typed, the engine was told not to correct: keep the correction it made
             self.correction = response.corrected
@@ -221,12 +243,20 @@ class SearchScreen(Screen[None]):
         results = self.query_one(ResultList)
         keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
         hits = response.results
+        if self._loading_more:  # a next page: the rows on show keep their snippets
+            had = {h.id: h.snippet for h in results.hits if h.snippet.text}
+            hits = tuple(replace(h, snippet=had[h.id]) if not h.snippet.text and h.id in had else h for h in hits)
         without = [h.id for h in hits if not h.snippet.text]  # past the snippets asked for (or no text at all)
+        # the engine returned all it was asked for and counts more: the list may load the next page
+        results.more = more = len(hits) >= self.limit and response.total > len(hits)
+        if self._jump_to_last and hits:  # End asked for everything: the last result is the one to highlight
+            self._jump_to_last = False
+            keep = hits[-1].id
         results.show(hits, response.terms, keep_id=keep, rest_later=bool(without))
         if without:
             self.call_after_refresh(self.fill_snippets, results.generation, without, response.terms)
         kinds = self.query_one(KindFilter)
-        kinds.show(counts, response.total, len(hits), self.kind)
+        kinds.show(counts, response.total, len(hits), self.kind, more)
         self.query_one("#left", Vertical).border_title = kinds.title
         switcher = self.query_one("#left-switcher", ContentSwitcher)
         if hits:
@@ -242,6 +272,17 @@ class SearchScreen(Screen[None]):
         else:
             self.history.open(RESULTS)
             self._preview_later()
+
+    @on(ResultList.NeedMore)
+    def load_more(self, event: ResultList.NeedMore) -> None:
+        """The list reached its end: ask for the next page (everything, for End) of the same search."""
+        total = self.response.total if self.response is not None else 0
+        if not self.query_text.strip() or self.limit >= total:
+            return
+        self.limit = total if event.everything else self.limit + PAGE
+        self._jump_to_last = self._jump_to_last or event.everything
+        self._loading_more = True
+        self.start_search(self.query_text, refresh=True, more=True)
 
     @work(exclusive=True, thread=True, group="snippets")
     def fill_snippets(self, generation: int, ids: list[str], terms: frozenset[str]) -> None:
@@ -290,10 +331,13 @@ class SearchScreen(Screen[None]):
 
     def open_location(self, location: Location, focus: bool = True) -> None:
         """Open a record or nutrient as a new place in the history (what links, the palette and browse do)."""
-        self.history.open(location)
+        left = self.history.current
+        if self.history.open(location):
+            self.left_from(left)
         self._show_location(location, focus)
 
-    def _show_location(self, location: Location, focus: bool = False) -> None:
+    def _show_location(self, location: Location, focus: bool = False, refocus: bool = False) -> None:
+        """Show ``location``; ``focus`` puts the keyboard in the pane, ``refocus`` back where it was there."""
         self._detail_seq += 1
         target = location
         if location.kind == "results":
@@ -304,10 +348,10 @@ class SearchScreen(Screen[None]):
                 self._title_detail()
                 return
             target = Location("record", hit.id)
-        self.load_detail(self._detail_seq, target, focus)
+        self.load_detail(self._detail_seq, target, focus, location if refocus else None)
 
     @work(exclusive=True, thread=True, group="detail")
-    def load_detail(self, seq: int, location: Location, focus: bool) -> None:
+    def load_detail(self, seq: int, location: Location, focus: bool, refocus: Location | None = None) -> None:
         try:
             if location.kind == "nutrient":
                 nutrient, linked = self.engine.nutrient(location.key)
@@ -319,9 +363,9 @@ class SearchScreen(Screen[None]):
         except KbError as exc:
             detail = _Detail(location, missing=f"{location.key}: {exc}")
         if not get_current_worker().is_cancelled:
-            deliver(self.app, self._show_detail, seq, detail, focus)
+            deliver(self.app, self._show_detail, seq, detail, focus, refocus)
 
-    async def _show_detail(self, seq: int, detail: _Detail, focus: bool) -> None:
+    async def _show_detail(self, seq: int, detail: _Detail, focus: bool, refocus: Location | None = None) -> None:
         if seq != self._detail_seq or not self.is_attached:
             return
         pane = self.query_one(DetailPane)
@@ -333,12 +377,17 @@ class SearchScreen(Screen[None]):
         else:
             names = {slug: self.catalog.nutrient_name(slug) for slug in record.nutrients}
             await pane.show_record(record, names, self.terms, focus)
+        if refocus is not None:
+            self.focus_back(refocus)
         self._title_detail()
 
     def _title_detail(self) -> None:
-        self.query_one(DetailPane).set_titles(self.history.current.kind, self.history.can_go_back,
-                                              self.history.can_go_forward)
+        pane = self.query_one(DetailPane)
+        kind = self.history.current.kind
+        pane.set_titles(kind, self.history.can_go_back, self.history.can_go_forward)
+        pane.border_title = self.detail_title(kind)
         self._refresh_footer()
+
 
     def _refresh_footer(self) -> None:
         # the footer rebuilds itself on every refresh: only ask when a conditional key came or went
@@ -354,6 +403,7 @@ class SearchScreen(Screen[None]):
 
     @on(ResultList.Chosen)
     def open_chosen(self, event: ResultList.Chosen) -> None:
+        self.remember_query()
         if event.hit.kind == "nutrient":
             self.open_location(Location("nutrient", event.hit.id.split("/", 1)[1]))
         else:
@@ -398,6 +448,7 @@ class SearchScreen(Screen[None]):
     @on(Input.Submitted, "#search")
     @on(SearchBox.ToResults)
     def go_to_results(self) -> None:
+        self.remember_query()
         results = self.query_one(ResultList)
         if results.hits:
             results.focus()
@@ -406,31 +457,25 @@ class SearchScreen(Screen[None]):
     def edit_problem(self, event: ProblemsPanel.Open) -> None:
         self.post_message(self.EditFile(event.problem.path, event.problem.line))
 
-    def on_key(self, event: events.Key) -> None:
-        """Typing a letter anywhere outside the search box types it into the search box."""
-        if isinstance(self.focused, Input) or not event.is_printable or not event.character:
-            return
-        if event.key in self.active_bindings or isinstance(self.focused, OptionList) and event.key == "space":
-            return
-        search = self.query_one(SearchBox)
-        search.focus()
-        search.insert_text_at_cursor(event.character)
-        event.stop()
-
     # --- actions -------------------------------------------------------------------------------------------
     def action_back(self) -> None:
+        detail = self.query_one(DetailPane)
+        reading = self.focused is not None and detail in self.focused.ancestors
+        if reading and self.history.current == RESULTS and self.query_one(ResultList).hits:
+            self.query_one(ResultList).focus()  # reading the highlighted result's preview: back to the list
+            return
         location = self.history.back()
         if location is None:
             self.query_one(SearchBox).focus()
             return
         self._leave_detail()
-        self._show_location(location)
+        self._show_location(location, refocus=True)
 
     def action_forward(self) -> None:
         location = self.history.forward()
         if location is not None:
             self._leave_detail()
-            self._show_location(location)
+            self._show_location(location, refocus=True)
 
     def _leave_detail(self) -> None:
         """The detail pane is about to change under the keyboard: hand the keyboard to the results."""
@@ -443,6 +488,7 @@ class SearchScreen(Screen[None]):
         self.query_one(SearchBox).focus()
 
     def action_toggle_kind(self, kind: str) -> None:
+        self.stop_recalling()
         self.kind = None if kind == self.kind or not kind else kind
         if self.query_text.strip():
             self.start_search(self.query_text)
@@ -473,4 +519,6 @@ class SearchScreen(Screen[None]):
             return self.correction is not None
         if action == "edit":
             return not isinstance(self.focused, Input) and self.edit_target() is not None
+        if action == "bookmark":
+            return self.bookmark_target() is not None
         return True

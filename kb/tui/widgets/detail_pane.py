@@ -69,5 +69,5 @@ class DetailPane(ContentSwitcher):
     def set_titles(self, kind: str, can_go_back: bool, can_go_forward: bool) -> None:
         """Name what is shown in the border, and say whether back and forward lead anywhere."""
         self.border_title = TITLES.get(kind, "Preview")
-        hints = (["esc back"] if can_go_back else []) + (["] forward"] if can_go_forward else [])
+        hints = (["esc back"] if can_go_back else []) + (["alt+→ forward"] if can_go_forward else [])
         self.border_subtitle = "  ".join(hints)

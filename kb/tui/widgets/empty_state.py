@@ -92,7 +92,7 @@ class EmptyState(Static):
         if notice:
             lines += [Content(""), literal(notice)]
         if only:
-            lines += [Content(""), Content.assemble("Other kinds match: press ", ("0", ".empty-state--key"),
+            lines += [Content(""), Content.assemble("Other kinds match: press ", ("alt+0", ".empty-state--key"),
                                                     " for all kinds")]
         if suggestion:
             lines += [Content(""), Content.assemble(

@@ -8,13 +8,15 @@ from textual.widgets import Static
 KEYS = (
     ("type", "search; results follow every key"),
     ("down / enter", "go to the results"),
-    ("1 2 3", "only sections / FAQs / nutrients"),
+    ("up", "earlier queries"),
+    ("alt+1 2 3", "only sections / FAQs / nutrients"),
     ("ctrl+n", "browse nutrients"),
-    ("esc  [  ]", "back and forward"),
-    ("e", "edit the record's file in $EDITOR"),
+    ("ctrl+b  f2", "bookmark; the bookmarks"),
+    ("esc  alt+← →", "back and forward"),
+    ("alt+e", "edit the record's file in $EDITOR"),
     ("ctrl+r", "re-index after edits"),
     ("ctrl+p", "find any article, FAQ or nutrient"),
-    ("f1  ?", "every key"),
+    ("f1", "every key"),
 )
 
 

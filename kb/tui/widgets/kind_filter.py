@@ -12,14 +12,14 @@ from textual.widgets import Static
 from kb.records import KINDS
 from kb.tui.text import KIND_NAMES
 
-KEYS = {"section": "1", "faq": "2", "nutrient": "3"}
+KEYS = {"section": "alt+1", "faq": "alt+2", "nutrient": "alt+3"}
 SHORT_NAMES = {"section": "Sect", "faq": "FAQ", "nutrient": "Nutr"}
 
 
 class KindFilter(Static):
-    """One line: ``1 Sections 8   2 FAQs 3   3 Nutrients 1``; click a kind (or press its key) to filter.
+    """One line: ``alt+1 Sections 8   alt+2 FAQs 3   alt+3 Nutrients 1``; click a kind (or press its key) to filter.
 
-    ``title`` is the matching total (``12 results``), for the pane's border.
+    ``title`` counts the results the list can reach (``71 results, 50 loaded``), for the pane's border.
     """
 
     COMPONENT_CLASSES = {"kind-filter--key", "kind-filter--on", "kind-filter--off", "kind-filter--total"}
@@ -47,12 +47,15 @@ class KindFilter(Static):
         self.counts: dict[str, int] = {}
         self.total = 0
         self.shown = 0
+        self.more = False
         self.active: str | None = None
         self.idle = True
 
-    def show(self, counts: dict[str, int], total: int, shown: int, active: str | None) -> None:
-        """Counts by kind (unfiltered), the number of matches in the list's kinds and how many are listed."""
-        self.counts, self.total, self.shown, self.active = dict(counts), total, shown, active
+    def show(self, counts: dict[str, int], total: int, shown: int, active: str | None, more: bool = False) -> None:
+        """Counts by kind (unfiltered), the number of matches in the list's kinds, how many are listed, and
+        whether the rest can still be loaded (else the list holds all the search can return)."""
+        self.counts, self.active, self.more = dict(counts), active, more
+        self.total, self.shown = (total if more else shown), shown
         self.idle = False
         self._refresh_line()
 
@@ -82,7 +85,7 @@ class KindFilter(Static):
         if self.active:
             head += f" ({KIND_NAMES[self.active].lower()} only)"
         if self.shown < self.total:
-            head += f", top {self.shown} shown"
+            head += f", {self.shown} loaded"
         return head
 
     def _render_line(self, names: dict[str, str]) -> Content:
@@ -95,7 +98,7 @@ class KindFilter(Static):
             part = Content.assemble((KEYS[kind], ".kind-filter--key"), Content(label).stylize(state))
             parts += [part.stylize(click), "  "]
         if self.active:
-            parts += [("0", ".kind-filter--key"), Content(" all").stylize(".kind-filter--off")]
+            parts += [("alt+0", ".kind-filter--key"), Content(" all").stylize(".kind-filter--off")]
         return Content.assemble(*parts)
 
     def action_toggle(self, kind: str) -> None:

@@ -1,4 +1,4 @@
-"""A row of buttons, one per linked nutrient: Tab to one and press Enter, or click it."""
+"""A row of buttons, one per linked nutrient: Tab to one (left / right to the others) and press Enter, or click."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual import on
+from textual.binding import Binding
 from textual.containers import HorizontalScroll
 from textual.message import Message
 from textual.widgets import Button, Label
@@ -46,6 +47,8 @@ class NutrientLinks(HorizontalScroll, can_focus=False):
         }
     }
     """
+    BINDINGS = [Binding("left", "step(-1)", "Previous", show=False),
+                Binding("right", "step(1)", "Next", show=False)]
 
     @dataclass
     class Chosen(Message):
@@ -67,6 +70,16 @@ class NutrientLinks(HorizontalScroll, can_focus=False):
         self.set_class(bool(links), "-shown")
         if links:
             await self.mount_all([Label(label), *(NutrientButton(slug, name) for slug, name in links)])
+
+    def action_step(self, step: int) -> None:
+        """Left / right: the keyboard to the previous / next link (it stays on the first and the last)."""
+        buttons = list(self.query(NutrientButton))
+        focused = self.screen.focused
+        if focused not in buttons:
+            return
+        target = buttons[max(0, min(len(buttons) - 1, buttons.index(focused) + step))]
+        target.focus()
+        target.scroll_visible(animate=False)
 
     @on(Button.Pressed, ".nutrient-link")
     def _chosen(self, event: Button.Pressed) -> None:

@@ -60,8 +60,11 @@ class ProblemsPanel(Vertical):
         n = len(self.problems)
         self.query_one("#problems-title", Static).update(
             f"{n} corpus problem{'s' if n != 1 else ''} - the last good version of each file keeps serving "
-            "(enter or e: open in $EDITOR)")
-        self.query_one(OptionList).set_options([Option(literal(str(p))) for p in self.problems])
+            "(enter or alt+e: open in $EDITOR)")
+        problems_list = self.query_one(OptionList)
+        problems_list.set_options([Option(literal(str(p))) for p in self.problems])
+        if self.problems:  # focused (tab), the first problem is already the one enter opens
+            problems_list.highlighted = 0
 
     @property
     def highlighted_problem(self) -> Problem | None:

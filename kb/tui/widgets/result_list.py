@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from textual import on
+from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
@@ -24,8 +25,16 @@ class ResultList(OptionList):
     """Search hits as options whose ids are record ids.
 
     Posts ``Highlighted`` only when the person moves the highlight (not when new results arrive), and
-    ``Chosen`` on Enter or click.
+    ``Chosen`` on Enter or click. While ``more`` is set (the search has more results than it returned), moving
+    or scrolling near the end, or ``end``, posts ``NeedMore``.
     """
+
+    BINDINGS = [
+        Binding("ctrl+j", "cursor_down", "Down", show=False),
+        Binding("ctrl+k", "cursor_up", "Up", show=False),
+        Binding("end", "last_of_all", "Last", show=False),
+    ]
+    NEAR_END = 5  # results from the end of the loaded ones at which the next page is asked for
 
     COMPONENT_CLASSES = {
         "result-list--match", "result-list--section", "result-list--faq", "result-list--nutrient",
@@ -68,6 +77,12 @@ class ResultList(OptionList):
 
         hit: Hit
 
+    @dataclass
+    class NeedMore(Message):
+        """The person reached the end of the loaded results: load the next page (``everything`` for End)."""
+
+        everything: bool = False
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.hits: tuple[Hit, ...] = ()
@@ -76,6 +91,8 @@ class ResultList(OptionList):
         self._width = 0  # the snippet width the prompts were made for
         self._generation = 0  # bumped by each show(): a held-back batch of older results is dropped
         self.first_batch = 0  # how many results show() made into options at once
+        self.more = False  # set by the screen: the search has results beyond these
+        self._asked = False  # NeedMore posted for these results
 
     @property
     def highlighted_hit(self) -> Hit | None:
@@ -96,6 +113,7 @@ class ResultList(OptionList):
         """
         self.hits = tuple(hits)
         self.terms = frozenset(terms)
+        self._asked = False
         ids = [h.id for h in self.hits]
         index = ids.index(keep_id) if keep_id in ids else 0
         self._generation += 1
@@ -175,9 +193,29 @@ class ResultList(OptionList):
             lines.append(Content.assemble(INDENT, snippet_content(fit_snippet(hit.snippet, width), MATCH)))
         return Content("\n").join(lines)
 
+    def _ask_for_more(self, everything: bool = False) -> None:
+        if self.more and (everything or not self._asked):
+            self._asked = True
+            self.post_message(self.NeedMore(everything))
+
+    def action_last_of_all(self) -> None:
+        """End: the last result of all (loading the rest first when there is more)."""
+        if self.more:
+            self._ask_for_more(everything=True)
+        else:
+            self.action_last()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        complete = self.option_count >= len(self.hits)  # not while the rows after the first screenful come
+        if self.more and complete and new >= self.max_scroll_y - self.scrollable_content_region.height:
+            self._ask_for_more()  # scrolled (wheel, page down) to the last screenful
+
     @on(OptionList.OptionHighlighted)
     def _relay_highlight(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
+        if event.option_index >= len(self.hits) - self.NEAR_END:
+            self._ask_for_more()
         hit = self.hits[event.option_index] if event.option_index < len(self.hits) else None
         if hit is None or hit.id == self._announced:
             return  # the echo of show(): not a move by the person

@@ -57,7 +57,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("f6 / ctrl+g", "maximise the preview (the only pane on screen), and back"),
         ("ctrl+l", "read the whole article of the section or FAQ on show"),
         ("n / p", "in the article: next / previous section (or pick one in the contents)"),
-        ("o / c", "on a reference: open it in the browser / copy its address"),
+        ("enter / ctrl+y", "on a reference: open it in the browser / copy its address"),
     )),
     ("App", (
         ("ctrl+p", "palette: any nutrient, article or FAQ by title; commands, theme"),

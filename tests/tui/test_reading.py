@@ -234,11 +234,11 @@ async def test_references_show_their_urls_and_open_and_copy_from_the_keyboard(ap
         assert "NIH Office of Dietary Supplements" in str(refs.get_option_at_index(0).prompt)
         await pilot.press("down", "shift+tab", "shift+tab")  # results, search box, back round to the last: refs
         assert app.focused is refs and refs.highlighted == 0
-        await pilot.press("o")
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert opened == ["https://ods.od.nih.gov/factsheets/"]
-        await pilot.press("c")
+        await pilot.press("ctrl+y")
         assert copied == ["https://ods.od.nih.gov/factsheets/"]
         await pilot.press("enter")
         await app.workers.wait_for_complete()
@@ -259,7 +259,7 @@ async def test_a_text_mode_browser_is_never_started_over_the_app(app_factory, mo
         refs.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
         refs.focus()
         refs.highlighted = 0
-        await pilot.press("o")
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert ran == []

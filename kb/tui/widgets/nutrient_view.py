@@ -67,7 +67,7 @@ class LinkedRecords(OptionList):
         self.set_options(options)
         total = len(self.records)
         counts = {kind: sum(r.kind == kind for r in self.records) for kind in ("section", "faq")}
-        self.border_title = (f"Linked: {counts['section']} sections, {counts['faq']} FAQs"
+        self.border_title = (f"Linked, most about it first ({counts['section']} sections, {counts['faq']} FAQs)"
                              + ("" if expanded or total <= LINKED_CAP else f" (top {LINKED_CAP})")
                              if total else "No sections or FAQs link here")
 

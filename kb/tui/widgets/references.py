@@ -36,8 +36,8 @@ class References(OptionList):
     """The references of the record on show; hidden when it has none."""
 
     BINDINGS = [
-        Binding("o", "open_reference", "Open link"),
-        Binding("c", "copy_reference", "Copy link"),
+        # printable keys always type a query on the search screen: enter opens, ctrl+y copies ("yank")
+        Binding("ctrl+y", "copy_reference", "Copy link"),
     ]
     DEFAULT_CSS = """
     References {

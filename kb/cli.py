@@ -32,6 +32,7 @@ EXAMPLES = {
     "export": "kb export --format jsonl > records.jsonl\n"
               "  kb export --format markdown night-time-leg-cramps faq/what-is-tetany -o notes.md",
     "tui": "kb tui",
+    "init": "kb init ~/my-kb && kb --root ~/my-kb validate",
 }
 
 
@@ -118,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
     _add(sub, "tui", "Open the interactive search (the same as kb with no command).")
+
+    s = _add(sub, "init", "Create a new knowledge base: corpus folders, a disclaimer, synonyms and one example "
+             "article, FAQ and nutrient record that validate.")
+    s.add_argument("dir", nargs="?", default=".", help="where to create it (default: the current folder)")
     return p
 
 
@@ -213,12 +218,22 @@ def _watch(kb) -> int:
                 continue
             for problem in report.problems:
                 _print(clean(str(problem)))
-            names = ", ".join(sorted(os.path.relpath(p, kb.root) for p in changed))
-            _print(f"{clean(names)}: {report.summary()}")
+            names = ", ".join(sorted(os.path.relpath(p, kb.root) for p in changed if _corpus_file(kb.root, p)))
+            _print(f"{clean(names or 'corpus')}: {report.summary()}")
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _corpus_file(root: Path, path: str) -> bool:
+    """Whether a changed path names a file kb reads (an editor's or sed's temporary file in corpus/ does not)."""
+    from kb.files import FOLDERS
+
+    parts = Path(os.path.relpath(path, root / "corpus")).parts
+    if len(parts) == 1:
+        return parts[0] in ("disclaimer.md", "synonyms.yaml")
+    return len(parts) == 2 and parts[0] in FOLDERS and parts[1].endswith(FOLDERS[parts[0]])
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -369,7 +384,19 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run_app(root, Path(args.index) if args.index else None)
 
 
-COMMANDS = {"validate": cmd_validate, "index": cmd_index, "search": cmd_search, "show": cmd_show,
+def cmd_init(args: argparse.Namespace) -> int:
+    from kb.scaffold import create
+
+    root = Path(args.dir).expanduser()
+    written = create(root)
+    for rel in written:
+        _print(f"created {clean(str(root / rel))}")
+    _print(f"kb init: a new knowledge base in {clean(str(root))}; edit corpus/, then: kb --root {clean(str(root))} "
+           "validate")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "index": cmd_index, "search": cmd_search, "show": cmd_show,
             "nutrients": cmd_nutrients, "nutrient": cmd_nutrient, "export": cmd_export, "tui": cmd_tui}
 
 

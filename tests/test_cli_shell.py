@@ -193,3 +193,17 @@ def test_wrapping_keeps_every_word_and_fits_the_width(words, indent, width) -> N
 def test_reflow_joins_paragraph_lines_but_keeps_lists_and_tables() -> None:
     md = "One line\nof a paragraph.\n\n- an item\n  continued\n- another\n\n| a | b |\n| - | - |"
     assert reflow(md) == "One line of a paragraph.\n\n- an item continued\n- another\n\n| a | b |\n| - | - |"
+
+
+def test_init_creates_a_knowledge_base_that_validates_and_answers(tmp_path, capsys) -> None:
+    root = tmp_path / "my-kb"
+    assert main(["init", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "created" in out and (root / "corpus" / "nutrients" / "magnesium.yaml").is_file()
+    assert main(["--root", str(root), "validate"]) == 0
+    assert capsys.readouterr().out.startswith("ok: 1 articles, 2 sections, 1 FAQs, 1 nutrients")
+    assert main(["--root", str(root), "search", "seizure", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["emergency"]["id"] == "article/example-article#when-to-get-help"  # its red flag and callout
+    assert main(["init", str(root)]) == 1  # never over an existing corpus
+    assert "already a knowledge base" in capsys.readouterr().err

@@ -86,8 +86,8 @@ class NutrientBrowser(ModalScreen[str | None]):
                           *(Text(str(c), justify="right") for c in counts), key=n.slug)
         line = self.query_one("#browser-filter", Static)
         line.display = bool(self.filter)
-        line.update(Text(f"filter: {self.filter}  ({len(shown)} of {len(self.nutrients)})"
-                         + ("  - no nutrient matches" if not shown else "")))
+        line.update(literal_text(f"filter: {self.filter}  ({len(shown)} of {len(self.nutrients)})"
+                                 + ("  - no nutrient matches" if not shown else "")))
 
     def on_key(self, event: events.Key) -> None:
         """Type-ahead: printable keys filter, backspace takes one back."""

@@ -60,7 +60,7 @@ def glance(n: Nutrient, width: int) -> Content:
     head, dim = ".glance--head", ".glance--meta"
     lines: list[Content] = [Content.styled("At a glance", "bold underline")]
     measure = n.intakes.measure
-    lines.append(Content.assemble((f"Daily intakes ({measure}, {n.unit})", head)))
+    lines.append(literal(f"Daily intakes ({measure}, {n.unit})").stylize(head))
     table = intake_rows(n)
     cols = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for i, row in enumerate(table):
@@ -76,13 +76,13 @@ def glance(n: Nutrient, width: int) -> Content:
     lines.append(Content(""))
     foods = sorted(n.food_sources, key=lambda f: -f.amount)[:TOP_FOODS]
     if foods and n.daily_value:
-        lines.append(Content.assemble((f"Top food sources (bar: share of the {n.daily_value:g} {n.unit} "
-                                       "Daily Value)", head)))
+        lines.append(literal(f"Top food sources (bar: share of the {n.daily_value:g} {n.unit} Daily Value)")
+                     .stylize(head))
         figures = [f"{f.amount:g} {n.unit}  {n.percent_dv(f.amount)}% DV" for f in foods]
         fig_w = max(len(s) for s in figures)
         bar_w = max(6, width - fig_w - 3)
         for f, figure in zip(foods, figures, strict=True):
-            lines.append(Content.assemble(literal(f.food), (f"  {f.serving}", dim)))
+            lines.append(Content.assemble(literal(f.food), literal(f"  {f.serving}").stylize(dim)))
             lines.append(Content.assemble("  ", (bar(f.amount / n.daily_value, bar_w), ".glance--bar"), " ",
                                           literal(figure.rjust(fig_w))))
     return Content("\n").join(lines)

@@ -62,7 +62,7 @@ class LinkedRecords(OptionList):
             options.append(Option(line, id=r.id))
         rest = len(self.records) - len(shown)
         if rest:
-            options.append(Option(Content.styled(f"Show all {len(self.records)} (enter) - {rest} more", "italic"),
+            options.append(Option(literal(f"Show all {len(self.records)} (enter) - {rest} more").stylize("italic"),
                                   id=SHOW_ALL))
         self.set_options(options)
         total = len(self.records)

@@ -205,7 +205,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _watch(kb) -> int:
-    from kb.watch import corpus_changes
+    from kb.watch import corpus_changes, is_corpus_file
 
     _print(f"watching {kb.root / 'corpus'} (ctrl+c to stop)")
     sys.stdout.flush()  # piped stdout is block-buffered: say we are watching now, not after the first edit
@@ -218,22 +218,12 @@ def _watch(kb) -> int:
                 continue
             for problem in report.problems:
                 _print(clean(str(problem)))
-            names = ", ".join(sorted(os.path.relpath(p, kb.root) for p in changed if _corpus_file(kb.root, p)))
+            names = ", ".join(sorted(os.path.relpath(p, kb.root) for p in changed if is_corpus_file(kb.root, p)))
             _print(f"{clean(names or 'corpus')}: {report.summary()}")
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass
     return 0
-
-
-def _corpus_file(root: Path, path: str) -> bool:
-    """Whether a changed path names a file kb reads (an editor's or sed's temporary file in corpus/ does not)."""
-    from kb.files import FOLDERS
-
-    parts = Path(os.path.relpath(path, root / "corpus")).parts
-    if len(parts) == 1:
-        return parts[0] in ("disclaimer.md", "synonyms.yaml")
-    return len(parts) == 2 and parts[0] in FOLDERS and parts[1].endswith(FOLDERS[parts[0]])
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from watchfiles import watch
 
-from kb.files import is_ignored
+from kb.files import FOLDERS, is_ignored
+
+
+def is_corpus_file(root: Path, path: str) -> bool:
+    """Whether a changed path names a file kb reads (an editor's or sed's temporary file in corpus/ does not)."""
+    parts = Path(os.path.relpath(path, root / "corpus")).parts
+    if len(parts) == 1:
+        return parts[0] in ("disclaimer.md", "synonyms.yaml")
+    return len(parts) == 2 and parts[0] in FOLDERS and parts[1].endswith(FOLDERS[parts[0]])
 
 
 def _relevant(change: tuple[object, str]) -> bool:

@@ -207,3 +207,15 @@ def test_init_creates_a_knowledge_base_that_validates_and_answers(tmp_path, caps
     assert data["emergency"]["id"] == "article/example-article#when-to-get-help"  # its red flag and callout
     assert main(["init", str(root)]) == 1  # never over an existing corpus
     assert "already a knowledge base" in capsys.readouterr().err
+
+
+def test_watch_names_only_corpus_files(tmp_path) -> None:
+    """``kb index --watch`` lists what changed; sed's and editors' temporary files are not corpus files."""
+    from kb.watch import is_corpus_file
+
+    corpus = tmp_path / "corpus"
+    named = {p: is_corpus_file(tmp_path, str(corpus / p)) for p in (
+        "articles/night.md", "articles/sedOpdVai", "faq/a.yaml", "faq/a.txt", "synonyms.yaml", "notes.txt",
+        "nutrients/zinc.yml", "articles/sub/deep.md")}
+    assert [p for p, yes in named.items() if yes] == ["articles/night.md", "faq/a.yaml", "synonyms.yaml",
+                                                      "nutrients/zinc.yml"]

@@ -60,8 +60,8 @@ def _create(db: sqlite3.Connection) -> None:
 
 
 def _row(record, names: dict[str, list[str]]) -> tuple:
-    from kb.documents import plain_of
-    from kb.records import Nutrient, Section
+    from kb.index.documents import plain_of
+    from kb.model.records import Nutrient, Section
 
     nm: list[str] = []
     for slug in record.nutrients:
@@ -80,8 +80,8 @@ _INSERT = ("INSERT INTO docs(title, article, body, names, tags, nutkeys, tagkeys
 
 def build(root: Path, db_path: Path) -> dict[str, float]:
     """Parse ``root``'s corpus with kb's loader and build the FTS5 database; returns timings and counts."""
-    from kb.loader import load_corpus
-    from kb.schema import STOP_WORDS
+    from kb.corpus.loader import load_corpus
+    from kb.index.schema import STOP_WORDS
 
     started = time.perf_counter()
     corpus = load_corpus(root)
@@ -224,9 +224,9 @@ class Peer:
     # --- incremental -------------------------------------------------------------------------------------------
     def update_file(self, root: Path, rel: str) -> int:
         """Bring one corpus file up to date (added, edited or deleted): stat walk, parse, delete, insert, commit."""
-        from kb.files import list_corpus
-        from kb.linking import NutrientMatcher, NutrientTerms
-        from kb.loader import link, parse_file
+        from kb.corpus.files import list_corpus
+        from kb.corpus.linking import NutrientMatcher, NutrientTerms
+        from kb.corpus.loader import link, parse_file
 
         listing = list_corpus(root)  # kb also stats every file to find what changed
         records = []

@@ -82,9 +82,9 @@ class Model:
 
 def _source_texts(source: Path) -> tuple[list[str], list[str], list[str], list[dict[str, str]]]:
     """Plain texts, tags, nutrient slugs and references of the shipped corpus, via kb's own loader."""
-    from kb.documents import plain_of
-    from kb.loader import load_corpus
-    from kb.records import Faq, Nutrient, Section
+    from kb.corpus.loader import load_corpus
+    from kb.index.documents import plain_of
+    from kb.model.records import Faq, Nutrient, Section
 
     corpus = load_corpus(source)
     texts: list[str] = []

@@ -138,8 +138,8 @@ def engines(root: Path, work: Path, names: Sequence[str]) -> dict[str, tuple[Cal
         out["fts5"] = (lambda text: [h["id"] for h in peer.search(text, limit=K, snippets=0)["results"]], peer)
     if "tantivy" in names:
         from benchmarks.tantivy_peer import TantivyPeer
-        from kb.loader import load_corpus
-        from kb.schema import STOP_WORDS
+        from kb.corpus.loader import load_corpus
+        from kb.index.schema import STOP_WORDS
 
         tv = TantivyPeer(load_corpus(root).records, STOP_WORDS)
         out["tantivy"] = (lambda text: tv.search(text, K), tv)

@@ -129,7 +129,7 @@ def _settings(quick: bool) -> dict[str, int]:
 # --- children --------------------------------------------------------------------------------------------------
 def child_build(root: Path, index: Path, quick: bool) -> dict:
     from kb.engine import KnowledgeBase
-    from kb.store import current_dir
+    from kb.index.store import current_dir
 
     shutil.rmtree(index, ignore_errors=True)
     kb = KnowledgeBase(root, index)

@@ -23,8 +23,8 @@ class TantivyPeer:
     def __init__(self, records: Iterable, stop_words: Iterable[str] = ()) -> None:
         import tantivy
 
-        from kb.documents import plain_of
-        from kb.records import Nutrient, Section
+        from kb.index.documents import plain_of
+        from kb.model.records import Nutrient, Section
 
         self._tantivy = tantivy
         self.stop = frozenset(stop_words)

@@ -249,7 +249,7 @@ def first_paint(root: Path, index: Path, runs: int) -> dict:
     reason = unavailable()
     if reason:
         return {"tui.unavailable": reason}
-    from kb.loader import read_disclaimer
+    from kb.corpus.loader import read_disclaimer
 
     words = read_disclaimer(root)[0].split()
     marker = " ".join(words[:3])

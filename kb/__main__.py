@@ -1,5 +1,5 @@
 """``python -m kb`` runs the same command as ``kb``."""
 
-from kb.cli import main
+from kb.cli.main import main
 
 raise SystemExit(main())

@@ -26,26 +26,26 @@ from typing import TYPE_CHECKING, TypeVar
 
 import whoosh
 
-from kb.disclaimer import read_disclaimer
-from kb.errors import IndexUnavailable, KbError, UnknownId
-from kb.query import FILTER_FIELDS, KIND_ALIASES, parse, unknown_value, valid_kind
-from kb.records import Faq, Nutrient, Record, Section
-from kb.results import Callout, Response, Snippet
-from kb.root import find_root
-from kb.search import IndexSearcher
-from kb.store import IndexMissing, open_current
-from kb.synonyms import Synonyms, read_synonyms, red_flag_in
+from kb.corpus.disclaimer import read_disclaimer
+from kb.corpus.root import find_root
+from kb.corpus.synonyms import Synonyms, read_synonyms, red_flag_in
+from kb.index.store import IndexMissing, open_current
+from kb.model.errors import IndexUnavailable, KbError, UnknownId
+from kb.model.records import Faq, Nutrient, Record, Section
+from kb.model.results import Callout, Response, Snippet
+from kb.search.query import FILTER_FIELDS, KIND_ALIASES, parse, unknown_value, valid_kind
+from kb.search.searcher import IndexSearcher
 
 if TYPE_CHECKING:
-    from kb.indexer import Progress, Report
-    from kb.loader import Corpus
+    from kb.corpus.loader import Corpus
+    from kb.index.indexer import Progress, Report
 
 Notify = Callable[[str], None]
 T = TypeVar("T")
 # No real word is longer (the longest English one has 45 letters). Whoosh's spelling correction builds an
 # edit-distance automaton per word whose cost explodes with its length: one 900-letter word took 1.4-2.7 s.
 MAX_WORD_CHARS = 48
-MAX_QUERY_CHARS = 2000  # kb.query.parse reads no further either
+MAX_QUERY_CHARS = 2000  # kb.search.query.parse reads no further either
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -60,9 +60,9 @@ def _close(wanted: str, choices: list[str], what: str) -> str:
 # Code that reads the index's files: an exception raised there (innermost kb or Whoosh frame) means damage.
 _WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
 _KB_DIR = os.path.dirname(__file__) + os.sep
-_INDEX_READERS = frozenset(_KB_DIR + name for name in (
-    "postings.py", "lexicon.py", "perdoc.py", "documents.py", "docsets.py", "phrases.py", "ranking.py",
-    "search.py", "store.py"))
+_INDEX_READERS = frozenset(_KB_DIR + name.replace("/", os.sep) for name in (
+    "index/w3/postings.py", "index/w3/lexicon.py", "index/w3/perdoc.py", "index/documents.py", "search/docsets.py",
+    "search/phrases.py", "search/ranking.py", "search/searcher.py", "index/store.py"))
 # what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system)
 _READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError)
 
@@ -146,7 +146,7 @@ class KnowledgeBase:
     # --- building ---------------------------------------------------------------------------------------------
     def update(self, full: bool = False, progress: Progress | None = None) -> Report:
         """Re-index what changed (or everything, with ``full``); the previous index serves until it is done."""
-        from kb import indexer  # building needs the parsers; searching an existing index does not
+        from kb.index import indexer  # building needs the parsers; searching an existing index does not
 
         if full:
             report = indexer.full_build(self.root, self.index_dir, progress)
@@ -232,7 +232,7 @@ class KnowledgeBase:
     # --- corpus-level -----------------------------------------------------------------------------------------
     def validate(self) -> Corpus:
         """Load and check the whole corpus (no index involved)."""
-        from kb.loader import load_corpus
+        from kb.corpus.loader import load_corpus
 
         return load_corpus(self.root)
 
@@ -268,7 +268,7 @@ class KnowledgeBase:
             prefix: typing mode: the last word may be incomplete ("magn" finds magnesium).
             snippets: make snippets for only the first N results (default: all returned).
             correct: run the spelling-corrected words (``Response.corrected``) when every correction is confident
-                and finds results; only words that are no English word are corrected (see :mod:`kb.spelling`).
+                and finds results; only words that are no English word are corrected (see :mod:`kb.search.spelling`).
                 False searches the words as typed (the suggestion is still given).
         The response carries an ``emergency`` callout when its top result is an emergency record, or when the
         query names a red-flag sign (``red_flags`` in synonyms.yaml): then it links the best-ranked emergency
@@ -338,8 +338,8 @@ class KnowledgeBase:
         For results asked for with ``snippets=N``: the TUI paints the first rows with theirs and fills in the
         rest after the frame. An id no longer in the index gets an empty snippet.
         """
-        from kb.documents import plain_of
-        from kb.snippets import make_snippet
+        from kb.index.documents import plain_of
+        from kb.search.snippets import make_snippet
 
         words = tuple(terms)
 

@@ -1,4 +1,4 @@
-"""Words as people write them (kb/schema.py): apostrophes, possessives and "B-12", in the index, the query and
+"""Words as people write them (kb/index/schema.py): apostrophes, possessives and "B-12", in the index, the query and
 the snippets alike."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 from conftest import FILES, REF, write_corpus
 
 from kb.engine import KnowledgeBase
-from kb.query import stems
-from kb.schema import HealthAnalyzer, index_terms
-from kb.snippets import make_snippet
+from kb.index.schema import HealthAnalyzer, index_terms
+from kb.search.query import stems
+from kb.search.snippets import make_snippet
 
 ARTICLE = textwrap.dedent("""\
     ---

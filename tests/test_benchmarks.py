@@ -16,7 +16,7 @@ if str(REPO) not in sys.path:  # benchmarks/ is a folder of the repository, not 
 from benchmarks import queries  # noqa: E402
 from benchmarks.generate import generate, parse_size, size_label  # noqa: E402
 from benchmarks.run import SIZE_ROWS, measure, table, table_rows  # noqa: E402
-from kb.loader import load_corpus  # noqa: E402
+from kb.corpus.loader import load_corpus  # noqa: E402
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""kb.buildpool: a full build split over worker processes gives the index, manifest, problems and progress a
+"""kb.index.buildpool: a full build split over worker processes gives the index, manifest, problems and progress a
 single-process build gives, and a failing worker fails the build without touching the current index.
 
 The fixture corpus is far below the size where a build starts workers, so these tests force them and put the
@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import FILES, REF, write_corpus
 
-from kb import buildpool, indexer
-from kb.buildpool import WorkerError, split
 from kb.engine import KnowledgeBase
-from kb.store import current_dir, read_manifest
+from kb.index import buildpool, indexer
+from kb.index.buildpool import WorkerError, split
+from kb.index.store import current_dir, read_manifest
 
 QUERIES = ("cramps", "cobalamin", "bananas", "magnesium", "twitch", '"calf muscle"', "tingling")
 
@@ -180,7 +180,7 @@ def test_a_worker_dies_with_its_parent(tmp_path: Path) -> None:
     script = tmp_path / "parent.py"
     script.write_text(
         "import multiprocessing, os, sys, time\n"
-        "from kb import buildpool\n"
+        "from kb.index import buildpool\n"
         "def work(parent):\n"
         "    buildpool._die_with(parent)\n"
         "    time.sleep(60)\n"

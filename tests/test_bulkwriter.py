@@ -1,4 +1,4 @@
-"""kb.bulkwriter: the full build's segment writer writes what Whoosh's own ``SegmentWriter`` writes.
+"""kb.index.w3.bulkwriter: the full build's segment writer writes what Whoosh's own ``SegmentWriter`` writes.
 
 Every term, every posting (docnum, weight, positions or frequency), every term's and block's statistics, every
 field length, stored field and column value is compared between an index written by each, for the fixture
@@ -17,10 +17,10 @@ from conftest import write_corpus
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from kb import documents
-from kb.bulkwriter import BulkSegmentWriter, _compress, _deltas, _mini_weights
-from kb.loader import load_corpus
-from kb.schema import make_schema
+from kb.corpus.loader import load_corpus
+from kb.index import documents
+from kb.index.schema import make_schema
+from kb.index.w3.bulkwriter import BulkSegmentWriter, _compress, _deltas, _mini_weights
 
 WORDS = ("cramp cramps cramping magnesium Magnesium potassium night nights leg legs muscle muscles the and of a "
          "vitamin B12 b12 Mg mg 400 2.4 don't Ménière café naïve tingling pins needles calf foot feet nerve "

@@ -13,11 +13,11 @@ import pytest
 from care_corpus import CARE_FILES, CLOT_CALLOUT, CLOT_FAQ, WARNING_ARTICLE, WEAKNESS_CALLOUT
 from conftest import write_corpus
 
-from kb.care import care_problems, names_emergency_number, tells_to_call
-from kb.cli import main
+from kb.cli.main import main
+from kb.corpus.care import care_problems, names_emergency_number, tells_to_call
+from kb.corpus.loader import load_corpus
 from kb.engine import KnowledgeBase
-from kb.loader import load_corpus
-from kb.records import Faq, Section
+from kb.model.records import Faq, Section
 
 CLOT_ID = "faq/is-calf-pain-with-breathlessness-an-emergency"
 STROKE_ID = "article/warning-signs#call-999-or-911-now"

@@ -1,5 +1,5 @@
 """The `kb` command: search (text and JSON), show, nutrients, nutrient, export, one-line errors, help examples,
-and the README listing every command. Most tests call ``kb.cli.main``; a few run the real command."""
+and the README listing every command. Most tests call ``kb.cli.main.main``; a few run the real command."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli import COMMANDS, EXAMPLES, build_parser, main
+from kb.cli.main import COMMANDS, EXAMPLES, build_parser, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 HIT_KEYS = {"id", "kind", "title", "article", "article_slug", "nutrients", "score", "snippet", "path", "line",
@@ -272,7 +272,9 @@ def test_no_knowledge_base_is_one_line(tmp_path, capsys):
 
 def test_real_command_errors(root, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "KB_ROOT"}
-    for args, cwd, code in ((["search", "cramps"], tmp_path, 1), (["--root", root, "show", "nope"], None, 1),
+    outside = tmp_path / "elsewhere"  # not tmp_path itself: it holds the fixture knowledge base, a folder named kb
+    outside.mkdir()
+    for args, cwd, code in ((["search", "cramps"], outside, 1), (["--root", root, "show", "nope"], None, 1),
                             (["--root", root, "search", "x", "--limit", "0"], None, 2),
                             (["--root", root, "search", "kind:bogus"], None, 2)):
         proc = kb_cmd(*args, cwd=cwd, env=env)

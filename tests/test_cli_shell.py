@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.cli import EXAMPLES, main
-from kb.terminal import _SGR, reflow, wrap_line
+from kb.cli.main import EXAMPLES, main
+from kb.cli.terminal import _SGR, reflow, wrap_line
 
 ESC = "\x1b"
 
@@ -211,7 +211,7 @@ def test_init_creates_a_knowledge_base_that_validates_and_answers(tmp_path, caps
 
 def test_watch_names_only_corpus_files(tmp_path) -> None:
     """``kb index --watch`` lists what changed; sed's and editors' temporary files are not corpus files."""
-    from kb.watch import is_corpus_file
+    from kb.corpus.watch import is_corpus_file
 
     corpus = tmp_path / "corpus"
     named = {p: is_corpus_file(tmp_path, str(corpus / p)) for p in (

@@ -31,9 +31,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.engine import KnowledgeBase
-from kb.errors import UnknownFilter
-from kb.results import Response
-from kb.schema import TEXT_FIELDS
+from kb.index.schema import TEXT_FIELDS
+from kb.model.errors import UnknownFilter
+from kb.model.results import Response
 
 #: words that make up section and answer texts; some are nutrient names and (possible) aliases
 WORDS = ["cramp", "cramps", "night", "calf", "muscle", "sleep", "stretching", "tingling", "twitch", "water",

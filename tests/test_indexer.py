@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from conftest import FILES
 
-from kb import indexer
-from kb.cli import main
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
-from kb.errors import UnknownId
-from kb.schema import SCHEMA_VERSION
+from kb.index import indexer
+from kb.index.schema import SCHEMA_VERSION
+from kb.model.errors import UnknownId
 
 ALL_RECORDS = 10  # 3 + 2 sections, 2 FAQs, 3 nutrients in the fixture corpus
 
@@ -227,7 +227,7 @@ def test_new_nutrient_links_existing_text(kb):
     assert "caffeine" in kb.get("faq/why-does-my-eyelid-twitch").nutrients
 
 
-@pytest.mark.xfail(strict=True, reason="kb/linking.py maps an alias to ONE nutrient (first registered wins), so "
+@pytest.mark.xfail(strict=True, reason="kb/corpus/linking.py maps an alias to ONE nutrient (first registered wins), so "
                    "an alias shared by two nutrients links only one of them, and which one depends on the order "
                    "the indexer registers nutrients: the incremental index disagrees with a full rebuild")
 def test_alias_shared_by_two_nutrients_links_both(kb):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kb.engine import KnowledgeBase, NutrientSummary
-from kb.errors import RootNotFound, UnknownId
-from kb.records import Faq, Nutrient, Section
+from kb.model.errors import RootNotFound, UnknownId
+from kb.model.records import Faq, Nutrient, Section
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -1,4 +1,4 @@
-"""kb.linking: the one-scan path for ASCII text finds exactly the names the word-set path finds."""
+"""kb.corpus.linking: the one-scan path for ASCII text finds exactly the names the word-set path finds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from kb.linking import NutrientMatcher, NutrientTerms, _trie_pattern
+from kb.corpus.linking import NutrientMatcher, NutrientTerms, _trie_pattern
 
 TERMS = [
     NutrientTerms("magnesium", ("Magnesium", "Mg", "hypomagnesemia", "low magnesium", "magnesium citrate")),

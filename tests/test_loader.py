@@ -1,4 +1,4 @@
-"""kb.loader on the fixture corpus: every record kind, its id, line, fields and nutrient links."""
+"""kb.corpus.loader on the fixture corpus: every record kind, its id, line, fields and nutrient links."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import FILES, REF, write_corpus
 
-from kb.linking import NutrientMatcher, NutrientTerms
-from kb.loader import DEFAULT_DISCLAIMER, load_corpus
-from kb.records import Faq, FoodSource, IntakeRow, LimitRow, Nutrient, Section
+from kb.corpus.linking import NutrientMatcher, NutrientTerms
+from kb.corpus.loader import DEFAULT_DISCLAIMER, load_corpus
+from kb.model.records import Faq, FoodSource, IntakeRow, LimitRow, Nutrient, Section
 
 
 def line_of(rel: str, text: str, files: dict[str, str] = FILES) -> int:

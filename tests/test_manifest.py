@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from conftest import FILES
 
-import kb.files
-from kb import indexer
+import kb.corpus.files
+from kb.corpus.files import Listing, list_corpus
 from kb.engine import KnowledgeBase
-from kb.files import Listing, list_corpus
-from kb.manifest import LEGACY_MANIFEST, MANIFEST, Manifest
-from kb.schema import SCHEMA_VERSION
-from kb.store import current_dir, read_manifest
+from kb.index import indexer
+from kb.index.manifest import LEGACY_MANIFEST, MANIFEST, Manifest
+from kb.index.schema import SCHEMA_VERSION
+from kb.index.store import current_dir, read_manifest
 
 FAQ = FILES["corpus/faq/why-does-my-eyelid-twitch.yaml"]
 
@@ -99,7 +99,7 @@ def test_a_file_vanishing_mid_listing_is_refused_not_lost(kb_root: Path, monkeyp
             raise FileNotFoundError(2, "No such file or directory")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(kb.files.os, "stat", stat)
+    monkeypatch.setattr(kb.corpus.files.os, "stat", stat)
     listing = list_corpus(kb_root)
     assert "corpus/faq/why-does-my-eyelid-twitch.yaml" in listing.refused  # its records are kept
     assert "corpus/faq/why-does-my-eyelid-twitch.yaml" not in listing.files

@@ -1,4 +1,4 @@
-"""kb.markdown: front matter, ``##`` sections found by a real Markdown parser, and plain text."""
+"""kb.corpus.markdown: front matter, ``##`` sections found by a real Markdown parser, and plain text."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.markdown import FrontMatterError, markdown_plain, parse_sections, slugify, split_front_matter
+from kb.corpus.markdown import FrontMatterError, markdown_plain, parse_sections, slugify, split_front_matter
 
 
 def sections(body: str, first_line: int = 1) -> list[tuple[str, str, int]]:

@@ -1,4 +1,4 @@
-"""kb.markdown's shortcuts give exactly what parsing everything with markdown-it gives.
+"""kb.corpus.markdown's shortcuts give exactly what parsing everything with markdown-it gives.
 
 The shortcuts: no parser at all for text without Markdown syntax, no inline parser for inline content without
 inline syntax, and block rules disabled where their marker is absent. The reference below is the plain
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from kb import markdown as K
-from kb.markdown import RawSection, markdown_plain, parse_sections, slugify, split_front_matter
+from kb.corpus import markdown as K
+from kb.corpus.markdown import RawSection, markdown_plain, parse_sections, slugify, split_front_matter
 
 _FULL = MarkdownIt("commonmark", {"html": False}).enable("table")
 

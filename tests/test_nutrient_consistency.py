@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kb.lifestages import STAGES, Band, parse_ages
-from kb.loader import load_corpus
-from kb.nutrient_fields import unit_ceiling
-from kb.records import Nutrient
+from kb.corpus.loader import load_corpus
+from kb.corpus.nutrient_fields import unit_ceiling
+from kb.model.lifestages import STAGES, Band, parse_ages
+from kb.model.records import Nutrient
 
 ROOT = Path(__file__).resolve().parent.parent
 NUTRIENTS = sorted(load_corpus(ROOT).nutrients, key=lambda n: n.slug)

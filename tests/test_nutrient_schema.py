@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import FILES
 
-from kb.lifestages import Band, coverage_problems, parse_ages
-from kb.parsers import parse_nutrient
+from kb.corpus.parsers import parse_nutrient
+from kb.model.lifestages import Band, coverage_problems, parse_ages
 
 MG = "corpus/nutrients/magnesium.yaml"
 TEXT = FILES[MG]
@@ -205,7 +205,7 @@ def test_unknown_fields_inside_the_tables_are_reported() -> None:
 def test_forms_are_optional_text_and_link_like_aliases(tmp_path: Path) -> None:
     from conftest import write_corpus
 
-    from kb.loader import load_corpus
+    from kb.corpus.loader import load_corpus
 
     forms = replaced("category: mineral\n", "forms: [magnesium citrate, Epsom salts]\ncategory: mineral\n")
     files = {**FILES, MG: forms, "corpus/faq/epsom.yaml": "question: Do Epsom salts help?\nanswer: A bath may "

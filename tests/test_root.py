@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import write_corpus
 
-from kb.cli import main
-from kb.errors import RootNotFound
-from kb.root import find_root
+from kb.cli.main import main
+from kb.corpus.root import find_root
+from kb.model.errors import RootNotFound
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from conftest import FILES, REF, write_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb import indexer
-from kb.documents import plain_of
 from kb.engine import KnowledgeBase
-from kb.query import stems
+from kb.index import indexer
+from kb.index.documents import plain_of
+from kb.search.query import stems
 
 
 def ids(response) -> list[str]:
@@ -131,7 +131,7 @@ def test_prefix_ignores_a_finished_word(kb):
 
 
 def test_one_letter_expands_to_its_most_frequent_completions(kb):
-    from kb.search import ONE_LETTER_EXPANSIONS
+    from kb.search.searcher import ONE_LETTER_EXPANSIONS
 
     r = kb.search("m", prefix=True)
     assert 0 < len(r.prefixes) <= ONE_LETTER_EXPANSIONS and all(p.startswith("m") for p in r.prefixes)
@@ -160,7 +160,7 @@ def test_a_misspelt_word_is_corrected_even_when_the_others_find_results(kb):
 
 
 def test_a_word_of_a_synonym_group_is_never_corrected(kb, monkeypatch):
-    from kb import search as search_module
+    from kb.search import searcher as search_module
 
     with_group = search_module.synonym_words.__wrapped__  # the real set, plus "magnesum" as if in a group
     monkeypatch.setattr(search_module, "synonym_words", lambda syn: with_group(syn) | {"magnesum"})
@@ -227,7 +227,7 @@ def test_unknown_kind_argument_raises_value_error(kb):
 
 @pytest.mark.parametrize("query", ["kind:bogus cramps", "cramps nutrient:bogus", "tag:bogus"])
 def test_unknown_filter_values_are_reported_never_searched_as_words(kb, query):
-    from kb.errors import UnknownFilter
+    from kb.model.errors import UnknownFilter
 
     with pytest.raises(UnknownFilter, match="unknown (kind|nutrient|tag) 'bogus'"):
         kb.search(query)
@@ -256,7 +256,7 @@ def test_degenerate_queries_never_raise(kb, query):
                                       "cramp", "nigh", "~", "(", ")", "é", "\t", "b12"]), max_size=25).map("".join),
        prefix=st.booleans())
 def test_fuzzed_queries_never_raise(kb, text, prefix):
-    from kb.errors import UnknownFilter
+    from kb.model.errors import UnknownFilter
 
     try:
         r = kb.search(text, prefix=prefix, limit=5)

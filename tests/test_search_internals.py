@@ -13,10 +13,10 @@ import pytest
 from conftest import FILES, REF, write_corpus
 from whoosh import query as wq
 
-from kb import lexicon, perdoc, postings
-from kb.docsets import Bits
 from kb.engine import KnowledgeBase
-from kb.schema import TEXT_FIELDS
+from kb.index.schema import TEXT_FIELDS
+from kb.index.w3 import lexicon, perdoc, postings
+from kb.search.docsets import Bits
 
 WORDS = ("cramp", "calf", "night", "magnesium", "stretch", "tingle", "banana", "twitch", "sleep", "water")
 
@@ -123,7 +123,7 @@ def test_the_bag_distance_bound_keeps_every_term_within_two_edits(big):
     letter, as Whoosh's suggestions do)."""
     from whoosh.support.levenshtein import distance
 
-    from kb.spelling import MAXDIST, _FieldTerms
+    from kb.search.spelling import MAXDIST, _FieldTerms
 
     reader = big._current().searcher.reader()
     terms = lexicon.Lexicon(reader, ("body",)).terms["body"]
@@ -161,7 +161,7 @@ def test_a_filter_value_being_typed_lists_nothing_until_it_is_finished(big):
 
 
 def test_a_filter_naming_nothing_is_reported(big):
-    from kb.errors import UnknownFilter
+    from kb.model.errors import UnknownFilter
 
     for text, prefix in (("nutrient:m", False), ("tag:nosuchtag", True), ("kind:faq tag:nosuchtag", False),
                          ("nutrient:m cramps", True), ("kind:q", True)):
@@ -241,7 +241,7 @@ def test_block_decoding_skips_the_values_and_matches_pickle(n, weights, monkeypa
 
 @pytest.mark.parametrize("path", ["bulk", "one by one"])
 def test_phrases_checked_here_rank_and_count_as_whoosh_checks_them(big, monkeypatch, path):
-    from kb import phrases
+    from kb.search import phrases
 
     queries = ['"cramp answer"', '"cramp answer" night', 'calf "cramp answer" -number2', '"cramp reply"',
                'water "cramp question" sleep', '"number3 question"', '"answer cramp"', '"cramp question" kind:faq',
@@ -268,7 +268,7 @@ def test_phrases_checked_here_rank_and_count_as_whoosh_checks_them(big, monkeypa
 def test_positions_decoded_in_bulk_find_what_whoosh_phrases_find(big, words):
     from whoosh import query as wq
 
-    from kb import phrases
+    from kb.search import phrases
 
     engine_searcher = big._current()
     reader = engine_searcher.searcher.reader()
@@ -281,7 +281,7 @@ def test_positions_decoded_in_bulk_find_what_whoosh_phrases_find(big, words):
 
 
 def test_a_common_phrase_is_counted_exactly_through_the_bulk_path(big, monkeypatch):
-    from kb import phrases
+    from kb.search import phrases
 
     calls = []
     real = phrases.phrase_docs

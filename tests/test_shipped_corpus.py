@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.loader import Corpus, load_corpus
+from kb.corpus.loader import Corpus, load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_NUTRIENTS = {"magnesium", "calcium", "potassium", "sodium", "vitamin-d", "vitamin-b12", "vitamin-b6"}

@@ -1,13 +1,13 @@
-"""kb.snippets: the best fragment of a text, with the words that matched marked as spans (data, not markup)."""
+"""kb.search.snippets: the best fragment of a text, with the words that matched marked as spans (data, not markup)."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.markdown import markdown_plain
-from kb.query import stems
-from kb.snippets import SNIPPET_CHARS, find_spans, make_snippet, one_line
+from kb.corpus.markdown import markdown_plain
+from kb.search.query import stems
+from kb.search.snippets import SNIPPET_CHARS, find_spans, make_snippet, one_line
 
 FILLER = "Intro words here. " * 20
 TEXT = FILLER + "Stretching the calves before bed can make nighttime cramps less frequent. " + "Tail text. " * 30

@@ -1,4 +1,5 @@
-"""Spelling help that never changes a correct word (kb/spelling.py and the correction flow of kb/search.py).
+"""Spelling help that never changes a correct word (kb/search/spelling.py and the correction flow of
+kb/search/searcher.py).
 
 The corpus holds the look-alikes the old speller turned real words into (heart, women, kinase, thought, oral,
 spend, fat, anemia, cancer, cup, hypomagnesemia...), so each "stays as typed" test would fail if the speller
@@ -16,8 +17,8 @@ import pytest
 from conftest import FILES, write_corpus
 
 from kb.engine import KnowledgeBase
-from kb.errors import UnknownFilter
-from kb.spelling import surface_words
+from kb.model.errors import UnknownFilter
+from kb.search.spelling import surface_words
 
 LOOKALIKES = textwrap.dedent("""\
     ---

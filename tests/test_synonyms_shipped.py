@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kb.documents import plain_of
+from kb.corpus.synonyms import read_synonyms
 from kb.engine import KnowledgeBase
-from kb.schema import text_analyzer
-from kb.synonyms import read_synonyms
+from kb.index.documents import plain_of
+from kb.index.schema import text_analyzer
 
 REPO = Path(__file__).resolve().parents[1]
 SYNONYMS = read_synonyms(REPO)[0]

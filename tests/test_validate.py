@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import FILES, write_corpus
 
-from kb.cli import main
-from kb.loader import load_corpus
+from kb.cli.main import main
+from kb.corpus.loader import load_corpus
 
 EYELID = "corpus/faq/why-does-my-eyelid-twitch.yaml"
 BANANAS = "corpus/faq/do-bananas-help-cramps.yaml"
@@ -293,7 +293,7 @@ def test_empty_section(tmp_path: Path, capsys) -> None:
 
 def test_heading_without_letters_or_digits_is_named_by_its_place(tmp_path: Path, capsys) -> None:
     """A heading of symbols only (``???``, an emoji) refuses nothing: its section's id is ``section-N`` (its place)."""
-    from kb.loader import load_corpus
+    from kb.corpus.loader import load_corpus
 
     root = make(tmp_path, {NERVES: edited(NERVES, "## Who is at risk", "## ???")})
     code, lines, _ = validate(root, capsys)

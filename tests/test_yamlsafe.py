@@ -1,4 +1,4 @@
-"""kb.yamlsafe: safe YAML with line numbers; hostile input is refused quickly and never executed."""
+"""kb.corpus.yamlsafe: safe YAML with line numbers; hostile input is refused quickly and never executed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.yamlsafe import MAX_DEPTH, YamlProblem, load_yaml
+from kb.corpus.yamlsafe import MAX_DEPTH, YamlProblem, load_yaml
 
 BOMB = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']

@@ -26,10 +26,11 @@ from textual.color import Color, ColorParseError
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from kb.corpus.watch import corpus_changes
 from kb.engine import KnowledgeBase, NutrientSummary
-from kb.errors import KbError, Problem, UnknownId
-from kb.indexer import Report
-from kb.records import Faq, Section
+from kb.index.indexer import Report
+from kb.model.errors import KbError, Problem, UnknownId
+from kb.model.records import Faq, Section
 from kb.tui.bookmarks import Bookmark
 from kb.tui.catalog import Catalog, load_catalog
 from kb.tui.commands import RecordCommands
@@ -50,7 +51,6 @@ from kb.tui.widgets.record_links import RecordLinks
 from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import Tone
 from kb.tui.workers import deliver
-from kb.watch import corpus_changes
 
 REASONS = {"key": "Re-indexed", "watch": "Saved file re-indexed", "edit": "Re-indexed after editing",
            "palette": "Re-indexed", "full": "Rebuilt the whole index"}

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from kb.engine import KnowledgeBase
-from kb.records import Faq, Nutrient, Section
+from kb.model.records import Faq, Nutrient, Section
 from kb.tui.history import Location
 
 

@@ -8,7 +8,7 @@ highlight spans stay valid. Rich's ``Text`` and Textual's ``Content`` strip only
 with :func:`literal` (Content), :func:`literal_text` (a Rich Text, for DataTable cells) or, for Markdown
 sources and notification messages, :func:`safe` itself.
 
-Highlights come from the engine: :func:`kb.snippets.find_spans` marks the words whose analysed form is one of
+Highlights come from the engine: :func:`kb.search.snippets.find_spans` marks the words whose analysed form is one of
 a response's ``terms``; snippets carry their spans as data.
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.content import Content
 
-from kb.results import Snippet
-from kb.snippets import find_spans
+from kb.model.results import Snippet
+from kb.search.snippets import find_spans
 
 KIND_LABELS = {"section": "SECTION", "faq": "FAQ", "nutrient": "NUTRIENT"}
 KIND_NAMES = {"section": "Sections", "faq": "FAQs", "nutrient": "Nutrients"}

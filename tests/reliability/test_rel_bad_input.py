@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from reliability_helpers import FILES, REF, answers, make_root
 
-from kb.cli import main
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
 
 pytestmark = pytest.mark.reliability

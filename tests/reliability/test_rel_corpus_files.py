@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from reliability_helpers import root, run_kb  # noqa: F401 - root is a fixture
 
-from kb.cli import main
-from kb.disclaimer import DEFAULT_DISCLAIMER
+from kb.cli.main import main
+from kb.corpus.disclaimer import DEFAULT_DISCLAIMER
+from kb.corpus.files import FileProblem, read_text
 from kb.engine import KnowledgeBase
-from kb.files import FileProblem, read_text
 
 pytestmark = pytest.mark.reliability
 
@@ -125,18 +125,18 @@ def test_device_file_is_refused_without_opening(root: Path) -> None:
 
 def test_a_fifo_swapped_in_after_the_check_does_not_block(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The belt: the open itself does not wait for a FIFO's writer (O_NONBLOCK) and the fd is checked again."""
-    import kb.files
+    import kb.corpus.files
 
     rel = "corpus/faq/do-bananas-help-cramps.yaml"
     path = root / rel
     path.unlink()
     os.mkfifo(path)
-    monkeypatch.setattr(kb.files, "_regular_file", lambda r, p: str(r / p))  # as if the check had passed
+    monkeypatch.setattr(kb.corpus.files, "_regular_file", lambda r, p: str(r / p))  # as if the check had passed
     started = time.perf_counter()
     with pytest.raises(FileProblem, match="not a regular file"):
         read_text(root, rel)
     assert time.perf_counter() - started < 1
-    from kb.indexer import _digest
+    from kb.index.indexer import _digest
 
     started = time.perf_counter()
     assert _digest(root, rel) == ""  # the digest of a file read a moment before: no wait either

@@ -19,11 +19,11 @@ from reliability_helpers import root, run_kb  # noqa: F401 - root is a fixture
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
-import kb.indexer
-import kb.store
-from kb.cli import main
+import kb.index.indexer
+import kb.index.store
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
-from kb.store import IndexWriteFailed
+from kb.index.store import IndexWriteFailed
 
 pytestmark = pytest.mark.reliability
 FAQ = "corpus/faq/do-bananas-help-cramps.yaml"
@@ -47,8 +47,8 @@ def fill_the_disk(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     monkeypatch.setattr(FileStorage, "create_file", create_file)
-    monkeypatch.setattr(kb.store, "write_atomic", write_atomic)
-    monkeypatch.setattr(kb.indexer, "write_atomic", write_atomic)
+    monkeypatch.setattr(kb.index.store, "write_atomic", write_atomic)
+    monkeypatch.setattr(kb.index.indexer, "write_atomic", write_atomic)
 
 
 def generations(base: Path) -> list[str]:
@@ -73,7 +73,7 @@ def test_disk_full_in_an_incremental_update_is_not_damage(root: Path, monkeypatc
     edit(root)
     fill_the_disk(monkeypatch)
     full_builds = []
-    monkeypatch.setattr(kb.indexer, "_full", lambda *a, **k: full_builds.append(a))
+    monkeypatch.setattr(kb.index.indexer, "_full", lambda *a, **k: full_builds.append(a))
     with pytest.raises(IndexWriteFailed, match=f"^no space left on device while writing {base}$"):
         engine.update()
     assert full_builds == [] and notices == []  # no rebuild was tried
@@ -106,8 +106,8 @@ def test_no_index_and_a_full_disk_gives_one_line_and_no_folders(
     r = make_root(tmp_path / "kb")
     fill_the_disk(monkeypatch)
     builds = []
-    full = kb.indexer._full
-    monkeypatch.setattr(kb.indexer, "_full", lambda *a, **k: builds.append(1) or full(*a, **k))
+    full = kb.index.indexer._full
+    monkeypatch.setattr(kb.index.indexer, "_full", lambda *a, **k: builds.append(1) or full(*a, **k))
     for _ in range(2):
         assert main(["--root", str(r), "search", "cramps"]) == 1
     err = capsys.readouterr().err
@@ -178,7 +178,7 @@ def test_disk_full_in_a_build_worker_gives_the_same_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from reliability_helpers import big_files, make_root
 
-    from kb.buildpool import WorkerError, worker_count
+    from kb.index.buildpool import WorkerError, worker_count
 
     if worker_count(60) < 1:
         pytest.skip("one core: a full build uses no worker process")
@@ -191,6 +191,6 @@ def test_disk_full_in_a_build_worker_gives_the_same_line(
     assert err == f"kb: no space left on device while writing {r / 'index'}\n", err
     assert generations(r / "index") == before and leftovers(r / "index") == []
     # what a worker sends when it meets ENOSPC: its traceback as text
-    failure = kb.indexer._write_failure(WorkerError(
+    failure = kb.index.indexer._write_failure(WorkerError(
         "build worker 1 failed:\nTraceback ...\nOSError: [Errno 28] No space left on device"), r / "index")
     assert str(failure) == f"no space left on device while writing {r / 'index'}"

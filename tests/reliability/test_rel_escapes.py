@@ -1,6 +1,6 @@
 """Terminal escapes and markup in corpus text and queries never reach a terminal raw from the CLI.
 
-Every corpus string the CLI prints passes through ``kb.terminal.clean``: C0/C1 controls become visible symbols
+Every corpus string the CLI prints passes through ``kb.cli.terminal.clean``: C0/C1 controls become visible symbols
 (ESC -> U+241B) or U+FFFD, bidi overrides and lone surrogates become U+FFFD. The only escape sequences kb
 writes itself are SGR emphasis codes (bold, dim, bold yellow, reset), and only when stdout is a terminal.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from reliability_helpers import FILES, KB, RAW_CONTROL, REF, clean_env, make_root, run_kb
 
-from kb.terminal import clean
+from kb.cli.terminal import clean
 
 pytestmark = pytest.mark.reliability
 

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_helpers import FILES, NUTRIENT, REF, make_root
 
+from kb.corpus.loader import load_corpus
 from kb.engine import KnowledgeBase
-from kb.loader import load_corpus
-from kb.schema import index_terms
+from kb.index.schema import index_terms
 
 pytestmark = pytest.mark.reliability
 

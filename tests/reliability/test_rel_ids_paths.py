@@ -13,7 +13,7 @@ import pytest
 from reliability_helpers import root, run_kb  # noqa: F401 - root is a fixture
 
 from kb.engine import KnowledgeBase
-from kb.errors import UnknownId
+from kb.model.errors import UnknownId
 
 pytestmark = pytest.mark.reliability
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from reliability_helpers import answers, root, run_kb  # noqa: F401 - root is a fixture
 
-from kb.cli import main
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
-from kb.store import SCHEMA_VERSION, open_current
+from kb.index.store import SCHEMA_VERSION, open_current
 
 pytestmark = pytest.mark.reliability
 QUERIES = ("bananas", "magnesium", "cramps night", "tingling", "eyelid")

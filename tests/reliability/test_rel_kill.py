@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from reliability_helpers import KB, answers, article, big_files, clean_env, make_root
 
-from kb.cli import main
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
-from kb.store import open_current
+from kb.index.store import open_current
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

@@ -1,6 +1,6 @@
 """Bounded time and memory on hostile corpus files, measured in a fresh interpreter so nothing else counts.
 
-Limits (kb/files.py, kb/yamlsafe.py): files over 2 MiB are refused unread; YAML deeper than 64 levels or
+Limits (kb/corpus/files.py, kb/corpus/yamlsafe.py): files over 2 MiB are refused unread; YAML deeper than 64 levels or
 expanding to more than 200,000 values is refused before anything is constructed.
 """
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.reliability
 def test_alias_bomb_is_refused_within_a_second_without_memory_growth() -> None:
     # 9 levels of 10 aliases each: a billion strings if it were expanded
     result = measure(f"""
-        from kb.yamlsafe import load_yaml, YamlProblem
+        from kb.corpus.yamlsafe import load_yaml, YamlProblem
         load_yaml("warm: [up]")
         bomb = {BOMB!r}
         mark()
@@ -41,7 +41,7 @@ def test_alias_bomb_is_refused_within_a_second_without_memory_growth() -> None:
 def test_wide_alias_fan_out_is_refused_quickly() -> None:
     # one big anchor referenced a thousand times: a million values, refused by the count, not by building it
     result = measure("""
-        from kb.yamlsafe import load_yaml, YamlProblem
+        from kb.corpus.yamlsafe import load_yaml, YamlProblem
         text = "a: &a [" + ",".join(["x"] * 1000) + "]\\nb: [" + ",".join(["*a"] * 1000) + "]\\n"
         load_yaml("warm: [up]")
         mark()
@@ -63,7 +63,7 @@ def test_kb_validate_and_index_on_an_alias_bomb_stay_bounded(tmp_path: Path) -> 
     result = measure(f"""
         from pathlib import Path
         from kb.engine import KnowledgeBase
-        from kb.loader import load_corpus
+        from kb.corpus.loader import load_corpus
         root = Path({str(root)!r})
         load_corpus(root)  # warm up imports and caches
         mark()
@@ -86,7 +86,7 @@ def test_a_50_mb_file_is_refused_unread(tmp_path: Path) -> None:
     result = measure(f"""
         from pathlib import Path
         from kb.engine import KnowledgeBase
-        from kb.loader import load_corpus
+        from kb.corpus.loader import load_corpus
         root = Path({str(root)!r})
         engine = KnowledgeBase(root)
         engine.update()
@@ -117,7 +117,7 @@ def test_a_50_mb_file_is_refused_unread(tmp_path: Path) -> None:
 
 def test_deep_nesting_is_refused_quickly() -> None:
     result = measure("""
-        from kb.yamlsafe import load_yaml, YamlProblem
+        from kb.corpus.yamlsafe import load_yaml, YamlProblem
         texts = {
             "flow sequences": "a: " + "[" * 100_000 + "]" * 100_000,
             "flow mappings": "a: " + "{b: " * 50_000 + "1" + "}" * 50_000,
@@ -154,7 +154,7 @@ def test_an_article_with_10000_sections(tmp_path: Path) -> None:
     result = measure(f"""
         from pathlib import Path
         from kb.engine import KnowledgeBase
-        from kb.loader import load_corpus
+        from kb.corpus.loader import load_corpus
         root = Path({str(root)!r})
         mark()
         started = time.perf_counter()

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from reliability_helpers import answers, root  # noqa: F401 - root is a fixture
 
-import kb.files
-import kb.store
-from kb.cli import main
+import kb.corpus.files
+import kb.index.store
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
 
 pytestmark = pytest.mark.reliability
@@ -45,7 +45,7 @@ def test_unlistable_corpus_folder_stops_the_update(root: Path, monkeypatch: pyte
             raise PermissionError(errno.EACCES, "Permission denied", corpus)
         return real(path)
 
-    monkeypatch.setattr(kb.files.os, "scandir", scandir)
+    monkeypatch.setattr(kb.corpus.files.os, "scandir", scandir)
     for args in (["index"], ["index", "--full"]):
         assert main(["--root", str(root), *args]) == 1
         out, err = capsys.readouterr()
@@ -74,18 +74,18 @@ def test_content_folder_symlinked_outside_keeps_its_last_good_records(args, root
 def test_disk_full_during_a_rebuild(root: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     before = served(root)
     (root / "corpus/faq/why-does-my-eyelid-twitch.yaml").touch()
-    real = kb.store.write_atomic
+    real = kb.index.store.write_atomic
 
     def full_disk(path: Path, text: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(kb.store, "write_atomic", full_disk)
-    monkeypatch.setattr("kb.indexer.write_atomic", full_disk)
+    monkeypatch.setattr(kb.index.store, "write_atomic", full_disk)
+    monkeypatch.setattr("kb.index.indexer.write_atomic", full_disk)
     assert main(["--root", str(root), "index", "--full"]) == 1
     out, err = capsys.readouterr()
     assert err == f"kb: no space left on device while writing {root / 'index'}\n"
-    monkeypatch.setattr(kb.store, "write_atomic", real)
-    monkeypatch.setattr("kb.indexer.write_atomic", real)
+    monkeypatch.setattr(kb.index.store, "write_atomic", real)
+    monkeypatch.setattr("kb.index.indexer.write_atomic", real)
     assert served(root) == before  # the pointer was never swapped
     gens = [p for p in (root / "index").iterdir() if p.name.startswith("gen-")]
     assert len(gens) == 1  # the half-written one was removed at once (test_rel_disk_full.py has more)

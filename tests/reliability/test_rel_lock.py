@@ -1,4 +1,4 @@
-"""Two rebuilds at once: the second waits for the lock (at most ``kb.indexer.LOCK_TIMEOUT`` = 10 s), then says
+"""Two rebuilds at once: the second waits for the lock (at most ``kb.index.indexer.LOCK_TIMEOUT`` = 10 s), then says
 another rebuild is running; nothing is corrupted, searching never waits, and a killed holder leaves no stale
 lock.
 """
@@ -14,7 +14,7 @@ import pytest
 from reliability_helpers import KB, answers, big_files, clean_env, make_root, run_kb
 
 from kb.engine import KnowledgeBase
-from kb.indexer import LOCK_TIMEOUT
+from kb.index.indexer import LOCK_TIMEOUT
 
 pytestmark = pytest.mark.reliability
 QUERIES = ("calf", "sleep stretch", "magnesium", "bananas")
@@ -53,7 +53,7 @@ def test_a_rebuild_waits_for_the_lock_then_says_another_is_running(tmp_path: Pat
     root = make_root(tmp_path / "kb")
     assert run_kb(root, "index").returncode == 0
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom kb.store import write_lock\n"
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom kb.index.store import write_lock\n"
          "with write_lock(Path(sys.argv[1]), 1):\n    print('locked', flush=True)\n    time.sleep(120)\n",
          str(root / "index")], stdout=subprocess.PIPE, text=True, env=clean_env())
     try:

@@ -2,7 +2,7 @@
 
 markdown-it's nesting limit (20 in the commonmark preset) skipped the rest of the document at the first line
 past it: a list 10 levels deep removed every later ``##`` section from the index, and ``kb validate`` said ok.
-kb now indexes lines past ``kb.markdown.MAX_NESTING`` flat (markers stripped), so nothing is dropped.
+kb now indexes lines past ``kb.corpus.markdown.MAX_NESTING`` flat (markers stripped), so nothing is dropped.
 
 The general check (:func:`lost_words`) compares, for each section, the words of its source lines (found by a
 scan of the file that knows only ATX headings and code fences, not the parser) with the terms the index holds
@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_helpers import FILES, REF, make_root, run_kb
 
+from kb.corpus.markdown import MAX_NESTING, slugify, split_front_matter
 from kb.engine import KnowledgeBase
-from kb.markdown import MAX_NESTING, slugify, split_front_matter
-from kb.schema import index_terms
-from kb.store import open_current
+from kb.index.schema import index_terms
+from kb.index.store import open_current
 
 pytestmark = pytest.mark.reliability
 REPO = Path(__file__).resolve().parents[2]
@@ -152,7 +152,7 @@ def test_deep_nesting_loses_no_text_and_no_later_section(name: str, tmp_path: Pa
 
 
 def test_nesting_limit_is_a_decided_setting() -> None:
-    from kb.markdown import _parser
+    from kb.corpus.markdown import _parser
 
     assert MAX_NESTING == 32
     assert _parser().options["maxNesting"] > MAX_NESTING  # markdown-it's own skip-the-rest is never reached

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from reliability_helpers import FILES, make_root
 
-import kb.files
-from kb.cli import main
+import kb.corpus.files
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
 
 pytestmark = pytest.mark.reliability
@@ -54,7 +54,7 @@ def unreadable_folder(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", folder)
         return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(kb.files.os, "open", refuse)
+    monkeypatch.setattr(kb.corpus.files.os, "open", refuse)
 
 
 def symlinked_outside(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,7 @@
 """Hostile queries: 2,000+ generated queries never raise (but for a filter value naming nothing, reported as
 UnknownFilter with the valid values) and each answers within a second.
 
-Bounds (kb/query.py): only the first 2,000 characters and 32 words of a query are used; non-printable
+Bounds (kb/search/query.py): only the first 2,000 characters and 32 words of a query are used; non-printable
 characters become spaces; unbalanced quotes are dropped; unknown ``field:`` prefixes are plain words.
 """
 
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from reliability_helpers import KB, clean_env, make_root
 
 from kb.engine import KnowledgeBase
-from kb.errors import UnknownFilter
-from kb.results import Response
+from kb.model.errors import UnknownFilter
+from kb.model.results import Response
 
 pytestmark = pytest.mark.reliability
 PER_QUERY_S = 1.0

@@ -34,7 +34,7 @@ def blocked(self, *args, **kwargs):
 
 KnowledgeBase.has_index = blocked
 KnowledgeBase.update = blocked
-from kb.cli import main
+from kb.cli.main import main
 sys.exit(main(["--root", {root!r}, "tui"]))
 """
 

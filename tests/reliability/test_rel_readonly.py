@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from reliability_helpers import root, run_kb  # noqa: F401 - root is a fixture
 
-from kb.cli import main
+from kb.cli.main import main
 from kb.engine import KnowledgeBase
 
 pytestmark = pytest.mark.reliability
@@ -91,10 +91,10 @@ def test_not_writable_and_no_index_yet_gives_one_clear_line(tmp_path: Path) -> N
 def test_engine_checks_writability_before_building(root: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys) -> None:
     """The same, in-process: ``os.access`` says no (what a read-only mount says even to root)."""
-    import kb.store
+    import kb.index.store
 
     real_access = os.access
-    monkeypatch.setattr(kb.store.os, "access",
+    monkeypatch.setattr(kb.index.store.os, "access",
                         lambda path, mode, **kw: False if mode & os.W_OK else real_access(path, mode, **kw))
     assert main(["--root", str(root), "index", "--full"]) == 1
     out, err = capsys.readouterr()

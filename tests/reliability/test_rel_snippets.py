@@ -23,11 +23,11 @@ import pytest
 from reliability_helpers import FILES, KB, REF, clean_env, make_root, measure, root, run_kb  # noqa: F401
 from whoosh.filedb.structfile import StructFile
 
-from kb import snippets
-from kb.cli import main
+from kb.cli.main import main
 from kb.engine import KnowledgeBase, SearchFailed, is_index_damage
-from kb.schema import text_analyzer
-from kb.snippets import SNIPPET_CHARS, find_spans, make_snippet
+from kb.index.schema import text_analyzer
+from kb.search import snippets
+from kb.search.snippets import SNIPPET_CHARS, find_spans, make_snippet
 
 pytestmark = pytest.mark.reliability
 
@@ -143,7 +143,7 @@ def test_big_text_snippets_equal_whole_text_analysis(monkeypatch: pytest.MonkeyP
 def test_snippet_of_a_two_megabyte_text_is_fast_and_small() -> None:
     got = measure("""
         import random
-        from kb.snippets import make_snippet
+        from kb.search.snippets import make_snippet
         rnd = random.Random(1)
         words = "calf muscle nerve sleep stretch water salt tired spasm twitch".split()
         texts = [" ".join(rnd.choice(words) + str(rnd.randrange(1000)) for _ in range(200_000))

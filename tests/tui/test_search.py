@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.results import Response
+from kb.model.results import Response
 from kb.tui.widgets.correction_banner import CorrectionBanner
 from kb.tui.widgets.detail_pane import DetailPane
 from kb.tui.widgets.empty_state import EmptyState

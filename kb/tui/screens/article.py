@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kb.records import Reference, Section
+from kb.model.records import Reference, Section
 from kb.tui.text import highlighted, literal
 from kb.tui.widgets.highlight_markdown import HighlightMarkdown
 from kb.tui.widgets.references import References

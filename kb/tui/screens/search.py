@@ -22,9 +22,9 @@ from textual.widgets import ContentSwitcher, Footer, Input, Markdown
 from textual.worker import get_current_worker
 
 from kb.engine import KnowledgeBase, SearchFailed
-from kb.errors import KbError, Problem, UnknownFilter, UnknownId
-from kb.records import Nutrient, Record
-from kb.results import Response, Snippet
+from kb.model.errors import KbError, Problem, UnknownFilter, UnknownId
+from kb.model.records import Nutrient, Record
+from kb.model.results import Response, Snippet
 from kb.tui.bookmarks import Bookmarks
 from kb.tui.catalog import Catalog
 from kb.tui.history import RESULTS, History, Location, QueryHistory

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from textual.containers import VerticalScroll
 from textual.widgets import ContentSwitcher
 
-from kb.records import Nutrient, Record
+from kb.model.records import Nutrient, Record
 from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.nutrient_view import NutrientView
 from kb.tui.widgets.record_view import RecordView

@@ -1,7 +1,7 @@
 """The emergency callout: one line above the results, shown before anything else when the engine says so.
 
 It appears when the top result is an emergency record or the query names a red-flag sign
-(:attr:`kb.results.Response.emergency`); enter or a click opens the record it links to.
+(:attr:`kb.model.results.Response.emergency`); enter or a click opens the record it links to.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from kb.results import Callout
+from kb.model.results import Callout
 from kb.tui.text import literal, one_line
 
 

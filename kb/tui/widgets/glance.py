@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from kb.records import Nutrient
+from kb.model.records import Nutrient
 from kb.tui.text import literal
 
 TOP_FOODS = 6

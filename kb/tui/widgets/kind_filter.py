@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.style import Style
 from textual.widgets import Static
 
-from kb.records import KINDS
+from kb.model.records import KINDS
 from kb.tui.text import KIND_NAMES
 
 KEYS = {"section": "alt+1", "faq": "alt+2", "nutrient": "alt+3"}

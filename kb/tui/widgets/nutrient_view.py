@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from kb.records import Nutrient, Record, Section
+from kb.model.records import Nutrient, Record, Section
 from kb.tui.pages import nutrient_page
 from kb.tui.text import badge, literal
 from kb.tui.widgets.glance import Glance

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from kb.errors import Problem
+from kb.model.errors import Problem
 from kb.tui.text import literal
 
 

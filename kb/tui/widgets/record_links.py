@@ -11,7 +11,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Label
 
-from kb.records import Faq, Record, Section
+from kb.model.records import Faq, Record, Section
 from kb.tui.text import literal
 
 

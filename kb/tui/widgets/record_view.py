@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from kb.records import Faq, Nutrient, Record, Section
+from kb.model.records import Faq, Nutrient, Record, Section
 from kb.tui.pages import nutrient_summary, text_window
 from kb.tui.text import badge, highlighted, literal
 from kb.tui.widgets.highlight_markdown import HighlightMarkdown

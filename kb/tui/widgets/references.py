@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from kb.records import Reference
+from kb.model.records import Reference
 from kb.tui.text import literal
 
 

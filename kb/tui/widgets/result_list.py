@@ -14,7 +14,7 @@ from textual.reactive import Reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from kb.results import Hit, Snippet
+from kb.model.results import Hit, Snippet
 from kb.tui.text import badge, fit_snippet, highlighted, literal, snippet_content
 
 MATCH = ".result-list--match"

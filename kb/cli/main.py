@@ -1,0 +1,441 @@
+"""The ``kb`` command: a thin layer over :class:`kb.engine.KnowledgeBase`.
+
+With no command it opens the TUI. Every error a user can cause is printed as one line (``kb: ...`` or
+``path:line: message``) with a non-zero exit code; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kb.cli.terminal import COLOR_CHOICES, Style, clean, output_width, use_color, wrap
+from kb.model.errors import KbError, UnknownFilter, UnknownId
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+EXAMPLES = {
+    "validate": "kb validate --root ~/health-kb",
+    "index": "kb index            # only what changed\n  kb index --full     # rebuild and swap in\n"
+             "  kb index --watch    # keep current while you edit",
+    "search": 'kb search "cramps at night" --limit 5\n  kb search magnesium --kind faq --json',
+    "show": 'kb show "article/night-time-leg-cramps#how-to-stop-a-cramp-now"\n'
+            "  kb show night-time-leg-cramps     # a whole article, with its contents",
+    "nutrients": "kb nutrients",
+    "nutrient": "kb nutrient magnesium      # also: Magnesium, mg, vitamin_d",
+    "export": "kb export --format jsonl > records.jsonl\n"
+              "  kb export --format markdown night-time-leg-cramps faq/what-is-tetany -o notes.md",
+    "tui": "kb tui",
+    "init": "kb init ~/my-kb && kb --root ~/my-kb validate",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        self.exit(EXIT_USAGE, f"kb: {message} (see kb --help)\n")
+
+
+COLOR_HELP = "emphasis in the output: auto (on a terminal, unless NO_COLOR is set), always or never"
+
+
+def _location_options() -> argparse.ArgumentParser:
+    """--root, --index and --color, accepted before or after the command (SUPPRESS keeps a value given before)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, help="knowledge-base root (a folder holding "
+                        "corpus/); default: KB_ROOT, then the current folder and its parents")
+    common.add_argument("--index", metavar="DIR", default=argparse.SUPPRESS,
+                        help="index folder (default: <root>/index)")
+    common.add_argument("--color", choices=COLOR_CHOICES, default=argparse.SUPPRESS, help=COLOR_HELP)
+    return common
+
+
+def _add(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text, parents=[_location_options()],
+                          epilog=f"example:\n  {EXAMPLES[name]}", formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _positive_int(text: str) -> int:
+    """--limit 0 is a usage error (exit 2) like any other bad argument, not a corpus problem (exit 1)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="kb", description="A searchable health knowledge base in the terminal. "
+                "With no command, opens the interactive search (TUI).",
+                epilog="example:\n  kb                      # the TUI\n  kb search \"cramps at night\"",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", help="knowledge-base root (a folder holding corpus/); default: KB_ROOT, "
+                   "then the current folder and its parents")
+    p.add_argument("--index", metavar="DIR", help="index folder (default: <root>/index)")
+    p.add_argument("--color", choices=COLOR_CHOICES, default="auto", help=COLOR_HELP)
+    p.add_argument("--version", action="version", version=f"kb {_version()}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    _add(sub, "validate", "Check every corpus file; print every problem as path:line: message.")
+
+    s = _add(sub, "index", "Update the index: only changed files, or everything with --full.")
+    s.add_argument("--full", action="store_true", help="rebuild into a fresh folder and swap it in")
+    s.add_argument("--watch", action="store_true", help="keep the index current while files are edited")
+
+    s = _add(sub, "search", "Search in plain language: ranked sections, FAQs and nutrients.")
+    s.add_argument("query", nargs="+", help='words; also "phrase", -exclude, kind:faq, nutrient:magnesium')
+    s.add_argument("--limit", type=_positive_int, default=10, help="how many results (default 10)")
+    s.add_argument("--kind", choices=["section", "faq", "nutrient"], help="only this kind of record")
+    s.add_argument("--nutrient", metavar="SLUG", help="only records linked to this nutrient")
+    s.add_argument("--prefix", action="store_true", help="match the last word as a prefix (typing mode)")
+    s.add_argument("--as-typed", action="store_true",
+                   help="search the words as typed, never a spelling correction (a suggestion is still shown)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "show", "Print one record in full, or a whole article with its contents.")
+    s.add_argument("id", help="article/<slug>#<heading>, faq/<slug>, nutrient/<slug>, or an article: "
+                   "article/<slug> (or just <slug>)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "nutrients", "List nutrients with how many sections and FAQs link to each.")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "nutrient", "Show one nutrient and every record linked to it.")
+    s.add_argument("slug", help="its slug, name or an alias, in any case: magnesium, Magnesium, mg, vitamin_d")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    s = _add(sub, "export", "Write indexed records: every one as JSON lines, or chosen ones as a Markdown file.")
+    s.add_argument("ids", nargs="*", metavar="ID", help="records to export (an article slug exports the whole "
+                   "article); default: every record")
+    s.add_argument("--format", choices=["jsonl", "markdown"], default="jsonl",
+                   help="jsonl (one JSON object per record) or markdown (a file to share)")
+    s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+    _add(sub, "tui", "Open the interactive search (the same as kb with no command).")
+
+    s = _add(sub, "init", "Create a new knowledge base: corpus folders, a disclaimer, synonyms and one example "
+             "article, FAQ and nutrient record that validate.")
+    s.add_argument("dir", nargs="?", default=".", help="where to create it (default: the current folder)")
+    return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kb")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _print(text: str = "") -> None:
+    """One block of output, wrapped at word boundaries to the terminal's width (not when piped)."""
+    sys.stdout.write(wrap(text, output_width(sys.stdout)) + "\n")
+
+
+def _style(args: argparse.Namespace) -> Style:
+    return Style(sys.stdout, use_color(sys.stdout, getattr(args, "color", "auto")))
+
+
+def _short_disclaimer(text: str) -> str:
+    """The disclaimer's first sentence, for the one line under ``kb search`` (``kb show`` prints it whole)."""
+    first = " ".join(text.split()).split(". ", 1)[0].rstrip(".")
+    if "medical advice" not in first.lower():
+        first += "; not medical advice"
+    return f"{first} (kb show prints the full disclaimer)."
+
+
+def _json(obj: object) -> None:
+    # ensure_ascii keeps every control character escaped: nothing raw reaches a terminal
+    sys.stdout.write(json.dumps(obj, ensure_ascii=True, indent=2) + "\n")
+
+
+def _open(args: argparse.Namespace):
+    from kb.engine import KnowledgeBase
+
+    def notify(message: str) -> None:
+        sys.stderr.write(f"kb: {clean(message)}\n")
+
+    return KnowledgeBase.open(args.root, args.index, notify=notify)
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\rindexing {done:,}/{total:,} records")
+        if done >= total:
+            sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kb.corpus.loader import load_corpus
+    from kb.corpus.root import find_root
+
+    corpus = load_corpus(find_root(args.root))
+    for problem in corpus.problems:
+        _print(clean(str(problem)))
+    if corpus.problems:
+        sys.stderr.write(f"kb: {len(corpus.problems)} problem(s) found\n")
+        return EXIT_PROBLEMS
+    _print(f"ok: {corpus.summary()}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    kb = _open(args)
+    report = kb.update(full=args.full, progress=_progress())
+    for problem in report.problems:
+        _print(clean(str(problem)))
+    _print(report.summary())
+    if args.watch:
+        return _watch(kb)
+    return EXIT_PROBLEMS if report.problems else 0
+
+
+def _watch(kb) -> int:
+    from kb.corpus.watch import corpus_changes, is_corpus_file
+
+    _print(f"watching {kb.root / 'corpus'} (ctrl+c to stop)")
+    sys.stdout.flush()  # piped stdout is block-buffered: say we are watching now, not after the first edit
+    try:
+        for changed in corpus_changes(kb.root):
+            try:
+                report = kb.update()
+            except KbError as exc:
+                _print(f"kb: {clean(str(exc))}")
+                continue
+            for problem in report.problems:
+                _print(clean(str(problem)))
+            names = ", ".join(sorted(os.path.relpath(p, kb.root) for p in changed if is_corpus_file(kb.root, p)))
+            _print(f"{clean(names or 'corpus')}: {report.summary()}")
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise KbError("--limit must be at least 1")
+    kb = _open(args)
+    text = " ".join(args.query)
+    response = kb.search(text, limit=args.limit, kind=args.kind, nutrient=args.nutrient, prefix=args.prefix,
+                         correct=not args.as_typed)
+    found = 0 if response.results else EXIT_PROBLEMS  # like grep: 1 when nothing matches
+    if args.json:
+        data = response.to_json()
+        for hit, out in zip(response.results, data["results"], strict=True):
+            if hit.kind == "faq" and hit.article_slug:
+                out["article"] = kb.article_title(hit.article_slug)
+        _json(data)
+        return found
+    style = _style(args)
+    if response.emergency:  # before anything else, even the correction line
+        e = response.emergency
+        _print(style.bold(f"EMERGENCY: {clean(e.text)}"))
+        _print(style.dim(f"  see {clean(e.record_id)}: kb show {shlex.quote(clean(e.record_id))}"))
+        _print()
+    if response.corrected:
+        _print(style.dim(f"Showing results for {clean(response.corrected)} (searched: {clean(text)})"))
+    elif response.suggestion:
+        _print(style.dim(f"Did you mean: {clean(response.suggestion)}?"))
+    if not response.results:
+        _print("No results. Try fewer or other words, or browse: kb nutrients")
+        return found
+    for n, hit in enumerate(response.results, 1):
+        where = f" · {clean(hit.article)}" if hit.article else ""
+        care = f" ({hit.care})" if hit.care else ""
+        _print(f"{n:>2}. [{hit.kind}] {style.bold(clean(hit.title))}{style.dim(where)}{care}")
+        _print(f"    {style.snippet(hit.snippet)}")
+        _print(style.dim(f"    {clean(hit.id)}  {clean(hit.path)}:{hit.line}  score {hit.score:.2f}"))
+    facets = ", ".join(f"{k}: {v}" for k, v in response.facets.get("kind", {}).items())
+    noun = "result" if response.total == 1 else "results"
+    _print(style.dim(f"{response.total} {noun} ({facets}) in {response.elapsed_ms:.1f} ms"))
+    _print(style.dim(clean(_short_disclaimer(kb.disclaimer))))
+    return found
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from kb.cli.render import article_text, record_text
+    from kb.index.documents import dump
+
+    kb = _open(args)
+    style = _style(args)
+    wanted = args.id.strip()
+    if "#" not in wanted and not wanted.startswith(("faq/", "nutrient/")):
+        sections = kb.article(wanted)
+        if args.json:
+            _json([json.loads(dump(s)) for s in sections])
+            return 0
+        _print(article_text(sections, style))
+    else:
+        record = _get(kb, wanted)
+        if args.json:
+            _json(json.loads(dump(record)))
+            return 0
+        _print(record_text(record, style))
+    _print()
+    _print(style.dim(clean(kb.disclaimer)))
+    return 0
+
+
+def _get(kb, record_id: str):
+    """``kb.get``, and for an unknown section id of a known article, the ids of that article's sections."""
+    try:
+        return kb.get(record_id)
+    except UnknownId:
+        if record_id.startswith("article/") and "#" in record_id:
+            try:
+                sections = kb.article(record_id.split("#", 1)[0])
+            except UnknownId:
+                raise UnknownId(f"unknown id {record_id!r}") from None
+            ids = ", ".join(s.id.split("#", 1)[1] for s in sections)
+            raise UnknownId(f"unknown id {record_id!r}; that article's sections are #{ids.replace(', ', ', #')}"
+                            ) from None
+        raise
+
+
+def cmd_nutrients(args: argparse.Namespace) -> int:
+    kb = _open(args)
+    rows = kb.nutrients()
+    if args.json:
+        _json([row.__dict__ for row in rows])
+        return 0
+    style = _style(args)
+    _print(style.bold(f"{'slug':<14} {'name':<14} {'category':<12} {'sections':>8} {'FAQs':>5}"))
+    for r in rows:
+        _print(f"{clean(r.slug):<14} {clean(r.name):<14} {r.category:<12} {r.sections:>8} {r.faqs:>5}")
+    return 0
+
+
+def cmd_nutrient(args: argparse.Namespace) -> int:
+    from kb.cli.render import linked_lines, nutrient_lines
+    from kb.index.documents import dump
+
+    kb = _open(args)
+    nutrient, linked = kb.nutrient(kb.resolve_nutrient(args.slug))
+    if args.json:
+        _json({"nutrient": json.loads(dump(nutrient)),
+               "linked": [{"id": r.id, "kind": r.kind, "title": r.title, "path": r.path, "line": r.line}
+                          for r in linked]})
+        return 0
+    style = _style(args)
+    _print("\n".join(nutrient_lines(nutrient, style)))
+    _print()
+    _print("\n".join(linked_lines(linked, style)))
+    _print()
+    _print(style.dim(clean(kb.disclaimer)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kb.cli.render import export_json, records_markdown
+
+    kb = _open(args)
+    if args.ids:
+        records = []
+        for wanted in args.ids:
+            if "#" not in wanted and not wanted.startswith(("faq/", "nutrient/")):
+                records += kb.article(wanted)
+            else:
+                records.append(_get(kb, wanted))
+    else:
+        records = kb.records()
+    if args.format == "markdown":
+        text = clean(records_markdown(records, kb.disclaimer), keep_newlines=True)
+    else:
+        text = "".join(json.dumps(export_json(r), ensure_ascii=True) + "\n" for r in records)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        sys.stderr.write(f"kb: wrote {len(records)} record(s) to {clean(args.output)}\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from kb.corpus.root import find_root
+
+    root = find_root(args.root)
+    from kb.tui.app import run_app  # imported late: the engine never needs Textual
+
+    return run_app(root, Path(args.index) if args.index else None)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kb.corpus.scaffold import create
+
+    root = Path(args.dir).expanduser()
+    written = create(root)
+    for rel in written:
+        _print(f"created {clean(str(root / rel))}")
+    _print(f"kb init: a new knowledge base in {clean(str(root))}; edit corpus/, then: kb --root {clean(str(root))} "
+           "validate")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "index": cmd_index, "search": cmd_search, "show": cmd_show,
+            "nutrients": cmd_nutrients, "nutrient": cmd_nutrient, "export": cmd_export, "tui": cmd_tui}
+
+
+_EXPORTED_BUFFERS = "deallocated bytearray object has exported buffers"
+
+
+def _without_buffer_noise(previous: Callable[..., object]) -> Callable[..., object]:
+    """``sys.excepthook`` minus one message CPython prints from a destructor, passing everything else on.
+
+    Seen with a damaged index: a pickle of garbage runs out of memory inside Whoosh, kb reports the damage and
+    rebuilds, and when the failed unpickler's buffer is freed, CPython's ``bytearray`` destructor prints this
+    SystemError with a traceback (through ``sys.excepthook``) in the middle of the answers. Nothing raised it
+    to kb and nothing is wrong after the rebuild. ``KB_DEBUG=1`` shows it.
+    """
+    def hook(kind: type[BaseException], value: BaseException, tb: object) -> object:
+        if kind is SystemError and str(value) == _EXPORTED_BUFFERS and not os.environ.get("KB_DEBUG"):
+            return None
+        return previous(kind, value, tb)
+
+    return hook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    previous = sys.excepthook
+    sys.excepthook = _without_buffer_noise(previous)
+    try:
+        return _run(args)
+    finally:
+        sys.excepthook = previous
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        return COMMANDS[args.command or "tui"](args)
+    except UnknownFilter as exc:  # a usage error: a filter value (or --kind/--nutrient) that names nothing
+        sys.stderr.write(f"kb: {clean(str(exc))}\n")
+        return EXIT_USAGE
+    except KbError as exc:
+        sys.stderr.write(f"kb: {clean(str(exc))}\n")
+        return EXIT_PROBLEMS
+    except ValueError as exc:
+        sys.stderr.write(f"kb: {clean(str(exc))}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:  # disk full, read-only file system...: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"kb: {clean(where + (exc.strerror or str(exc)))}\n")
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130

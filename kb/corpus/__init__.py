@@ -1,0 +1,1 @@
+"""The corpus as people edit it: safe file reading, YAML and Markdown parsing, records and links."""

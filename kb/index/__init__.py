@@ -1,0 +1,1 @@
+"""The Whoosh index: schema, documents, the store, the manifest and the builders."""

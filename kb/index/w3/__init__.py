@@ -1,0 +1,1 @@
+"""Every use of Whoosh's private names, fenced behind a narrow interface."""

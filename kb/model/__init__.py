@@ -1,0 +1,1 @@
+"""Records, results and errors: the vocabulary every layer shares (imports nothing of kb)."""

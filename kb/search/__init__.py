@@ -1,0 +1,1 @@
+"""Searching the index: the query, ranking, phrases, spelling and snippets."""

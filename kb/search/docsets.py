@@ -1,0 +1,185 @@
+"""Sets of documents as bitsets, cached per index generation, for totals, facet counts and word coverage.
+
+Whoosh counts facets by scoring and grouping every matching document, which on a common word means most of the
+index on every keystroke. Instead, each (field, term) posting list is turned once into a bitset (a Python int,
+one bit per document number); a query's matching set is then a few C-speed ORs and ANDs, facet counts are
+``int.bit_count()`` of an AND with a kind or nutrient mask, and "does document d hold word w" is a byte lookup.
+
+Posting lists are read as numpy arrays (:mod:`kb.index.w3.postings`) and packed into bits in C; terms, ORs and ANDs of
+filters and exclusions are composed here, and only what needs positions (phrases) goes through Whoosh's matchers.
+Term bitsets and query bitsets have separate caches, so a session's many typed prefixes never push out the few
+phrase sets that are costly to rebuild.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.idsets import DocIdSet
+from whoosh.searching import Searcher
+
+from kb.index.w3.perdoc import live
+from kb.index.w3.postings import posting_arrays
+
+CACHE_SIZE = 2048  # term bitsets (a 100k-document index: 12.5 kB each)
+QUERY_CACHE_SIZE = 256  # filter, exclusion and phrase bitsets
+
+
+class Bits(DocIdSet):
+    """An immutable set of document numbers: ``value`` for set algebra, a byte table for membership tests.
+
+    A ``DocIdSet``, so Whoosh accepts it as a search ``filter`` or ``mask`` without converting it.
+    """
+
+    __slots__ = ("value", "_table")
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self._table: bytes | None = None
+
+    @classmethod
+    def from_ids(cls, ids: Iterable[int], size: int) -> Bits:
+        table = bytearray((size >> 3) + 1)
+        for d in ids:
+            table[d >> 3] |= 1 << (d & 7)
+        bits = cls(int.from_bytes(table, "little"))
+        bits._table = bytes(table)
+        return bits
+
+    @classmethod
+    def from_array(cls, ids: np.ndarray, size: int) -> Bits:
+        """From an array of document numbers (any order, repeats allowed), packed in C."""
+        flags = np.zeros(((size >> 3) + 1) << 3, dtype=bool)
+        flags[ids] = True
+        return cls(int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little"))
+
+    @classmethod
+    def from_mask(cls, mask: np.ndarray) -> Bits:
+        """From one boolean per document number."""
+        return cls(int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little"))
+
+    def __contains__(self, docnum: int) -> bool:
+        if self._table is None:
+            self._table = self.value.to_bytes((self.value.bit_length() >> 3) + 1, "little")
+        i = docnum >> 3
+        return i < len(self._table) and bool(self._table[i] >> (docnum & 7) & 1)
+
+    def __len__(self) -> int:
+        return self.value.bit_count()
+
+    def __iter__(self):  # DocIdSet API; only used on small sets
+        v, base = self.value, 0
+        while v:
+            low = v & -v
+            yield base + low.bit_length() - 1
+            v ^= low
+
+    def __and__(self, other: Bits) -> Bits:
+        return Bits(self.value & other.value)
+
+    def __or__(self, other: Bits) -> Bits:
+        return Bits(self.value | other.value)
+
+    def minus(self, other: Bits) -> Bits:
+        return Bits(self.value & ~other.value)
+
+
+EMPTY = Bits(0)
+
+
+class _Lru:
+    """A small least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, Bits] = OrderedDict()
+
+    def peek(self, key: tuple) -> Bits | None:
+        return self.items.get(key)
+
+    def get(self, key: tuple, make: Callable[[], Bits]) -> Bits:
+        bits = self.items.get(key)
+        if bits is None:
+            bits = make()
+            self.items[key] = bits
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+        else:
+            self.items.move_to_end(key)
+        return bits
+
+
+class DocSets:
+    """Bitsets of one searcher's documents, built lazily from posting lists and kept while it lives.
+
+    Args:
+        term_ids: optional source of a term's document numbers over every text field at once (the ranker's
+            arrays, so a term typed is decoded once for ranking and counting); used by :meth:`any_field` when
+            asked for exactly ``term_fields``.
+    """
+
+    def __init__(self, searcher: Searcher, term_ids: Callable[[str], np.ndarray] | None = None,
+                 term_fields: tuple[str, ...] = ()) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.size = self.reader.doc_count_all()
+        self._term_ids = term_ids
+        self._term_fields = tuple(term_fields)
+        self._terms = _Lru(CACHE_SIZE)
+        self._queries = _Lru(QUERY_CACHE_SIZE)
+        self._live: Bits | None = None
+
+    def term(self, fieldname: str, text: str) -> Bits:
+        """Documents whose ``fieldname`` holds ``text`` (deleted ones included; AND with :meth:`live`)."""
+        def make() -> Bits:
+            found = posting_arrays(self.reader, fieldname, text)
+            return EMPTY if found is None else Bits.from_array(found[0], self.size)
+
+        return self._terms.get(("t", fieldname, text), make)
+
+    def any_field(self, fields: Iterable[str], text: str) -> Bits:
+        """Documents holding ``text`` in any of ``fields`` (deleted ones included)."""
+        fields = tuple(fields)
+
+        def make() -> Bits:
+            if self._term_ids is not None and fields == self._term_fields:
+                return Bits.from_array(self._term_ids(text), self.size)
+            out = 0
+            for f in fields:
+                out |= self.term(f, text).value
+            return Bits(out)
+
+        return self._terms.get(("any", fields, text), make)
+
+    def query(self, q: wq.Query) -> Bits:
+        """Exactly the live documents ``q`` matches (terms, ORs and ANDs here; anything else via Whoosh)."""
+        return self._queries.get(("q", repr(q)), lambda: self._compose(q) & self.live())
+
+    def remember(self, q: wq.Query, bits: Bits) -> None:
+        """Keep ``bits`` as what :meth:`query` gives for ``q`` (worked out elsewhere: kb.search.phrases)."""
+        self._queries.get(("q", repr(q)), lambda: bits)
+
+    def known(self, q: wq.Query) -> Bits | None:
+        """What :meth:`query` gives for ``q`` if it is already at hand, else None (nothing is computed)."""
+        return self._queries.peek(("q", repr(q)))
+
+    def _compose(self, q: wq.Query) -> Bits:
+        """The documents ``q`` matches, deleted ones possibly included."""
+        if type(q) is wq.Term:
+            return self.term(q.fieldname, q.text)
+        if type(q) in (wq.Or, wq.And) and q.subqueries:
+            parts = [self._compose(sub) for sub in q.subqueries]
+            value = parts[0].value
+            for p in parts[1:]:
+                value = value | p.value if type(q) is wq.Or else value & p.value
+            return Bits(value)
+        return Bits.from_ids(self.searcher.docs_for_query(q), self.size)
+
+    def live(self) -> Bits:
+        """Every document not deleted."""
+        if self._live is None:
+            self._live = Bits.from_mask(live(self.reader))
+        return self._live

@@ -1,0 +1,332 @@
+"""Phrases in ranking and counting: exact quoted phrases, words typed next to each other, titles that match.
+
+A quoted phrase unit matches only where the phrase is exact, and the total counts exactly those documents, so
+every document counted can be paged to. Whoosh finds exact documents by walking the words' postings with span
+matchers, one Python call per candidate; here only documents holding every word of the phrase in the phrase's
+fields are candidates, up to ``MAX_CHECKS`` of them are checked by skipping each word's matcher to them, and what
+has been checked is kept per phrase (for the life of the searcher), so the next keystroke re-checks nothing.
+
+Words typed next to each other ("charley horse") earn a bonus where a document holds them next to each other
+(:func:`rerank_adjacent`): checked for the best candidates only, until no unchecked document could reach the
+top. And a record whose title (or a nutrient's name or alias) is what was typed, or holds it, ranks first
+(:func:`title_level`: the words as typed, stop words included, so "how much vitamin d" is held by "How much
+vitamin D should I take?" and not by "Too much vitamin D").
+
+A phrase is exact in a document when its words sit at consecutive positions (stop words are not counted) in
+one of its fields, as Whoosh's ``Phrase`` (``slop=1``) defines it; positions come from Whoosh's matchers,
+skipped to each checked document.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.matching import ReadTooFar
+from whoosh.reading import IndexReader
+
+from kb.index.schema import TOKEN_PATTERN
+from kb.index.w3.postings import _MAGIC
+from kb.search.query import stems
+
+RESCORE_WINDOW = 40  # documents rescored for words typed next to each other (at least twice the page)
+MAX_CHECKS = 4096  # past this many documents per phrase, checking them all at once through Whoosh is cheaper
+BULK_FROM = 256  # candidates from which decoding every position of the phrase's words is cheaper
+KEPT = 64  # phrases whose checked documents are remembered
+
+
+def phrase_parts(q: wq.Query) -> list[tuple[str, tuple[str, ...]]] | None:
+    """(field, words) of each phrase of an OR of phrases (kb.search.query's quoted phrase); None for anything else."""
+    subs = q.subqueries if type(q) is wq.Or else [q]
+    out = []
+    for sub in subs:
+        if type(sub) is not wq.Phrase or sub.slop != 1 or not sub.words:
+            return None
+        out.append((sub.fieldname, tuple(sub.words)))
+    return out
+
+
+def _in_field(reader: IndexReader, field: str, words: tuple[str, ...], docs: list[int]) -> set[int]:
+    """Which of ``docs`` (ascending) hold ``words`` consecutively in ``field``."""
+    if field not in reader.schema or any((field, w) not in reader for w in words):
+        return set()
+    matchers = [reader.postings(field, w) for w in words]
+    found = set()
+    for d in docs:
+        positions = []
+        for m in matchers:
+            try:
+                if m.is_active() and m.id() < d:
+                    m.skip_to(d)
+            except ReadTooFar:
+                return found
+            if not m.is_active():
+                return found
+            if m.id() != d:
+                break
+            positions.append(m.value_as("positions"))
+        else:
+            starts = set(positions[0])
+            for i, pos in enumerate(positions[1:], 1):
+                starts &= {p - i for p in pos}
+                if not starts:
+                    break
+            if starts:
+                found.add(d)
+    return found
+
+
+class PhraseChecks:
+    """Per phrase query: which documents were checked and which of them hold the phrase exactly."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+        self.size = reader.doc_count_all()
+        self._known = lru_cache(maxsize=KEPT)(self._fresh_state)
+
+    def state(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """(checked, exact) boolean arrays for ``q``, shared and updated in place."""
+        return self._known(repr(q))
+
+    def _fresh_state(self, _key: str) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=bool)
+
+    def check(self, q: wq.Query, parts: list[tuple[str, tuple[str, ...]]], docs: np.ndarray) -> None:
+        """Check ``docs`` for phrase ``q`` (skipping those already checked)."""
+        checked, exact = self.state(q)
+        todo = sorted(int(d) for d in docs[~checked[docs]])
+        if not todo:
+            return
+        hits: set[int] = set()
+        for field, words in parts:
+            hits |= _in_field(self.reader, field, words, todo)
+        checked[todo] = True
+        if hits:
+            exact[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+
+
+@dataclass(frozen=True)
+class AdjacentPair:
+    """Two words typed next to each other, as the phrase to look for."""
+
+    query: wq.Query  # the phrase in any of its fields (the key of its checks)
+    parts: list[tuple[str, tuple[str, ...]]]  # (field, words) for each field
+    both: np.ndarray  # one boolean per document: both words in one of the fields
+    idf: float  # of the pair, from how many documents hold both words in one field (at least the phrase's)
+
+
+def exact_docs(checks: PhraseChecks, q: wq.Query, candidates: np.ndarray,
+               whoosh_docs: Callable[[wq.Query], np.ndarray]) -> np.ndarray:
+    """One boolean per document: where phrase ``q`` is exact, among ``candidates`` (documents holding its words
+    in the phrase's fields); the caller keeps the answer for the life of the searcher.
+
+    Past ``BULK_FROM`` candidates every position of the phrase's words is decoded at once (:func:`phrase_docs`);
+    fewer are checked one by one; when the postings do not look like Whoosh 2.7's, Whoosh's span matchers over
+    the whole index (``whoosh_docs``) decide.
+    """
+    parts = phrase_parts(q)
+    if parts is None:
+        return whoosh_docs(q)
+    if len(candidates) >= BULK_FROM:
+        try:
+            mask = np.zeros(checks.size, dtype=bool)
+            for field, words in parts:
+                mask[phrase_docs(checks.reader, field, words)] = True
+            return mask
+        except Exception:  # noqa: BLE001 - an unexpected layout: check it another way
+            pass
+    if len(candidates) > MAX_CHECKS:
+        return whoosh_docs(q)
+    checked, exact = checks.state(q)
+    todo = candidates[~checked[candidates]]
+    if len(todo):
+        checks.check(q, parts, todo)
+    return exact.copy()
+
+
+def _value_lists(values: tuple) -> list[list[int]]:
+    """Each posting's position deltas, unpickled at once.
+
+    A value is a 4-byte count then ``pickle.dumps(deltas, 2)``: protocol header, a list, stop. Their bodies
+    joined between one list's MARK and APPENDS are a pickle of the list of lists, so one ``loads`` (in C)
+    replaces one per posting, which was most of the time.
+    """
+    if values and values[0][4:6] != b"\x80\x02":
+        raise ValueError("position values are not protocol-2 pickles")
+    lists = pickle.loads(b"\x80\x02](" + b"".join([v[6:-1] if v.endswith(b".") else v[6:] for v in values])
+                         + b"e.")
+    if len(lists) != len(values):
+        raise ValueError("position values did not decode to one list each")
+    return lists
+
+
+def _block_positions(ids: tuple, values: tuple, docs: list[np.ndarray],
+                     counts: list[list[int]], deltas: list[int]) -> None:
+    """Append one block's document numbers and its postings' position deltas."""
+    docs.append(np.cumsum(np.asarray(ids, dtype=np.int64)))
+    lists = _value_lists(values)
+    counts.append(list(map(len, lists)))
+    deltas.extend(chain.from_iterable(lists))
+
+
+def positions(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """(document number, position) of every occurrence of ``term`` in ``field``, read block by block.
+
+    Whoosh 2.7's W3 posting blocks hold ``(delta-coded ids, weights, values)`` and each value is the count of
+    positions then a pickle of their deltas (``formats.Positions.encode``, as kb.index.w3.bulkwriter writes it too).
+    Raises on anything else (the caller falls back to Whoosh).
+    """
+    out_docs: list[np.ndarray] = []
+    out_pos: list[np.ndarray] = []
+    for sub, base in reader.leaf_readers():
+        if (field, term) not in sub:
+            continue
+        info = sub.term_info(field, term)
+        docs: list[np.ndarray] = []
+        counts: list[list[int]] = []
+        deltas: list[int] = []
+        if info.is_inlined():
+            ids, _weights, values = info.inlined_postings()
+            docs.append(np.asarray(ids, dtype=np.int64))
+            lists = _value_lists(tuple(values))
+            counts.append(list(map(len, lists)))
+            deltas.extend(chain.from_iterable(lists))
+        else:
+            offset, length = info.extent()
+            if isinstance(length, tuple):
+                length = length[0]
+            raw = sub._terms._postfile.get(offset, length)  # type: ignore[attr-defined]
+            if raw[:4] != _MAGIC or len(raw) != length:
+                raise ValueError("not a W3 posting run")
+            buf = io.BytesIO(raw)
+            pos = 4
+            while True:
+                size = int.from_bytes(raw[pos:pos + 4], "big", signed=True)
+                end = pos + 4 + abs(size)
+                buf.seek(pos + 4)
+                n, _maxid, _maxw, compression, _mnl, _mxl = pickle.load(buf)
+                data = raw[buf.tell():end]
+                ids, _weights, values = pickle.loads(zlib.decompress(data) if compression else data)
+                if len(ids) != n or len(values) != n:
+                    raise ValueError("posting block length mismatch")
+                _block_positions(ids, values, docs, counts, deltas)
+                if size < 0 or end >= len(raw):
+                    break
+                pos = end
+        per_posting = np.asarray([c for block in counts for c in block], dtype=np.int64)
+        doc_ids = np.concatenate(docs) + base
+        if len(doc_ids) != len(per_posting):
+            raise ValueError("positions do not match postings")
+        # positions are delta-coded per posting: one running sum, minus the sum reached before each posting
+        csum = np.cumsum(np.asarray(deltas, dtype=np.int64))
+        starts = np.cumsum(per_posting) - per_posting
+        before = np.zeros(len(per_posting), dtype=np.int64)
+        nonempty = starts > 0
+        before[nonempty] = csum[starts[nonempty] - 1]
+        out_pos.append(csum - np.repeat(before, per_posting))
+        out_docs.append(np.repeat(doc_ids, per_posting))
+    if not out_docs:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(out_docs), np.concatenate(out_pos)
+
+
+def phrase_docs(reader: IndexReader, field: str, words: tuple[str, ...]) -> np.ndarray:
+    """The documents holding ``words`` at consecutive positions of ``field``, in numpy: one key per
+    occurrence (document, position minus the word's place in the phrase), intersected across the words.
+
+    Keys come out ascending (documents ascend, and positions within one), so each intersection is a
+    ``searchsorted``; unsorted keys (a layout surprise) raise.
+    """
+    keys: np.ndarray | None = None
+    for i, w in enumerate(words):
+        docs, pos = positions(reader, field, w)
+        k = (docs << 32) | (pos - i + (1 << 31))
+        if len(k) > 1 and not bool(np.all(k[1:] > k[:-1])):
+            raise ValueError("positions out of order")
+        if keys is None:
+            keys = k
+        elif len(k):
+            at = np.minimum(np.searchsorted(k, keys), len(k) - 1)
+            keys = keys[k[at] == keys]
+        else:
+            keys = k
+        if not len(keys):
+            break
+    if keys is None or not len(keys):
+        return np.empty(0, dtype=np.int64)
+    found = keys >> 32
+    return found[np.concatenate(([True], found[1:] != found[:-1]))]
+
+
+def rerank_adjacent(base: np.ndarray, allowed: np.ndarray, k: int, pairs: list[AdjacentPair],
+                    checks: PhraseChecks, top: Callable[[np.ndarray, np.ndarray, int], list[tuple[int, float]]],
+                    bonus: float) -> list[tuple[int, float]]:
+    """The top ``k`` (docnum, score) after rewarding typed words found next to each other, as typed.
+
+    Each pair held as a phrase adds ``bonus`` times the pair's idf, like a term of its own (a rare pair such as
+    "charley horse" earns much, a common one such as "muscle cramps" little). Positions cost a Python call per
+    document, so, as Elasticsearch's rescoring does, only a window of the best ``base`` scores is rescored
+    (``RESCORE_WINDOW``, at least twice ``k``), and of those only documents holding both words of a pair in one
+    field are checked.
+    """
+    cand = top(base, allowed, max(RESCORE_WINDOW, 2 * k))
+    docs = np.fromiter((d for d, _ in cand), dtype=np.int64, count=len(cand))
+    held = np.zeros(len(docs), dtype=np.float32)
+    for pair in pairs:
+        todo = docs[pair.both[docs]]
+        if len(todo):
+            checks.check(pair.query, pair.parts, todo)
+            held += checks.state(pair.query)[1][docs] * np.float32(pair.idf)
+    final = base[docs] + np.float32(bonus) * held
+    order = np.lexsort((docs, -final))
+    return [(int(docs[i]), float(final[i])) for i in order]
+
+
+# --- titles ---------------------------------------------------------------------------------------------------
+_SURFACE = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=65536)
+def _norm(word: str) -> str:
+    """A word as matching compares it: its stem, or (a stop word) itself lowercased."""
+    return " ".join(stems(word)) or word.lower()
+
+
+def surface(text: str) -> tuple[tuple[str, str], ...]:
+    """(lowercased, normalised) of each word of ``text``, stop words kept: "How much vitamin D?" has four."""
+    return tuple((w.lower(), _norm(w)) for w in _SURFACE.findall(text))
+
+
+def title_level(query: tuple[tuple[str, str], ...], title: tuple[tuple[str, str], ...], last_is_prefix: bool
+                ) -> int:
+    """How fully a title holds the words typed, stop words included: 3 it is the query, 2 it holds the words
+    next to each other in the order typed, 1 it holds each of them, 0 not all of them.
+
+    With ``last_is_prefix`` the last word typed matches any title word it begins.
+    """
+    if not query:
+        return 0
+
+    def same(i: int, t: tuple[str, str]) -> bool:
+        q = query[i]
+        if last_is_prefix and i == len(query) - 1:
+            return t[0].startswith(q[0]) or t[1] == q[1]
+        return t[1] == q[1]
+
+    n = len(query)
+    if len(title) == n and all(same(i, t) for i, t in enumerate(title)):
+        return 3
+    for start in range(len(title) - n + 1):
+        if all(same(i, title[start + i]) for i in range(n)):
+            return 2
+    if all(any(same(i, t) for t in title) for i in range(n)):
+        return 1
+    return 0

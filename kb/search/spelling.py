@@ -1,0 +1,254 @@
+"""Spelling help that never changes a correct word, and shows words, never index stems.
+
+A typed word is a candidate for correction only when the index lacks it, it is no synonym or filter word (the
+searcher checks those) and it is no English word: wordfreq's English list (common words, names, brands and the
+abbreviations people type, "ckd", "dvt", "splenda") decides that, imported only when a word is unknown to the
+index, so a search of known words never loads it. The list's rare tail also holds people's commonest slips
+("pregancy"): a rare listed word is corrected only when it is one edit from a far more common word
+(:func:`is_misspelling`). Words shorter than :data:`MIN_LENGTH` are left alone (more
+often an abbreviation than a typo).
+
+Candidates are the index's terms within two edits of the typed word or of its stem (a stem is shorter than its
+word: "dehydation" is four edits from the stem "dehydr" but one from "dehydration"), each shown as the surface
+words the records spell it with (read from the stored text of a few records holding the stem), and measured
+against what was typed: the nearest surface word wins, then the term found in more records, then the more
+common English word. A correction is *confident* (the searcher may run it instead of the typed words) at one
+edit, or two edits of a word of at least :data:`LONG_WORD` letters (:data:`LONE_WORD` when it is the only term
+within two edits and the typed word is in no word list), when no other term of another stem is as near and
+nearly as frequent; otherwise it is only offered. A correction never swaps "hyper" and "hypo": the
+opposite condition is the one look-alike that must never be offered.
+
+The candidates come from each field's sorted term list (:mod:`kb.index.w3.lexicon`); a vectorised lower bound of
+the edit
+distance (the *bag distance*: characters one word has and the other lacks, which no edit changes by more than
+one) rules out almost all of them before Whoosh's Damerau-Levenshtein distance checks the few left.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from whoosh.support.levenshtein import distance
+
+from kb.index.schema import WORD_RE, normalise
+
+MAXDIST = 2
+MIN_LENGTH = 4  # "ckd", "dvt", "gp": a three-letter word is more often an abbreviation than a typo
+LONG_WORD = 7  # a word this long may be corrected at two edits; a shorter one only at one
+LONE_WORD = 6  # ... or this long, when its correction is the only term within two edits and it is in no word list
+RIVAL_SHARE = 3  # a rival term of another stem as near, found in more than 1/3 as many records: not confident
+SURFACE_RECORDS = 8  # records read for the words a stem stands for
+OPPOSITE_PREFIXES = (("hyper", "hypo"), ("hypo", "hyper"))
+RARE_ZIPF = 2.0  # a listed word at least this common (once per 100 million words) is a word, never corrected
+MISSPELLING_GAP = 1.5  # a rarer listed word is a slip when one edit from a word this much more common
+_BUCKETS = 40  # a-z, 0-9, then 4 shared buckets for anything else (sharing only loosens the bound)
+
+
+def _bucket_of(codepoints: np.ndarray) -> np.ndarray:
+    cp = codepoints.astype(np.int64)
+    out = 36 + cp % 4
+    letters = (cp >= 97) & (cp <= 122)
+    digits = (cp >= 48) & (cp <= 57)
+    out[letters] = cp[letters] - 97
+    out[digits] = cp[digits] - 48 + 26
+    return out
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+class _FieldTerms:
+    """One field's sorted terms with their lengths and per-term character counts, for the bag-distance bound."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = terms
+        self.lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        cps = _codepoints("".join(terms))
+        owner = np.repeat(np.arange(len(terms), dtype=np.int64), self.lengths)
+        flat = np.bincount(owner * _BUCKETS + _bucket_of(cps), minlength=len(terms) * _BUCKETS)
+        self.counts = flat.reshape(len(terms), _BUCKETS).astype(np.int16)
+
+    def near(self, word: str) -> list[str]:
+        """Terms sharing ``word``'s first character whose bag distance to it is at most MAXDIST."""
+        lo = bisect.bisect_left(self.terms, word[:1])
+        hi = bisect.bisect_left(self.terms, word[:1] + "\uffff")
+        if lo >= hi:
+            return []
+        rows = np.arange(lo, hi)
+        rows = rows[np.abs(self.lengths[lo:hi] - len(word)) <= MAXDIST]
+        if not len(rows):
+            return []
+        q = np.bincount(_bucket_of(_codepoints(word)), minlength=_BUCKETS).astype(np.int16)
+        diff = self.counts[rows] - q
+        extra = np.clip(diff, 0, None).sum(axis=1)
+        missing = np.clip(-diff, 0, None).sum(axis=1)
+        keep = rows[np.maximum(extra, missing) <= MAXDIST]
+        return [self.terms[i] for i in keep.tolist()]
+
+
+class _EnglishList:
+    """wordfreq's English list as two small arrays (word hashes, sorted, and their Zipf frequencies).
+
+    ``wordfreq.zipf_frequency`` keeps the whole list as a dict of 321,000 strings (about 37 MB more resident
+    memory in the searching process); here the list file is read one frequency bucket at a time and only a
+    64-bit hash per word is kept (4 MB). The file format, "cBpack", is the one wordfreq documents
+    (``wordfreq.read_cBpack``): gzipped msgpack, a header, then one list of words per centibel of frequency.
+    A hash collision could only make an unknown word look English (left as typed): one chance in 2**64/321,000.
+    """
+
+    def __init__(self) -> None:
+        import gzip
+
+        import msgpack
+        from wordfreq import available_languages
+
+        hashes: list[np.ndarray] = []
+        zipfs: list[np.ndarray] = []
+        with gzip.open(available_languages("large")["en"], "rb") as infile:
+            unpacker = msgpack.Unpacker(infile, raw=False)
+            n = unpacker.read_array_header()
+            header = unpacker.unpack()
+            if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+                raise ValueError(f"unexpected wordfreq list header: {header!r}")
+            for centibels in range(n - 1):  # bucket i holds the words of frequency 10 ** (-i / 100)
+                words = unpacker.unpack()
+                if words:
+                    hashes.append(np.fromiter(map(hash, words), dtype=np.int64, count=len(words)))
+                    zipfs.append(np.full(len(words), 900 - centibels, dtype=np.int16))
+        h = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64)
+        order = np.argsort(h, kind="stable")
+        self.hashes = h[order]
+        self.centi_zipf = (np.concatenate(zipfs) if zipfs else np.zeros(0, dtype=np.int16))[order]
+
+    def zipf(self, word: str) -> float:
+        h = hash(word)
+        i = int(np.searchsorted(self.hashes, h))
+        if i < len(self.hashes) and self.hashes[i] == h:
+            return float(self.centi_zipf[i]) / 100
+        return 0.0
+
+
+_ENGLISH: list[_EnglishList] = []
+
+
+@lru_cache(maxsize=65536)
+def english_frequency(word: str) -> float:
+    """How common ``word`` (lowercase letters only) is in English on wordfreq's Zipf scale (0: not in its list;
+    3: once per million words), as ``wordfreq.zipf_frequency`` gives it.
+
+    The list is read on the first call only.
+    """
+    if not _ENGLISH:
+        _ENGLISH.append(_EnglishList())
+    return _ENGLISH[0].zipf(word)
+
+
+def is_english(word: str) -> bool:
+    """Whether ``word`` (lowercase) is in wordfreq's English list."""
+    return english_frequency(word) > 0
+
+
+def is_misspelling(word: str, correction: Correction) -> bool:
+    """Whether a *rare* listed word (Zipf below :data:`RARE_ZIPF`) is a slip of its correction rather than a
+    word of its own: one edit from a word at least :data:`MISSPELLING_GAP` more common (30 times on the Zipf
+    scale). wordfreq's list comes from text people wrote, so it lists their commonest slips too ("pregancy"
+    1.1 beside "pregnancy" 4.3, "symtoms", "sholder"); "canker" (2.4), "okra", "fava" and "ileum" are too
+    common or have no far more common neighbour, and stay as typed."""
+    return correction.distance == 1 and english_frequency(correction.word) >= english_frequency(word) + MISSPELLING_GAP
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A surface word to offer instead of a typed one, and whether it is safe to search it instead."""
+
+    word: str
+    distance: int
+    confident: bool
+
+
+def surface_words(stem: str, texts: Iterable[str]) -> Counter[str]:
+    """The words (lowercased, as written) of ``texts`` whose analysed form is ``stem``, with their counts."""
+    found: Counter[str] = Counter()
+    for text in texts:
+        for word in WORD_RE.findall(text):
+            if normalise(word) == stem:
+                found[word.lower()] += 1
+    return found
+
+
+def _opposite(typed: str, candidate: str) -> bool:
+    return any(typed.startswith(a) and candidate.startswith(b) for a, b in OPPOSITE_PREFIXES)
+
+
+class Speller:
+    """Corrections of unknown words from one index generation's terms.
+
+    Args:
+        terms: field -> its sorted terms (the lexicon's), for the fields suggestions come from.
+        df: a term's document frequency.
+        texts: the stored texts of a few records holding a term (their surface words are what is shown).
+    """
+
+    def __init__(self, terms: dict[str, list[str]], df: Callable[[str], int],
+                 texts: Callable[[str], Iterable[str]]) -> None:
+        self._terms = terms
+        self._df = df
+        self._texts = texts
+        self._fields: dict[str, _FieldTerms] = {}
+        self._surfaces = lru_cache(maxsize=4096)(self._surfaces_uncached)
+
+    def _field(self, fieldname: str) -> _FieldTerms:
+        ft = self._fields.get(fieldname)
+        if ft is None:
+            ft = self._fields[fieldname] = _FieldTerms(self._terms.get(fieldname, []))
+        return ft
+
+    def _surfaces_uncached(self, stem: str) -> tuple[tuple[str, int], ...]:
+        return tuple(surface_words(stem, self._texts(stem)).most_common())
+
+    def _near_terms(self, word: str, stem: str) -> set[str]:
+        out: set[str] = set()
+        for fieldname in self._terms:
+            field = self._field(fieldname)
+            for probe in {word, stem}:
+                out.update(t for t in field.near(probe) if distance(t, probe, limit=MAXDIST) <= MAXDIST)
+        return out
+
+    def correction(self, word: str) -> Correction | None:
+        """The best surface word within two edits of ``word`` (lowercase, unknown to the index), or None."""
+        stem = normalise(word)
+        if len(word) < MIN_LENGTH or not stem:
+            return None
+        # (distance, -records, -count in the records read, -English frequency, surface word, stem)
+        found: list[tuple[int, int, int, float, str, str]] = []
+        for term in self._near_terms(word, stem):
+            best_here = None
+            for surface, count in self._surfaces(term):
+                if surface == word or _opposite(word, surface):
+                    continue
+                d = distance(word, surface, limit=MAXDIST + 1)
+                if d > MAXDIST:
+                    continue
+                item = (d, -self._df(term), -count, -english_frequency(surface), surface, term)
+                if best_here is None or item < best_here:
+                    best_here = item
+            if best_here is not None:
+                found.append(best_here)
+        if not found:
+            return None
+        found.sort()
+        best = found[0]
+        d, records = best[0], -best[1]
+        # two edits of a shorter word are confident only when nothing else is near and the word is no English
+        # word at all ("tetney" -> "tetany": no other term within two edits)
+        confident = d == 1 or len(word) >= LONG_WORD or (
+            len(found) == 1 and len(word) >= LONE_WORD and not english_frequency(word))
+        if any(other[0] == d and -other[1] * RIVAL_SHARE > records for other in found[1:]):
+            confident = False  # two different words are as near: ask, do not guess
+        return Correction(best[4], d, confident)

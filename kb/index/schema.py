@@ -21,7 +21,8 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 8  # 8: sections store their article summary; 7: apostrophes folded; 6: Unicode slugs
+SCHEMA_VERSION = 9  # 9: analyzer pickled from kb.index.schema (the layer move); 8: sections store their article
+# summary; 7: apostrophes folded; 6: Unicode slugs
 
 #: Whoosh's English stop words plus the words people add to questions ("why do my legs cramp at night").
 STOP_WORDS = frozenset(

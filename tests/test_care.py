@@ -204,3 +204,41 @@ def test_kb_search_prints_no_callout_for_an_ordinary_query(care_kb: KnowledgeBas
 def test_kb_show_prints_the_care_level(care_kb: KnowledgeBase, capsys) -> None:
     assert main(["--root", str(care_kb.root), "show", "article/warning-signs#see-a-gp-soon"]) == 0
     assert "Care: routine" in capsys.readouterr().out
+
+
+# --- the shipped corpus: a record's level is that of its main advice -------------------------------------------
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory):
+    engine = KnowledgeBase(REPO, index_dir=tmp_path_factory.mktemp("care-shipped-index"))
+    engine.update()
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("query", ["cramps at night", "eyelid twitching", "potassium 5.5 blood test",
+                                   "is a magnesium level of 0.6 low", "sodium 130", "calf pain when walking",
+                                   "tingling after thyroid surgery", "lips tingle when I breathe fast"])
+def test_shipped_ordinary_and_lab_value_queries_show_no_callout(shipped: KnowledgeBase, query: str) -> None:
+    r = shipped.search(query)
+    assert r.results and r.emergency is None, (query, r.results[0].id, r.emergency)
+
+
+@pytest.mark.parametrize("query", [
+    "swollen calf with chest pain", "calf pain and sudden breathlessness", "severe muscle pain and dark urine",
+    "sudden weakness on one side", "saddle numbness with bladder problems", "cold pale leg", "tetanus",
+    "stiff jaw after a cut", "throat spasm with low calcium", "seizure with low calcium", "heatstroke"])
+def test_shipped_emergencies_the_review_lists_show_a_callout(shipped: KnowledgeBase, query: str) -> None:
+    r = shipped.search(query)
+    assert r.emergency is not None and ("999" in r.emergency.text or "911" in r.emergency.text), query
+    assert shipped.get(r.emergency.record_id).care == "emergency"
+
+
+def test_shipped_lab_value_faqs_keep_their_red_flag_line_at_their_own_level(shipped: KnowledgeBase) -> None:
+    for rid in ("faq/what-does-high-potassium-mean", "faq/is-a-sodium-level-of-130-dangerous",
+                "faq/what-does-a-potassium-of-3-2-mean"):
+        record = shipped.get(rid)
+        assert record.care in ("routine", "urgent") and not record.callout, rid
+        assert names_emergency_number(record.answer), rid  # "call 999 ... if ..." stays in the text

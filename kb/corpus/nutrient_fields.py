@@ -297,8 +297,8 @@ class Tables:
                 out.append(FoodSource(food, serving, amount))
         if rows and len(rows) < MIN_FOODS:
             self.f.problem(self.f.line("food_sources"),
-                           f"food_sources has {len(rows)} row{'s' if len(rows) != 1 else ''}: give at least {MIN_FOODS}, "
-                           "best sources first")
+                           f"food_sources has {len(rows)} row{'s' if len(rows) != 1 else ''}: "
+                           f"give at least {MIN_FOODS}, best sources first")
         return tuple(out)
 
     def blood_tests(self) -> BloodTests:

@@ -14,7 +14,7 @@ from care_corpus import CARE_FILES, CLOT_CALLOUT, CLOT_FAQ, WARNING_ARTICLE, WEA
 from conftest import write_corpus
 
 from kb.cli.main import main
-from kb.corpus.care import care_problems, names_emergency_number
+from kb.corpus.care import care_problems, names_emergency_number, tells_to_call
 from kb.corpus.loader import load_corpus
 from kb.engine import KnowledgeBase
 from kb.model.records import Faq, Section
@@ -46,8 +46,10 @@ def edit(rel: str, old: str, new: str) -> dict[str, str]:
 def test_the_emergency_number_is_found_as_a_number_only() -> None:
     assert names_emergency_number("Call 999 in the UK or 911 in the US.")
     assert names_emergency_number("call 911.")
-    assert names_emergency_number("Phone your GP. 999 is for emergencies")
     assert not names_emergency_number("19110 people, 1,999 mg, 999.5 units, x911")
+    assert tells_to_call("Call 999 in the UK, 911 in the US, or your local emergency number")
+    assert tells_to_call("dial 911 now") and tells_to_call("ring an ambulance on 999.")
+    assert not tells_to_call("Heading 911") and not tells_to_call("Phone your GP. 999 is for emergencies")
 
 
 def test_the_fixture_corpus_with_care_levels_validates() -> None:
@@ -87,7 +89,7 @@ def test_an_emergency_record_must_name_the_number_and_have_a_callout(tmp_path: P
         f"{CLOT_FAQ}:6: callout must name the emergency number (start it with \"Call 999 / 911\")"]
 
 
-def test_a_record_naming_999_needs_a_care_level_but_not_emergency(tmp_path: Path) -> None:
+def test_a_record_telling_people_to_call_999_needs_a_care_level_but_not_emergency(tmp_path: Path) -> None:
     # a routine record may keep its red-flag line "call 999 if ...": its level is that of its main advice
     urgent = edit(CLOT_FAQ, f'care: emergency\ncallout: "{CLOT_CALLOUT}"\n', "care: urgent\n")
     assert problems_of(tmp_path / "a", urgent) == []
@@ -96,14 +98,15 @@ def test_a_record_naming_999_needs_a_care_level_but_not_emergency(tmp_path: Path
         f"{CLOT_FAQ}:6: callout is only for care: emergency (other levels show no callout)"]
     no_level = edit(CLOT_FAQ, f'care: emergency\ncallout: "{CLOT_CALLOUT}"\n', "")
     assert problems_of(tmp_path / "c", no_level) == [
-        f"{CLOT_FAQ}:2: the text names 999/911 but has no care: give it the level of its main advice "
-        "(emergency, urgent, routine, self-care)"]
+        f"{CLOT_FAQ}:2: the text tells the reader to call 999/911 but has no care: give it the level of its "
+        "main advice (emergency, urgent, routine, self-care)"]
     section = edit(WARNING_ARTICLE, "    care: emergency\n", "")
     assert problems_of(tmp_path / "d", section) == [
         f"{WARNING_ARTICLE}:12: sections.call-999-or-911-now.callout is only for "
         "sections.call-999-or-911-now.care: emergency (other levels show no callout)",
-        f"{WARNING_ARTICLE}:20: the text names 999/911 but has no sections.call-999-or-911-now.care: give it "
-        "the level of its main advice (emergency, urgent, routine, self-care)"]
+        f"{WARNING_ARTICLE}:20: the text tells the reader to call 999/911 but has no "
+        "sections.call-999-or-911-now.care: give it the level of its main advice (emergency, urgent, routine, "
+        "self-care)"]
     bad_level = edit(CLOT_FAQ, f'care: emergency\ncallout: "{CLOT_CALLOUT}"\n', "care: asap\n")
     assert problems_of(tmp_path / "e", bad_level) == [  # one problem, not a second "has no care" as well
         f"{CLOT_FAQ}:5: care must be one of emergency, urgent, routine, self-care, not 'asap'"]
@@ -241,4 +244,4 @@ def test_shipped_lab_value_faqs_keep_their_red_flag_line_at_their_own_level(ship
                 "faq/what-does-a-potassium-of-3-2-mean"):
         record = shipped.get(rid)
         assert record.care in ("routine", "urgent") and not record.callout, rid
-        assert names_emergency_number(record.answer), rid  # "call 999 ... if ..." stays in the text
+        assert tells_to_call(record.answer), rid  # "call 999 ... if ..." stays in the text

@@ -2,9 +2,11 @@
 
 A record's care level is the level of its main advice. ``emergency`` means calling the emergency number now, so
 such a record must name it (999 in the UK, 911 in the US) and carry a one-sentence callout that interfaces show
-before anything else. A record whose text names 999 or 911 must carry a care level, but not necessarily
-``emergency``: a lab-value FAQ whose advice is a routine appointment keeps its one red-flag line ("call 999 if
-...") and stays ``routine``. The number counts only on its own: "1,999 mg" or "19110" name nothing.
+before anything else. A record whose text tells people to call 999 or 911 - "call", "ring", "dial" or "phone"
+followed, in the same sentence, by 999 or 911 as a number ("Call 999 in the UK or 911 in the US", "dial 911 now") -
+must carry a care level, but not necessarily ``emergency``: a lab-value FAQ whose advice is a routine appointment
+keeps its one red-flag line ("call 999 if ...") and stays ``routine``. A bare number ("Heading 911", "1,999 mg")
+tells nobody to call anything.
 """
 
 from __future__ import annotations
@@ -18,11 +20,17 @@ CALLOUT_MAX = 160
 # 999 or 911 as a number of its own: not inside 19110, 1,999, 999.5 or a word such as "x911"
 _NUMBER = r"(?<![\w.,])(?:999|911)(?![\w]|[.,]\d)"
 EMERGENCY_NUMBER = re.compile(_NUMBER)
+CALL_NUMBER = re.compile(rf"\b(?:call|calling|ring|dial|phone)\b[^.!?\n]{{0,80}}?{_NUMBER}", re.IGNORECASE)
 
 
 def names_emergency_number(text: str) -> bool:
     """Whether ``text`` names 999 or 911 as a number of its own."""
     return EMERGENCY_NUMBER.search(text) is not None
+
+
+def tells_to_call(text: str) -> bool:
+    """Whether ``text`` tells the reader to call 999 or 911 (a calling verb, then the number, one sentence)."""
+    return CALL_NUMBER.search(text) is not None
 
 
 def care_problems(care: object, callout: object, text: str, where: str, care_line: int, callout_line: int,
@@ -62,7 +70,7 @@ def care_problems(care: object, callout: object, text: str, where: str, care_lin
         if callout is not None:
             out.append((callout_line, f"{prefix}callout is only for {where}: emergency "
                                       "(other levels show no callout)"))
-        if absent and names_emergency_number(text):
-            out.append((text_line, f"the text names 999/911 but has no {where}: give it the level of its main "
-                                   f"advice ({', '.join(CARE_LEVELS)})"))
+        if absent and tells_to_call(text):
+            out.append((text_line, f"the text tells the reader to call 999/911 but has no {where}: give it the "
+                                   f"level of its main advice ({', '.join(CARE_LEVELS)})"))
     return out

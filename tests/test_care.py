@@ -89,19 +89,27 @@ def test_an_emergency_record_must_name_the_number_and_have_a_callout(tmp_path: P
         f"{CLOT_FAQ}:6: callout must name the emergency number (start it with \"Call 999 / 911\")"]
 
 
-def test_a_text_telling_people_to_call_999_must_be_an_emergency(tmp_path: Path) -> None:
-    urgent = edit(CLOT_FAQ, "care: emergency\n", "care: urgent\n")
-    assert problems_of(tmp_path / "a", urgent) == [
-        f"{CLOT_FAQ}:6: callout is only for care: emergency (other levels show no callout)",
-        f"{CLOT_FAQ}:2: the text tells the reader to call 999/911 but has care: urgent: set care: emergency "
-        "(with a callout)"][::-1]
+def test_a_record_telling_people_to_call_999_needs_a_care_level_but_not_emergency(tmp_path: Path) -> None:
+    # a routine record may keep its red-flag line "call 999 if ...": its level is that of its main advice
+    urgent = edit(CLOT_FAQ, f'care: emergency\ncallout: "{CLOT_CALLOUT}"\n', "care: urgent\n")
+    assert problems_of(tmp_path / "a", urgent) == []
+    with_callout = edit(CLOT_FAQ, "care: emergency\n", "care: routine\n")
+    assert problems_of(tmp_path / "b", with_callout) == [
+        f"{CLOT_FAQ}:6: callout is only for care: emergency (other levels show no callout)"]
+    no_level = edit(CLOT_FAQ, f'care: emergency\ncallout: "{CLOT_CALLOUT}"\n', "")
+    assert problems_of(tmp_path / "c", no_level) == [
+        f"{CLOT_FAQ}:2: the text tells the reader to call 999/911 but has no care: give it the level of its "
+        "main advice (emergency, urgent, routine, self-care)"]
     section = edit(WARNING_ARTICLE, "    care: emergency\n", "")
-    assert problems_of(tmp_path / "b", section) == [
+    assert problems_of(tmp_path / "d", section) == [
         f"{WARNING_ARTICLE}:12: sections.call-999-or-911-now.callout is only for "
         "sections.call-999-or-911-now.care: emergency (other levels show no callout)",
         f"{WARNING_ARTICLE}:20: the text tells the reader to call 999/911 but has no "
-        "sections.call-999-or-911-now.care: set sections.call-999-or-911-now.care: emergency "
-        "(with a sections.call-999-or-911-now.callout)"]
+        "sections.call-999-or-911-now.care: give it the level of its main advice (emergency, urgent, routine, "
+        "self-care)"]
+    bad_level = edit(CLOT_FAQ, f'care: emergency\ncallout: "{CLOT_CALLOUT}"\n', "care: asap\n")
+    assert problems_of(tmp_path / "e", bad_level) == [  # one problem, not a second "has no care" as well
+        f"{CLOT_FAQ}:5: care must be one of emergency, urgent, routine, self-care, not 'asap'"]
 
 
 def test_an_unknown_care_level_and_an_unknown_heading_slug_are_reported_at_their_lines(tmp_path: Path) -> None:
@@ -199,3 +207,41 @@ def test_kb_search_prints_no_callout_for_an_ordinary_query(care_kb: KnowledgeBas
 def test_kb_show_prints_the_care_level(care_kb: KnowledgeBase, capsys) -> None:
     assert main(["--root", str(care_kb.root), "show", "article/warning-signs#see-a-gp-soon"]) == 0
     assert "Care: routine" in capsys.readouterr().out
+
+
+# --- the shipped corpus: a record's level is that of its main advice -------------------------------------------
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory):
+    engine = KnowledgeBase(REPO, index_dir=tmp_path_factory.mktemp("care-shipped-index"))
+    engine.update()
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("query", ["cramps at night", "eyelid twitching", "potassium 5.5 blood test",
+                                   "is a magnesium level of 0.6 low", "sodium 130", "calf pain when walking",
+                                   "tingling after thyroid surgery", "lips tingle when I breathe fast"])
+def test_shipped_ordinary_and_lab_value_queries_show_no_callout(shipped: KnowledgeBase, query: str) -> None:
+    r = shipped.search(query)
+    assert r.results and r.emergency is None, (query, r.results[0].id, r.emergency)
+
+
+@pytest.mark.parametrize("query", [
+    "swollen calf with chest pain", "calf pain and sudden breathlessness", "severe muscle pain and dark urine",
+    "sudden weakness on one side", "saddle numbness with bladder problems", "cold pale leg", "tetanus",
+    "stiff jaw after a cut", "throat spasm with low calcium", "seizure with low calcium", "heatstroke"])
+def test_shipped_emergencies_the_review_lists_show_a_callout(shipped: KnowledgeBase, query: str) -> None:
+    r = shipped.search(query)
+    assert r.emergency is not None and ("999" in r.emergency.text or "911" in r.emergency.text), query
+    assert shipped.get(r.emergency.record_id).care == "emergency"
+
+
+def test_shipped_lab_value_faqs_keep_their_red_flag_line_at_their_own_level(shipped: KnowledgeBase) -> None:
+    for rid in ("faq/what-does-high-potassium-mean", "faq/is-a-sodium-level-of-130-dangerous",
+                "faq/what-does-a-potassium-of-3-2-mean"):
+        record = shipped.get(rid)
+        assert record.care in ("routine", "urgent") and not record.callout, rid
+        assert tells_to_call(record.answer), rid  # "call 999 ... if ..." stays in the text

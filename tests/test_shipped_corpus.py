@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kb.corpus.loader import Corpus, load_corpus
+from kb.corpus.nutrient_fields import MIN_FOODS
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_NUTRIENTS = {"magnesium", "calcium", "potassium", "sodium", "vitamin-d", "vitamin-b12", "vitamin-b6"}
@@ -58,7 +59,7 @@ def test_every_nutrient_has_the_v2_tables_aliases_and_deficiency_signs(corpus: C
     for n in corpus.nutrients:
         assert n.intakes.rows and n.unit and n.intakes.measure in ("RDA", "AI"), n.id
         assert n.upper_limits.note and n.upper_limits.applies_to in ("all-sources", "supplements", "none-set"), n.id
-        assert len(n.food_sources) >= 6 and n.daily_value > 0, n.id
+        assert len(n.food_sources) >= MIN_FOODS and n.daily_value > 0, n.id
         assert n.blood_tests.tests and n.blood_tests.note and n.interactions, n.id
         assert n.aliases, n.id
         assert n.deficiency.name and n.deficiency.signs, n.id

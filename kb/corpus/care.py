@@ -1,10 +1,12 @@
 """Care levels: how urgently a record's "when to get help" advice sends the reader, and the emergency callout.
 
-``emergency`` means calling the emergency number now, so such a record must name it (999 in the UK, 911 in the
-US) and carry a one-sentence callout that interfaces show before anything else. The rule the other way round:
-a record whose text tells people to call 999 or 911 - "call", "ring", "dial" or "phone" followed, in the same
-sentence, by 999 or 911 as a number ("Call 999 in the UK or 911 in the US", "dial 911 now") - must be
-``emergency``. A bare number ("Heading 911", "1,999 mg") tells nobody to call anything.
+A record's care level is the level of its main advice. ``emergency`` means calling the emergency number now, so
+such a record must name it (999 in the UK, 911 in the US) and carry a one-sentence callout that interfaces show
+before anything else. A record whose text tells people to call 999 or 911 - "call", "ring", "dial" or "phone"
+followed, in the same sentence, by 999 or 911 as a number ("Call 999 in the UK or 911 in the US", "dial 911 now") -
+must carry a care level, but not necessarily ``emergency``: a lab-value FAQ whose advice is a routine appointment
+keeps its one red-flag line ("call 999 if ...") and stays ``routine``. A bare number ("Heading 911", "1,999 mg")
+tells nobody to call anything.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def care_problems(care: object, callout: object, text: str, where: str, care_lin
     """
     out: list[tuple[int, str]] = []
     prefix = where.rsplit("care", 1)[0]
+    absent = care is None
     if care is not None and care not in CARE_LEVELS:
         out.append((care_line, f"{where} must be one of {', '.join(CARE_LEVELS)}, not {shown(care)}"))
         care = None
@@ -67,8 +70,7 @@ def care_problems(care: object, callout: object, text: str, where: str, care_lin
         if callout is not None:
             out.append((callout_line, f"{prefix}callout is only for {where}: emergency "
                                       "(other levels show no callout)"))
-        if tells_to_call(text):
-            level = f"care: {care}" if care else f"no {where}"
-            out.append((text_line, f"the text tells the reader to call 999/911 but has {level}: "
-                                   f"set {where}: emergency (with a {prefix}callout)"))
+        if absent and tells_to_call(text):
+            out.append((text_line, f"the text tells the reader to call 999/911 but has no {where}: give it the "
+                                   f"level of its main advice ({', '.join(CARE_LEVELS)})"))
     return out

@@ -5,7 +5,8 @@ Whoosh's multi-segment reader merges the segments' term lists and looks every te
 2-3 s. Here each segment's own list is read and the document frequencies summed, which gives the same
 numbers; for Whoosh 2.7's term files (an ordered table of key, term info records) a field's records are read
 with one file read and parsed in place, three reads and a term-info object per term less (about 0.1 s at
-100k sections instead of 0.4). Other segments take Whoosh's ``iter_field``.
+100k sections instead of 0.4). Other segments (and every segment when :mod:`kb.index.w3.fastpath` says no) take
+Whoosh's ``iter_field``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import struct
 from collections.abc import Iterator
 
 from whoosh.reading import IndexReader
+
+from kb.index.w3 import fastpath
 
 _LENGTHS = struct.Struct("!ii")  # an ordered hash record: key length, value length, then key, value
 _DF = struct.Struct("!I")  # W3 term info: flags (1 byte), total weight (4), then the document frequency
@@ -55,10 +58,10 @@ def _raw_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]] | 
     return records()
 
 
-def _segment_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]]:
-    fast = _raw_terms(sub, fieldname)
-    if fast is not None:
-        return fast
+def _segment_terms(sub: IndexReader, fieldname: str, fast: bool) -> Iterator[tuple[str, int]]:
+    raw = _raw_terms(sub, fieldname) if fast else None
+    if raw is not None:
+        return raw
     return ((t.decode("utf-8") if isinstance(t, bytes) else t, info.doc_frequency())
             for t, info in sub.iter_field(fieldname))
 
@@ -68,13 +71,14 @@ class Lexicon:
 
     def __init__(self, reader: IndexReader, fields: tuple[str, ...]) -> None:
         per_field: dict[str, dict[str, int]] = {}
+        fast = fastpath.use(reader)
         for fieldname in fields:
             if fieldname not in reader.schema:
                 continue
             df: dict[str, int] = {}
             get = df.get
             for sub, _base in reader.leaf_readers():
-                for t, n in _segment_terms(sub, fieldname):
+                for t, n in _segment_terms(sub, fieldname, fast):
                     df[t] = get(t, 0) + n
             per_field[fieldname] = df
         #: field -> its terms, sorted

@@ -25,8 +25,8 @@ _DF = struct.Struct("!I")  # W3 term info: flags (1 byte), total weight (4), the
 _DF_AT = 5
 
 
-def _raw_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]] | None:
-    """(term, doc frequency) of one field of a W3 segment, parsed from one read; None if not such a segment."""
+def raw_records(sub: IndexReader, fieldname: str) -> Iterator[tuple[bytes, bytes]] | None:
+    """(term, term info bytes) of one field of a W3 segment, parsed from one read; None if not such a segment."""
     try:
         terms = sub._terms  # type: ignore[attr-defined]
         table = terms._tindex
@@ -43,19 +43,28 @@ def _raw_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]] | 
     except Exception:  # noqa: BLE001 - another codec or Whoosh: the generic path
         return None
 
-    def records() -> Iterator[tuple[str, int]]:
+    def records() -> Iterator[tuple[bytes, bytes]]:
         plen, pos, size = len(prefix), 0, len(raw)
-        unpack_lengths, unpack_df = _LENGTHS.unpack_from, _DF.unpack_from
+        unpack_lengths = _LENGTHS.unpack_from
         while pos < size:
             keylen, datalen = unpack_lengths(raw, pos)
             keypos = pos + 8
             if raw[keypos:keypos + plen] != prefix:
                 return
             datapos = keypos + keylen
-            yield raw[keypos + plen:datapos].decode("utf-8"), unpack_df(raw, datapos + _DF_AT)[0]
+            yield raw[keypos + plen:datapos], raw[datapos:datapos + datalen]
             pos = datapos + datalen
 
     return records()
+
+
+def _raw_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]] | None:
+    """(term, doc frequency) of one field of a W3 segment, parsed from one read; None if not such a segment."""
+    records = raw_records(sub, fieldname)
+    if records is None:
+        return None
+    unpack_df = _DF.unpack_from
+    return ((term.decode("utf-8"), unpack_df(value, _DF_AT)[0]) for term, value in records)
 
 
 def _segment_terms(sub: IndexReader, fieldname: str, fast: bool) -> Iterator[tuple[str, int]]:

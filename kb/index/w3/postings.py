@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 from whoosh.reading import IndexReader, TermNotFound
 
-from kb.index.w3 import fastpath
+from kb.index.w3 import fastpath, sidecar
 
 try:
     from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
@@ -131,6 +131,13 @@ def _segment_arrays(sub: IndexReader, info) -> tuple[np.ndarray, np.ndarray]:
     return ids, weights
 
 
+def segment_postings(sub: IndexReader, info_bytes: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, weights) of one term in one segment from its term info as the term table stores it."""
+    from whoosh.codec.whoosh3 import W3TermInfo
+
+    return _segment_arrays(sub, W3TermInfo.from_bytes(info_bytes))
+
+
 def read_postings(m, offset: int, ids: list[np.ndarray], tfs: list[np.ndarray]) -> None:
     """Append a matcher's document numbers (+ ``offset``) and weights to ``ids`` and ``tfs``: the generic path."""
     subs = getattr(m, "matchers", None)
@@ -163,6 +170,17 @@ def posting_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarr
     tf_chunks: list[np.ndarray] = []
     fast = fastpath.use(reader)
     for sub, base in reader.leaf_readers():
+        side = sidecar.for_segment(reader, sub) if fast else None
+        if side is not None and side.has(field):  # kb's decoded copy (kb.index.w3.sidecar): a slice
+            try:
+                found = side.get(field, term)
+            except ValueError:  # a damaged slice: decode Whoosh's blocks below
+                pass
+            else:
+                if found is not None:
+                    id_chunks.append(found[0] + base)
+                    tf_chunks.append(found[1])
+                continue
         if (field, term) not in sub:  # a lookup; cheaper than term_info raising for the segments without it
             continue
         if not fast:

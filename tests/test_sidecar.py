@@ -112,3 +112,26 @@ def test_a_damaged_sidecar_gives_the_same_answers(root, damage):
         else:
             path.write_bytes(b"")
     assert answers(root) == want
+
+
+def test_positions_from_the_sidecar_equal_the_decoded_blocks(root):
+    from kb.index.w3 import positions
+
+    engine = KnowledgeBase(root)
+    reader = engine._current().searcher.reader()
+    for sub, _base in reader.leaf_readers():
+        side = sidecar.for_segment(reader, sub)
+        assert side.has_positions("body") and side.has_positions("title")
+        for field in ("title", "body"):
+            for term, info in list(sub.iter_field(field))[::7]:
+                term = term.decode("utf-8")
+                ids, _w, per_posting, pos = positions.segment_positions(sub, info)
+                got_docs, got_pos = side.positions(field, term, None)
+                np.testing.assert_array_equal(got_docs, np.repeat(ids, per_posting))
+                np.testing.assert_array_equal(got_pos, pos)
+                some = ids[::3]
+                got_docs, got_pos = side.positions(field, term, some)
+                keep = np.isin(np.repeat(ids, per_posting), some)
+                np.testing.assert_array_equal(got_docs, np.repeat(ids, per_posting)[keep])
+                np.testing.assert_array_equal(got_pos, pos[keep])
+    engine.close()

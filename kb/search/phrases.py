@@ -54,6 +54,10 @@ def _in_field(reader: IndexReader, field: str, words: tuple[str, ...], docs: lis
     """Which of ``docs`` (ascending) hold ``words`` consecutively in ``field``."""
     if field not in reader.schema or any((field, w) not in reader for w in words):
         return set()
+    try:  # from the segments' sidecars (kb.index.w3.sidecar): a few slices
+        return set(phrase_docs(reader, field, words, np.asarray(docs, dtype=np.int64)).tolist())
+    except Exception:  # noqa: BLE001 - no sidecar, or another layout: skip Whoosh's matchers to each document
+        pass
     matchers = [reader.postings(field, w) for w in words]
     found = set()
     for d in docs:
@@ -148,17 +152,19 @@ def exact_docs(checks: PhraseChecks, q: wq.Query, candidates: np.ndarray,
     return exact.copy()
 
 
-def phrase_docs(reader: IndexReader, field: str, words: tuple[str, ...]) -> np.ndarray:
+def phrase_docs(reader: IndexReader, field: str, words: tuple[str, ...], docs: np.ndarray | None = None
+                ) -> np.ndarray:
     """The documents holding ``words`` at consecutive positions of ``field``, in numpy: one key per
     occurrence (document, position minus the word's place in the phrase), intersected across the words.
 
     Keys come out ascending (documents ascend, and positions within one), so each intersection is a
-    ``searchsorted``; unsorted keys (a layout surprise) raise.
+    ``searchsorted``; unsorted keys (a layout surprise) raise. With ``docs`` (ascending), only those documents
+    are looked at, and only from the segments' sidecars (else it raises: the caller asks Whoosh).
     """
     keys: np.ndarray | None = None
     for i, w in enumerate(words):
-        docs, pos = positions(reader, field, w)
-        k = (docs << 32) | (pos - i + (1 << 31))
+        held, pos = positions(reader, field, w, docs)
+        k = (held << 32) | (pos - i + (1 << 31))
         if len(k) > 1 and not bool(np.all(k[1:] > k[:-1])):
             raise ValueError("positions out of order")
         if keys is None:

@@ -16,7 +16,7 @@ from itertools import chain
 import numpy as np
 from whoosh.reading import IndexReader
 
-from kb.index.w3 import fastpath
+from kb.index.w3 import fastpath, sidecar
 from kb.index.w3.postings import raw_run
 
 
@@ -40,68 +40,101 @@ def _value_lists(values: tuple) -> list[list[int]]:
     return lists
 
 
-def _block_positions(ids: tuple, values: tuple, docs: list[np.ndarray],
-                     counts: list[list[int]], deltas: list[int]) -> None:
-    """Append one block's document numbers and its postings' position deltas."""
-    docs.append(np.cumsum(np.asarray(ids, dtype=np.int64)))
-    lists = _value_lists(values)
-    counts.append(list(map(len, lists)))
-    deltas.extend(chain.from_iterable(lists))
+def _weights(block_weights: object, n: int) -> list[float]:
+    if block_weights is None:
+        return [1.0] * n
+    if isinstance(block_weights, (int, float)):
+        return [float(block_weights)] * n
+    return list(block_weights)  # type: ignore[call-overload]
 
 
-def positions(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document number, position) of every occurrence of ``term`` in ``field``, read block by block.
+def segment_positions(sub: IndexReader, info) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, weights, positions per posting, positions) of one term in one segment, from Whoosh 2.7's blocks.
+
+    Ids are the segment's document numbers (one per posting); positions are absolute, posting after posting.
+    """
+    docs: list[np.ndarray] = []
+    weights: list[float] = []
+    counts: list[int] = []
+    deltas: list[int] = []
+    if info.is_inlined():
+        ids, block_weights, values = info.inlined_postings()
+        docs.append(np.asarray(ids, dtype=np.int64))
+        weights += _weights(block_weights, len(ids))
+        lists = _value_lists(tuple(values))
+        counts += map(len, lists)
+        deltas.extend(chain.from_iterable(lists))
+    else:
+        raw = raw_run(sub, info)
+        buf = io.BytesIO(raw)
+        pos = 4
+        while True:
+            size = int.from_bytes(raw[pos:pos + 4], "big", signed=True)
+            end = pos + 4 + abs(size)
+            buf.seek(pos + 4)
+            n, _maxid, _maxw, compression, _mnl, _mxl = pickle.load(buf)
+            data = raw[buf.tell():end]
+            ids, block_weights, values = pickle.loads(zlib.decompress(data) if compression else data)
+            if len(ids) != n or len(values) != n:
+                raise ValueError("posting block length mismatch")
+            docs.append(np.cumsum(np.asarray(ids, dtype=np.int64)))
+            weights += _weights(block_weights, n)
+            lists = _value_lists(values)
+            counts += map(len, lists)
+            deltas.extend(chain.from_iterable(lists))
+            if size < 0 or end >= len(raw):
+                break
+            pos = end
+    per_posting = np.asarray(counts, dtype=np.int64)
+    doc_ids = np.concatenate(docs)
+    if len(doc_ids) != len(per_posting):
+        raise ValueError("positions do not match postings")
+    # positions are delta-coded per posting: one running sum, minus the sum reached before each posting
+    csum = np.cumsum(np.asarray(deltas, dtype=np.int64))
+    starts = np.cumsum(per_posting) - per_posting
+    before = np.zeros(len(per_posting), dtype=np.int64)
+    nonempty = starts > 0
+    before[nonempty] = csum[starts[nonempty] - 1]
+    return doc_ids, np.asarray(weights, dtype=np.float32), per_posting, csum - np.repeat(before, per_posting)
+
+
+def positions(reader: IndexReader, field: str, term: str, docs: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(document number, position) of every occurrence of ``term`` in ``field`` (only in ``docs``, ascending
+    document numbers, when given), from each segment's sidecar (:mod:`kb.index.w3.sidecar`) or its blocks.
 
     Whoosh 2.7's W3 posting blocks hold ``(delta-coded ids, weights, values)`` and each value is the count of
     positions then a pickle of their deltas (``formats.Positions.encode``, as kb.index.w3.bulkwriter writes it too).
-    Raises on anything else, and when :mod:`kb.index.w3.fastpath` says no (the caller falls back to Whoosh).
+    Raises on anything else, when :mod:`kb.index.w3.fastpath` says no, and when ``docs`` is given and a segment has
+    no sidecar (checking a few documents is then cheaper through Whoosh's matchers): the caller falls back to Whoosh.
     """
     if not fastpath.use(reader):
         raise NoFastPath("the fast readers are off for this index")
     out_docs: list[np.ndarray] = []
     out_pos: list[np.ndarray] = []
     for sub, base in reader.leaf_readers():
-        if (field, term) not in sub:
+        n = sub.doc_count_all()
+        want = None if docs is None else docs[(docs >= base) & (docs < base + n)] - base
+        if want is not None and not len(want):
             continue
-        info = sub.term_info(field, term)
-        docs: list[np.ndarray] = []
-        counts: list[list[int]] = []
-        deltas: list[int] = []
-        if info.is_inlined():
-            ids, _weights, values = info.inlined_postings()
-            docs.append(np.asarray(ids, dtype=np.int64))
-            lists = _value_lists(tuple(values))
-            counts.append(list(map(len, lists)))
-            deltas.extend(chain.from_iterable(lists))
+        side = sidecar.for_segment(reader, sub)
+        found = None
+        if side is not None and side.has_positions(field):
+            try:
+                found = side.positions(field, term, want)
+            except ValueError:  # a damaged slice: Whoosh's blocks below
+                found = None
+        if found is None:
+            if want is not None:
+                raise NoFastPath("no sidecar with positions")
+            if (field, term) not in sub:
+                continue
+            ids, _w, per_posting, pos = segment_positions(sub, sub.term_info(field, term))
+            doc_of = np.repeat(ids, per_posting)
         else:
-            raw = raw_run(sub, info)
-            buf = io.BytesIO(raw)
-            pos = 4
-            while True:
-                size = int.from_bytes(raw[pos:pos + 4], "big", signed=True)
-                end = pos + 4 + abs(size)
-                buf.seek(pos + 4)
-                n, _maxid, _maxw, compression, _mnl, _mxl = pickle.load(buf)
-                data = raw[buf.tell():end]
-                ids, _weights, values = pickle.loads(zlib.decompress(data) if compression else data)
-                if len(ids) != n or len(values) != n:
-                    raise ValueError("posting block length mismatch")
-                _block_positions(ids, values, docs, counts, deltas)
-                if size < 0 or end >= len(raw):
-                    break
-                pos = end
-        per_posting = np.asarray([c for block in counts for c in block], dtype=np.int64)
-        doc_ids = np.concatenate(docs) + base
-        if len(doc_ids) != len(per_posting):
-            raise ValueError("positions do not match postings")
-        # positions are delta-coded per posting: one running sum, minus the sum reached before each posting
-        csum = np.cumsum(np.asarray(deltas, dtype=np.int64))
-        starts = np.cumsum(per_posting) - per_posting
-        before = np.zeros(len(per_posting), dtype=np.int64)
-        nonempty = starts > 0
-        before[nonempty] = csum[starts[nonempty] - 1]
-        out_pos.append(csum - np.repeat(before, per_posting))
-        out_docs.append(np.repeat(doc_ids, per_posting))
+            doc_of, pos = found
+        out_docs.append(doc_of + base)
+        out_pos.append(pos)
     if not out_docs:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     return np.concatenate(out_docs), np.concatenate(out_pos)

@@ -89,6 +89,7 @@ class IndexSearcher:
         self._phrase_checks: PhraseChecks | None = None
 
     def close(self) -> None:
+        sidecar.detach(self.searcher.reader())
         self.searcher.close()
 
     def up_to_date(self) -> bool:

@@ -6,8 +6,8 @@ inflating positions ranking never uses) was most of a query on a freshly opened 
 build writes, for every segment, ``kbpost-<segment id>.bin``: per field, the sorted terms as one fixed-width
 byte array, and every term's document numbers (uint32) and term frequencies (uint8/uint16, float32 when a
 frequency is not a small whole number) back to back, and for the fields phrases are looked for in, each
-posting's positions. A reader maps the file (nothing is read until a term is looked up), finds a term with one
-``searchsorted`` and slices its arrays: a few microseconds.
+posting's positions. A reader opens the file (nothing is read until a field is first used: then its term table),
+finds a term with one ``searchsorted`` and reads its slices with ``pread``: a few microseconds.
 
 The file is a cache: checked at open (magic, version, segment id, document count, sizes), per field on its first
 use (a CRC-32 of its term table) and per term on its first read (a CRC-32 of its slices, document numbers rising
@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import mmap
 import os
 import struct
 import weakref
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from whoosh.reading import IndexReader
@@ -192,71 +192,89 @@ def write_missing(folder: Path, reader: IndexReader) -> None:
 
 # --- reading ----------------------------------------------------------------------------------------------------
 class Sidecar:
-    """One segment's sidecar, mapped; :meth:`get` gives a term's (ids, frequencies), :meth:`positions` its
-    positions. Each field's index arrays are checked on its first use, each term's slices on their first read."""
+    """One segment's sidecar, open; :meth:`get` gives a term's (ids, frequencies), :meth:`positions` its
+    positions. Each field's term table is read and checked on its first use, each term's slices are read with
+    ``pread`` (copies: no mapped file pages count against the process) and checked on their first read."""
 
-    def __init__(self, mm: mmap.mmap, body_at: int, header: dict) -> None:
-        self._mm = mm
+    def __init__(self, fh: BinaryIO, body_at: int, header: dict) -> None:
+        self._fh = fh
+        self._fd = fh.fileno()
         self._body_at = body_at
         self.docs = int(header["docs"])
         self._header: dict[str, dict] = header["fields"]
-        #: field -> its arrays once its index arrays passed their checksum; None when they did not
+        #: field -> its term table once it passed its checksum; None when it did not
         self._fields: dict[str, dict[str, np.ndarray] | None] = {}
         self._checked: set[tuple[str, int, str]] = set()  # (field, term number, "t" or "p") whose CRC matched
 
-    def _arrays(self, field: str) -> dict[str, np.ndarray] | None:
+    def close(self) -> None:
+        self._fh.close()
+
+    def _read(self, field: str, name: str, start: int, stop: int) -> np.ndarray:
+        """Items ``start:stop`` of array ``name`` of ``field``."""
+        at, dtype, count = self._header[field]["arrays"][name]
+        dt = np.dtype(dtype)
+        if not 0 <= start <= stop <= int(count):
+            raise ValueError("sidecar slice out of range")
+        nbytes = (stop - start) * dt.itemsize
+        data = os.pread(self._fd, nbytes, self._body_at + int(at) + start * dt.itemsize) if nbytes else b""
+        if len(data) != nbytes:
+            raise ValueError("sidecar short read")
+        return np.frombuffer(data, dtype=dt)
+
+    def _table(self, field: str) -> dict[str, np.ndarray] | None:
         if field in self._fields:
             return self._fields[field]
         spec = self._header[field]
         out: dict[str, np.ndarray] | None = {}
         try:
             crc = 0
-            for name, (at, dtype, count) in spec["arrays"].items():
-                arr = np.frombuffer(self._mm, dtype=np.dtype(dtype), count=int(count),
-                                    offset=self._body_at + int(at))
+            for name in spec["arrays"]:
                 if name in _INDEX_ARRAYS:
+                    arr = self._read(field, name, 0, int(spec["arrays"][name][2]))
                     crc = zlib.crc32(arr.data, crc)
-                out[name] = arr  # type: ignore[index]
+                    out[name] = arr  # type: ignore[index]
             n, total = int(spec["n"]), int(spec["postings"])
-            if (crc != int(spec["crc"]) or len(out["keys"]) != n or len(out["starts"]) != n + 1  # type: ignore[index]
-                    or int(out["starts"][0]) != 0 or int(out["starts"][-1]) != total  # type: ignore[index]
-                    or len(out["ids"]) != total or len(out["weights"]) != total):  # type: ignore[index]
+            starts = out["starts"]  # type: ignore[index]
+            if (crc != int(spec["crc"]) or len(out["keys"]) != n or len(starts) != n + 1  # type: ignore[index]
+                    or int(starts[0]) != 0 or int(starts[-1]) != total
+                    or any(int(spec["arrays"][k][2]) != total for k in ("ids", "weights"))):
                 out = None
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, OSError):
             out = None
         self._fields[field] = out
         return out
 
     def has(self, field: str) -> bool:
         """Whether this file holds ``field`` undamaged (checked on first use)."""
-        return field in self._header and self._arrays(field) is not None
+        return field in self._header and self._table(field) is not None
 
     def has_positions(self, field: str) -> bool:
-        return self.has(field) and "pos" in self._fields[field]  # type: ignore[operator]
+        return self.has(field) and "pos" in self._header[field]["arrays"]
 
-    def _find(self, field: str, term: str) -> tuple[dict[str, np.ndarray], int, int, int] | None:
-        """(arrays, term number, first posting, end) of ``term``, its ids and weights checked; None if absent."""
-        arrays = self._arrays(field)
-        if arrays is None:
+    def _find(self, field: str, term: str) -> tuple[int, int, int, np.ndarray] | None:
+        """(term number, first posting, end, ids) of ``term``, its ids and weights checked; None if absent."""
+        table = self._table(field)
+        if table is None:
             raise ValueError("sidecar field failed its checksum")
-        keys = arrays["keys"]
+        keys = table["keys"]
         key = term.encode("utf-8")
         if len(key) > keys.dtype.itemsize or not len(keys):
             return None
         i = int(np.searchsorted(keys, key))
         if i >= len(keys) or keys[i] != key:
             return None
-        a, b = int(arrays["starts"][i]), int(arrays["starts"][i + 1])
-        if not 0 <= a < b <= len(arrays["ids"]):
+        a, b = int(table["starts"][i]), int(table["starts"][i + 1])
+        if not 0 <= a < b:
             raise ValueError("sidecar offsets out of range")
+        ids = self._read(field, "ids", a, b)
         if (field, i, "t") not in self._checked:
-            ids, weights = arrays["ids"][a:b], arrays["weights"][a:b]
-            if zlib.crc32(weights.data, zlib.crc32(ids.data)) != int(arrays["tcrc"][i]):
+            weights = self._read(field, "weights", a, b)
+            if zlib.crc32(weights.data, zlib.crc32(ids.data)) != int(table["tcrc"][i]):
                 raise ValueError("sidecar postings failed their checksum")
             if int(ids[-1]) >= self.docs or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1]))):
                 raise ValueError("sidecar document numbers out of order")
             self._checked.add((field, i, "t"))
-        return arrays, i, a, b
+        return i, a, b, ids
 
     def get(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(ids as int64, frequencies as float32) of ``term``; None if the segment does not hold it.
@@ -266,62 +284,66 @@ class Sidecar:
         found = self._find(field, term)
         if found is None:
             return None
-        arrays, _i, a, b = found
-        return arrays["ids"][a:b].astype(np.int64), arrays["weights"][a:b].astype(np.float32)
+        _i, a, b, ids = found
+        return ids.astype(np.int64), self._read(field, "weights", a, b).astype(np.float32)
 
     def positions(self, field: str, term: str, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(document number, position) of each occurrence of ``term`` (in ``docs``, ascending, when given)."""
         found = self._find(field, term)
         if found is None:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        arrays, i, a, b = found
-        pstarts, pos = arrays["pstarts"], arrays["pos"]
-        lo, hi = int(pstarts[a]), int(pstarts[b])
-        if not lo <= hi <= len(pos):
-            raise ValueError("sidecar position offsets out of range")
-        if (field, i, "p") not in self._checked:
-            if zlib.crc32(pos[lo:hi].data, zlib.crc32(pstarts[a:b + 1].data)) != int(arrays["pcrc"][i]):
-                raise ValueError("sidecar positions failed their checksum")
-            if bool(np.any(np.diff(pstarts[a:b + 1].astype(np.int64)) < 0)):
-                raise ValueError("sidecar position offsets out of order")
-            self._checked.add((field, i, "p"))
-        ids = arrays["ids"][a:b].astype(np.int64)
+        i, a, b, raw_ids = found
+        ids = raw_ids.astype(np.int64)
+        pstarts = self._read(field, "pstarts", a, b + 1).astype(np.int64)
+        lo, hi = int(pstarts[0]), int(pstarts[-1])
+        if lo > hi or bool(np.any(pstarts[1:] < pstarts[:-1])):
+            raise ValueError("sidecar position offsets out of order")
         if docs is None:
             keep = np.arange(b - a)
         else:
             at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
             keep = at[ids[at] == docs]
-        starts = pstarts[a + keep].astype(np.int64)
-        lengths = pstarts[a + keep + 1].astype(np.int64) - starts
-        total = int(lengths.sum())
-        # the positions of the kept postings, gathered: each run's start, then consecutive
-        run_of = np.repeat(np.arange(len(keep)), lengths)
-        offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        return np.repeat(ids[keep], lengths), pos[starts[run_of] + offsets].astype(np.int64)
+        checked = (field, i, "p") in self._checked
+        if not checked or len(keep) * 8 > b - a:  # most of them: one read of all
+            pos = self._read(field, "pos", lo, hi)
+            if not checked:
+                raw_pstarts = self._read(field, "pstarts", a, b + 1)
+                if zlib.crc32(pos.data, zlib.crc32(raw_pstarts.data)) != int(self._table(field)["pcrc"][i]):
+                    raise ValueError("sidecar positions failed their checksum")
+                self._checked.add((field, i, "p"))
+            starts = pstarts[keep] - lo
+            lengths = pstarts[keep + 1] - pstarts[keep]
+            run_of = np.repeat(np.arange(len(keep)), lengths)
+            offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            return np.repeat(ids[keep], lengths), pos[starts[run_of] + offsets].astype(np.int64)
+        # a few documents of a term already checked: one read per document
+        out_pos = [self._read(field, "pos", int(pstarts[k]), int(pstarts[k + 1])) for k in keep.tolist()]
+        lengths = pstarts[keep + 1] - pstarts[keep]
+        return (np.repeat(ids[keep], lengths),
+                np.concatenate(out_pos).astype(np.int64) if out_pos else np.empty(0, dtype=np.int64))
 
 
 def _open(folder: Path, sub: IndexReader) -> Sidecar | None:
     """The valid sidecar of segment ``sub`` in ``folder``, or None (missing, damaged, another version...)."""
     path = path_for(folder, sub.segment().segment_id())
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size < _HEAD.size:
-                return None
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
+        fh = open(path, "rb")  # noqa: SIM115 - kept open for the reader's life, closed with the Sidecar
+    except OSError:
         return None
     try:
-        magic, hlen = _HEAD.unpack_from(mm, 0)
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(_HEAD.size)
+        magic, hlen = _HEAD.unpack(head)
         if magic != MAGIC or _HEAD.size + hlen > size:
-            return None
-        header = json.loads(mm[_HEAD.size:_HEAD.size + hlen])
+            raise ValueError("not a sidecar")
+        header = json.loads(fh.read(hlen))
         body_at = (_HEAD.size + hlen + _ALIGN - 1) // _ALIGN * _ALIGN
         if (header.get("version") != VERSION or header.get("segment") != sub.segment().segment_id()
                 or int(header.get("docs", -1)) != sub.doc_count_all() or body_at + int(header["size"]) != size):
-            return None
-        return Sidecar(mm, body_at, header)
+            raise ValueError("another segment's or version's sidecar")
+        return Sidecar(fh, body_at, header)
     except Exception:  # noqa: BLE001 - a damaged cache: decode Whoosh's blocks instead
+        fh.close()
         return None
 
 
@@ -334,6 +356,15 @@ def attach(reader: IndexReader, folder: str | os.PathLike[str]) -> None:
     """Let :func:`for_segment` find ``reader``'s sidecars in ``folder`` (opened on first use)."""
     with contextlib.suppress(TypeError):
         _attached[reader] = (Path(folder), {})
+
+
+def detach(reader: IndexReader) -> None:
+    """Close ``reader``'s sidecar files (when its searcher closes)."""
+    entry = _attached.pop(reader, None)
+    if entry is not None:
+        for side in entry[1].values():
+            if side is not None:
+                side.close()
 
 
 def for_segment(reader: IndexReader, sub: IndexReader) -> Sidecar | None:

@@ -30,6 +30,7 @@ from kb.corpus.disclaimer import read_disclaimer
 from kb.corpus.root import find_root
 from kb.corpus.synonyms import Synonyms, read_synonyms, red_flag_in
 from kb.index.store import IndexMissing, open_current
+from kb.index.w3 import fastpath
 from kb.model.errors import IndexUnavailable, KbError, UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section
 from kb.model.results import Callout, Response, Snippet
@@ -193,6 +194,9 @@ class KnowledgeBase:
                 s.close()
             self._searcher = IndexSearcher(ix)
             self._pointer = pointer
+            message = fastpath.notice(self._searcher.searcher.reader())  # once per process, if at all
+            if message:
+                self.notify(message)
             return self._searcher
 
     def _read_pointer(self) -> str | None:

@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from kb.engine import KnowledgeBase
 from kb.index.schema import TEXT_FIELDS
-from kb.index.w3 import lexicon, perdoc, postings
+from kb.index.w3 import fastpath, lexicon, perdoc, postings
 from kb.search.docsets import Bits
 
 WORDS = ("cramp", "calf", "night", "magnesium", "stretch", "tingle", "banana", "twitch", "sleep", "water")
@@ -263,6 +263,7 @@ def test_phrases_checked_here_rank_and_count_as_whoosh_checks_them(big, monkeypa
             assert mine.facets == full.facets
 
 
+@pytest.mark.skipif(fastpath.disabled(), reason="reads positions through the fast path, which KB_NO_FASTPATH turns off")
 @pytest.mark.parametrize("words", [("cramp", "answer"), ("cramp", "repli"), ("answer", "cramp"), ("number3",),
                                    ("cramp", "question", "003"), ("calf", "nowordlikethis")])
 def test_positions_decoded_in_bulk_find_what_whoosh_phrases_find(big, words):

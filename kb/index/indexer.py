@@ -53,6 +53,7 @@ from kb.index.store import (
     write_lock,
     write_manifest,
 )
+from kb.index.w3 import sidecar
 from kb.index.w3.bulkwriter import BulkSegmentWriter
 from kb.model.errors import CorpusInvalid, KbError, Problem
 from kb.model.records import Nutrient, Record
@@ -363,6 +364,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
         finally:
             if workers:
                 workers.close()
+    sidecar.write_index(ix, gen_dir)  # each segment's postings decoded, for first searches (kb.index.w3.sidecar)
     manifest.nutrient_terms = terms
     manifest.generation = ix.latest_generation()
     write_atomic(gen_dir / MANIFEST, manifest.to_bytes(run.listing))
@@ -510,6 +512,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
         raise
     finally:
         searcher.close()
+    sidecar.write_index(ix, gen_dir)  # the new segment's (a merged one's) decoded postings
     report.records = records_before + report.added - report.removed
     _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing, touched=True)
     return report

@@ -19,14 +19,10 @@ skipped to each checked document.
 
 from __future__ import annotations
 
-import io
-import pickle
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
 from whoosh import query as wq
@@ -34,7 +30,7 @@ from whoosh.matching import ReadTooFar
 from whoosh.reading import IndexReader
 
 from kb.index.schema import TOKEN_PATTERN
-from kb.index.w3.postings import _MAGIC
+from kb.index.w3.positions import positions
 from kb.search.query import stems
 
 RESCORE_WINDOW = 40  # documents rescored for words typed next to each other (at least twice the page)
@@ -58,6 +54,10 @@ def _in_field(reader: IndexReader, field: str, words: tuple[str, ...], docs: lis
     """Which of ``docs`` (ascending) hold ``words`` consecutively in ``field``."""
     if field not in reader.schema or any((field, w) not in reader for w in words):
         return set()
+    try:  # from the segments' sidecars (kb.index.w3.sidecar): a few slices
+        return set(phrase_docs(reader, field, words, np.asarray(docs, dtype=np.int64)).tolist())
+    except Exception:  # noqa: BLE001 - no sidecar, or another layout: skip Whoosh's matchers to each document
+        pass
     matchers = [reader.postings(field, w) for w in words]
     found = set()
     for d in docs:
@@ -152,103 +152,19 @@ def exact_docs(checks: PhraseChecks, q: wq.Query, candidates: np.ndarray,
     return exact.copy()
 
 
-def _value_lists(values: tuple) -> list[list[int]]:
-    """Each posting's position deltas, unpickled at once.
-
-    A value is a 4-byte count then ``pickle.dumps(deltas, 2)``: protocol header, a list, stop. Their bodies
-    joined between one list's MARK and APPENDS are a pickle of the list of lists, so one ``loads`` (in C)
-    replaces one per posting, which was most of the time.
-    """
-    if values and values[0][4:6] != b"\x80\x02":
-        raise ValueError("position values are not protocol-2 pickles")
-    lists = pickle.loads(b"\x80\x02](" + b"".join([v[6:-1] if v.endswith(b".") else v[6:] for v in values])
-                         + b"e.")
-    if len(lists) != len(values):
-        raise ValueError("position values did not decode to one list each")
-    return lists
-
-
-def _block_positions(ids: tuple, values: tuple, docs: list[np.ndarray],
-                     counts: list[list[int]], deltas: list[int]) -> None:
-    """Append one block's document numbers and its postings' position deltas."""
-    docs.append(np.cumsum(np.asarray(ids, dtype=np.int64)))
-    lists = _value_lists(values)
-    counts.append(list(map(len, lists)))
-    deltas.extend(chain.from_iterable(lists))
-
-
-def positions(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document number, position) of every occurrence of ``term`` in ``field``, read block by block.
-
-    Whoosh 2.7's W3 posting blocks hold ``(delta-coded ids, weights, values)`` and each value is the count of
-    positions then a pickle of their deltas (``formats.Positions.encode``, as kb.index.w3.bulkwriter writes it too).
-    Raises on anything else (the caller falls back to Whoosh).
-    """
-    out_docs: list[np.ndarray] = []
-    out_pos: list[np.ndarray] = []
-    for sub, base in reader.leaf_readers():
-        if (field, term) not in sub:
-            continue
-        info = sub.term_info(field, term)
-        docs: list[np.ndarray] = []
-        counts: list[list[int]] = []
-        deltas: list[int] = []
-        if info.is_inlined():
-            ids, _weights, values = info.inlined_postings()
-            docs.append(np.asarray(ids, dtype=np.int64))
-            lists = _value_lists(tuple(values))
-            counts.append(list(map(len, lists)))
-            deltas.extend(chain.from_iterable(lists))
-        else:
-            offset, length = info.extent()
-            if isinstance(length, tuple):
-                length = length[0]
-            raw = sub._terms._postfile.get(offset, length)  # type: ignore[attr-defined]
-            if raw[:4] != _MAGIC or len(raw) != length:
-                raise ValueError("not a W3 posting run")
-            buf = io.BytesIO(raw)
-            pos = 4
-            while True:
-                size = int.from_bytes(raw[pos:pos + 4], "big", signed=True)
-                end = pos + 4 + abs(size)
-                buf.seek(pos + 4)
-                n, _maxid, _maxw, compression, _mnl, _mxl = pickle.load(buf)
-                data = raw[buf.tell():end]
-                ids, _weights, values = pickle.loads(zlib.decompress(data) if compression else data)
-                if len(ids) != n or len(values) != n:
-                    raise ValueError("posting block length mismatch")
-                _block_positions(ids, values, docs, counts, deltas)
-                if size < 0 or end >= len(raw):
-                    break
-                pos = end
-        per_posting = np.asarray([c for block in counts for c in block], dtype=np.int64)
-        doc_ids = np.concatenate(docs) + base
-        if len(doc_ids) != len(per_posting):
-            raise ValueError("positions do not match postings")
-        # positions are delta-coded per posting: one running sum, minus the sum reached before each posting
-        csum = np.cumsum(np.asarray(deltas, dtype=np.int64))
-        starts = np.cumsum(per_posting) - per_posting
-        before = np.zeros(len(per_posting), dtype=np.int64)
-        nonempty = starts > 0
-        before[nonempty] = csum[starts[nonempty] - 1]
-        out_pos.append(csum - np.repeat(before, per_posting))
-        out_docs.append(np.repeat(doc_ids, per_posting))
-    if not out_docs:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(out_docs), np.concatenate(out_pos)
-
-
-def phrase_docs(reader: IndexReader, field: str, words: tuple[str, ...]) -> np.ndarray:
+def phrase_docs(reader: IndexReader, field: str, words: tuple[str, ...], docs: np.ndarray | None = None
+                ) -> np.ndarray:
     """The documents holding ``words`` at consecutive positions of ``field``, in numpy: one key per
     occurrence (document, position minus the word's place in the phrase), intersected across the words.
 
     Keys come out ascending (documents ascend, and positions within one), so each intersection is a
-    ``searchsorted``; unsorted keys (a layout surprise) raise.
+    ``searchsorted``; unsorted keys (a layout surprise) raise. With ``docs`` (ascending), only those documents
+    are looked at, and only from the segments' sidecars (else it raises: the caller asks Whoosh).
     """
     keys: np.ndarray | None = None
     for i, w in enumerate(words):
-        docs, pos = positions(reader, field, w)
-        k = (docs << 32) | (pos - i + (1 << 31))
+        held, pos = positions(reader, field, w, docs)
+        k = (held << 32) | (pos - i + (1 << 31))
         if len(k) > 1 and not bool(np.all(k[1:] > k[:-1])):
             raise ValueError("positions out of order")
         if keys is None:

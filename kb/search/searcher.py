@@ -21,6 +21,7 @@ from whoosh.index import FileIndex
 from kb.corpus.synonyms import Synonyms
 from kb.index import documents
 from kb.index.schema import TEXT_FIELDS
+from kb.index.w3 import sidecar
 from kb.index.w3.lexicon import Lexicon
 from kb.index.w3.perdoc import id_rank
 from kb.model.records import Nutrient, Record
@@ -71,6 +72,8 @@ class IndexSearcher:
     def __init__(self, ix: FileIndex) -> None:
         self.ix = ix
         self.searcher = ix.searcher()
+        if (folder := getattr(ix.storage, "folder", None)) is not None:  # each segment's decoded postings
+            sidecar.attach(self.searcher.reader(), folder)
         self._lexicon: Lexicon | None = None
         self._speller: Speller | None = None
         self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
@@ -86,6 +89,7 @@ class IndexSearcher:
         self._phrase_checks: PhraseChecks | None = None
 
     def close(self) -> None:
+        sidecar.detach(self.searcher.reader())
         self.searcher.close()
 
     def up_to_date(self) -> bool:

@@ -5,7 +5,8 @@ Whoosh's multi-segment reader merges the segments' term lists and looks every te
 2-3 s. Here each segment's own list is read and the document frequencies summed, which gives the same
 numbers; for Whoosh 2.7's term files (an ordered table of key, term info records) a field's records are read
 with one file read and parsed in place, three reads and a term-info object per term less (about 0.1 s at
-100k sections instead of 0.4). Other segments take Whoosh's ``iter_field``.
+100k sections instead of 0.4). Other segments (and every segment when :mod:`kb.index.w3.fastpath` says no) take
+Whoosh's ``iter_field``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from collections.abc import Iterator
 
 from whoosh.reading import IndexReader
 
+from kb.index.w3 import fastpath
+
 _LENGTHS = struct.Struct("!ii")  # an ordered hash record: key length, value length, then key, value
 _DF = struct.Struct("!I")  # W3 term info: flags (1 byte), total weight (4), then the document frequency
 _DF_AT = 5
 
 
-def _raw_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]] | None:
-    """(term, doc frequency) of one field of a W3 segment, parsed from one read; None if not such a segment."""
+def raw_records(sub: IndexReader, fieldname: str) -> Iterator[tuple[bytes, bytes]] | None:
+    """(term, term info bytes) of one field of a W3 segment, parsed from one read; None if not such a segment."""
     try:
         terms = sub._terms  # type: ignore[attr-defined]
         table = terms._tindex
@@ -40,25 +43,34 @@ def _raw_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]] | 
     except Exception:  # noqa: BLE001 - another codec or Whoosh: the generic path
         return None
 
-    def records() -> Iterator[tuple[str, int]]:
+    def records() -> Iterator[tuple[bytes, bytes]]:
         plen, pos, size = len(prefix), 0, len(raw)
-        unpack_lengths, unpack_df = _LENGTHS.unpack_from, _DF.unpack_from
+        unpack_lengths = _LENGTHS.unpack_from
         while pos < size:
             keylen, datalen = unpack_lengths(raw, pos)
             keypos = pos + 8
             if raw[keypos:keypos + plen] != prefix:
                 return
             datapos = keypos + keylen
-            yield raw[keypos + plen:datapos].decode("utf-8"), unpack_df(raw, datapos + _DF_AT)[0]
+            yield raw[keypos + plen:datapos], raw[datapos:datapos + datalen]
             pos = datapos + datalen
 
     return records()
 
 
-def _segment_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]]:
-    fast = _raw_terms(sub, fieldname)
-    if fast is not None:
-        return fast
+def _raw_terms(sub: IndexReader, fieldname: str) -> Iterator[tuple[str, int]] | None:
+    """(term, doc frequency) of one field of a W3 segment, parsed from one read; None if not such a segment."""
+    records = raw_records(sub, fieldname)
+    if records is None:
+        return None
+    unpack_df = _DF.unpack_from
+    return ((term.decode("utf-8"), unpack_df(value, _DF_AT)[0]) for term, value in records)
+
+
+def _segment_terms(sub: IndexReader, fieldname: str, fast: bool) -> Iterator[tuple[str, int]]:
+    raw = _raw_terms(sub, fieldname) if fast else None
+    if raw is not None:
+        return raw
     return ((t.decode("utf-8") if isinstance(t, bytes) else t, info.doc_frequency())
             for t, info in sub.iter_field(fieldname))
 
@@ -68,13 +80,14 @@ class Lexicon:
 
     def __init__(self, reader: IndexReader, fields: tuple[str, ...]) -> None:
         per_field: dict[str, dict[str, int]] = {}
+        fast = fastpath.use(reader)
         for fieldname in fields:
             if fieldname not in reader.schema:
                 continue
             df: dict[str, int] = {}
             get = df.get
             for sub, _base in reader.leaf_readers():
-                for t, n in _segment_terms(sub, fieldname):
+                for t, n in _segment_terms(sub, fieldname, fast):
                     df[t] = get(t, 0) + n
             per_field[fieldname] = df
         #: field -> its terms, sorted

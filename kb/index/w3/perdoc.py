@@ -3,13 +3,16 @@
 Whoosh answers these one document per Python call (a seek and a read each), which on a 100k-section index
 is a fraction of a second per field; a segment's length column is one run of bytes and its id column one
 blob plus an offsets array, so each is read with a few calls here. Any segment whose column does not look
-like Whoosh 2.7's takes the generic per-document path, so the arrays never depend on the shortcut.
+like Whoosh 2.7's (and every segment when :mod:`kb.index.w3.fastpath` says no) takes the generic per-document
+path, so the arrays never depend on the shortcut.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from whoosh.reading import IndexReader
+
+from kb.index.w3 import fastpath
 
 
 def _leaves(reader: IndexReader) -> list[tuple[IndexReader, int]]:
@@ -30,9 +33,10 @@ def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
     size = reader.doc_count_all()
     out = np.full(size, np.nan, dtype=np.float32)
     table: np.ndarray | None = None
+    fast = fastpath.use(reader)
     for sub, base in _leaves(reader):
         n = sub.doc_count_all()
-        raw = _length_bytes(sub, field, n)
+        raw = _length_bytes(sub, field, n) if fast else None
         if isinstance(raw, str):  # no column in this segment: Whoosh answers the default, 0
             out[base:base + n] = 0
             continue
@@ -87,10 +91,11 @@ def live(reader: IndexReader) -> np.ndarray:
 def ids(reader: IndexReader, field: str = "id") -> list[bytes]:
     """The value of a sortable ID-like field (its column bytes) for every document number."""
     out: list[bytes] = []
+    fast = fastpath.use(reader)
     for sub, _base in _leaves(reader):
         n = sub.doc_count_all()
         col = sub.column_reader(field, translate=False)
-        values = _var_bytes(col, n)
+        values = _var_bytes(col, n) if fast else None
         out += values if values is not None else [col[d] for d in range(n)]
     return out
 

@@ -6,8 +6,8 @@ pickled block header, a zlib-compressed pickle of delta-coded ids, weights and v
 term's entry in the segment's term dictionary (inlined there when the term has a single posting). Here each
 segment's run is read with one file read and each block decoded with C-level calls (``zlib``, ``pickle``)
 and one numpy cumulative sum, a few microseconds per block of 128 postings. Anything else (another codec, a
-Whoosh whose internals differ) takes the generic matcher path, so results never depend on the shortcut.
-Deleted documents are included: callers mask them out.
+Whoosh whose internals differ, ``KB_NO_FASTPATH`` set: see :mod:`kb.index.w3.fastpath`) takes the generic
+matcher path, so results never depend on the shortcut. Deleted documents are included: callers mask them out.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import zlib
 
 import numpy as np
 from whoosh.reading import IndexReader, TermNotFound
+
+from kb.index.w3 import fastpath, sidecar
 
 try:
     from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
@@ -104,11 +106,8 @@ def _decode_run(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     return ids, w.astype(np.float32)
 
 
-def _segment_arrays(sub: IndexReader, info) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, weights) of one term in one segment from its term info, without a matcher."""
-    if info.is_inlined():
-        ids, weights, _values = info.inlined_postings()
-        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+def raw_run(sub: IndexReader, info) -> bytes:
+    """The bytes of one term's posting run in one segment (header, then blocks), from its term info."""
     offset, length = info.extent()
     if isinstance(length, tuple):  # Whoosh 2.7 keeps the unpacked 1-tuple
         length = length[0]
@@ -116,10 +115,27 @@ def _segment_arrays(sub: IndexReader, info) -> tuple[np.ndarray, np.ndarray]:
     raw = postfile.get(offset, length)
     if len(raw) != length:
         raise _Layout("short read")
-    ids, weights = _decode_run(raw)
+    if not _MAGIC or raw[:4] != _MAGIC:
+        raise _Layout("no W3 posting header")
+    return raw
+
+
+def _segment_arrays(sub: IndexReader, info) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, weights) of one term in one segment from its term info, without a matcher."""
+    if info.is_inlined():
+        ids, weights, _values = info.inlined_postings()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+    ids, weights = _decode_run(raw_run(sub, info))
     if len(ids) and ids[-1] >= sub.doc_count_all():
         raise _Layout("document number past the segment's end")
     return ids, weights
+
+
+def segment_postings(sub: IndexReader, info_bytes: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, weights) of one term in one segment from its term info as the term table stores it."""
+    from whoosh.codec.whoosh3 import W3TermInfo
+
+    return _segment_arrays(sub, W3TermInfo.from_bytes(info_bytes))
 
 
 def read_postings(m, offset: int, ids: list[np.ndarray], tfs: list[np.ndarray]) -> None:
@@ -132,6 +148,7 @@ def read_postings(m, offset: int, ids: list[np.ndarray], tfs: list[np.ndarray]) 
     child = getattr(m, "child", None)
     if child is not None and type(m).__name__ == "FilterMatcher":  # the deleted-documents filter
         m = child
+        m.reset()  # the filter has already moved it past any deleted documents at the start
     one_ids: list[int] = []
     one_tfs: list[float] = []
     while m.is_active():
@@ -151,8 +168,23 @@ def posting_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarr
         return None
     id_chunks: list[np.ndarray] = []
     tf_chunks: list[np.ndarray] = []
+    fast = fastpath.use(reader)
     for sub, base in reader.leaf_readers():
+        side = sidecar.for_segment(reader, sub) if fast else None
+        if side is not None and side.has(field):  # kb's decoded copy (kb.index.w3.sidecar): a slice
+            try:
+                found = side.get(field, term)
+            except ValueError:  # a damaged slice: decode Whoosh's blocks below
+                pass
+            else:
+                if found is not None:
+                    id_chunks.append(found[0] + base)
+                    tf_chunks.append(found[1])
+                continue
         if (field, term) not in sub:  # a lookup; cheaper than term_info raising for the segments without it
+            continue
+        if not fast:
+            read_postings(sub.postings(field, term), base, id_chunks, tf_chunks)
             continue
         try:
             info = sub.term_info(field, term)

@@ -33,7 +33,7 @@ from kb.index.store import IndexMissing, open_current
 from kb.model.errors import IndexUnavailable, KbError, UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section
 from kb.model.results import Callout, Response, Snippet
-from kb.search.query import FILTER_FIELDS, KIND_ALIASES, parse, unknown_value, valid_kind
+from kb.search.plan import FILTER_FIELDS, KIND_ALIASES, parse, unknown_value, valid_kind
 from kb.search.searcher import IndexSearcher
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ T = TypeVar("T")
 # No real word is longer (the longest English one has 45 letters). Whoosh's spelling correction builds an
 # edit-distance automaton per word whose cost explodes with its length: one 900-letter word took 1.4-2.7 s.
 MAX_WORD_CHARS = 48
-MAX_QUERY_CHARS = 2000  # kb.search.query.parse reads no further either
+MAX_QUERY_CHARS = 2000  # kb.search.plan.parse reads no further either
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 

@@ -1,4 +1,4 @@
-"""kb.search.query: parsing what people type (never raising), and the Whoosh query built from it."""
+"""kb.search.plan: parsing what people type (never raising), and the Whoosh query built from it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from kb.corpus.synonyms import Synonyms
-from kb.search.query import MAX_WORDS, SYNONYM_WEIGHT, build, coverage, parse, stems, valid_kind
+from kb.search.plan import MAX_WORDS, SYNONYM_WEIGHT, build, coverage, parse, stems, valid_kind
 
 SYN = Synonyms((
     ("cramp", "cramps", "spasm", "spasms", "charley horse"),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kb.engine import KnowledgeBase
 from kb.index import indexer
 from kb.index.documents import plain_of
-from kb.search.query import stems
+from kb.search.plan import stems
 
 
 def ids(response) -> list[str]:

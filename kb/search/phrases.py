@@ -35,7 +35,7 @@ from whoosh.reading import IndexReader
 
 from kb.index.schema import TOKEN_PATTERN
 from kb.index.w3.postings import _MAGIC
-from kb.search.query import stems
+from kb.search.plan import stems
 
 RESCORE_WINDOW = 40  # documents rescored for words typed next to each other (at least twice the page)
 MAX_CHECKS = 4096  # past this many documents per phrase, checking them all at once through Whoosh is cheaper
@@ -44,7 +44,7 @@ KEPT = 64  # phrases whose checked documents are remembered
 
 
 def phrase_parts(q: wq.Query) -> list[tuple[str, tuple[str, ...]]] | None:
-    """(field, words) of each phrase of an OR of phrases (kb.search.query's quoted phrase); None for anything else."""
+    """(field, words) of each phrase of an OR of phrases (kb.search.plan's quoted phrase); None for anything else."""
     subs = q.subqueries if type(q) is wq.Or else [q]
     out = []
     for sub in subs:

@@ -35,7 +35,7 @@ from kb.search.phrases import (
     surface,
     title_level,
 )
-from kb.search.query import FILTER_WORDS, PREFIX_WEIGHT, Built, build, parse, stems, without_filler
+from kb.search.plan import FILTER_WORDS, PREFIX_WEIGHT, Built, build, parse, stems, without_filler
 from kb.search.ranking import Ranker
 from kb.search.snippets import make_snippet
 from kb.search.spelling import (
@@ -62,7 +62,7 @@ ADJACENT_BONUS = 0.25
 TITLE_CHECKS = 32  # titles compared word for word (the best-scoring of those holding every word typed)
 TITLE_CACHE = 8192  # titles split into words, per document
 TITLE_COMPLETIONS = 4  # completions of a word being typed (the most frequent first) a title may hold it by
-PHRASE_FIELDS = ("title", "body")  # where quoted phrases and adjacent words are looked for (kb.search.query)
+PHRASE_FIELDS = ("title", "body")  # where quoted phrases and adjacent words are looked for (kb.search.plan)
 
 
 class IndexSearcher:
@@ -276,7 +276,7 @@ class IndexSearcher:
         return {i: self.ranker.mask(self._phrase_bits(q)) for i, q in built.phrases.items()}
 
     def _phrase_bits(self, q: wq.Query) -> Bits:
-        """The live documents where phrase ``q`` (kb.search.query's quoted phrase) is exact, kept per searcher."""
+        """The live documents where phrase ``q`` (kb.search.plan's quoted phrase) is exact, kept per searcher."""
         ranker, docsets = self.ranker, self.docsets
         known = docsets.known(q)
         if known is not None:

@@ -33,7 +33,7 @@ from kb.index.store import IndexMissing, open_current
 from kb.model.errors import IndexUnavailable, KbError, UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section
 from kb.model.results import Callout, Response, Snippet
-from kb.search.plan import FILTER_FIELDS, KIND_ALIASES, parse, unknown_value, valid_kind
+from kb.search.plan import FILTER_FIELDS, KIND_ALIASES, ParsedQuery, SearchPlan, parse, unknown_value, valid_kind
 from kb.search.searcher import IndexSearcher
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ _WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
 _KB_DIR = os.path.dirname(__file__) + os.sep
 _INDEX_READERS = frozenset(_KB_DIR + name.replace("/", os.sep) for name in (
     "index/w3/postings.py", "index/w3/lexicon.py", "index/w3/perdoc.py", "index/documents.py", "search/docsets.py",
-    "search/phrases.py", "search/ranking.py", "search/searcher.py", "index/store.py"))
+    "search/phrases.py", "search/ranking.py", "search/searcher.py", "search/records.py", "search/vocabulary.py",
+    "index/store.py"))
 # what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system)
 _READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError)
 
@@ -102,21 +103,21 @@ class NutrientSummary:
     faqs: int
 
 
-def emergency_callout(s: IndexSearcher, response: Response, synonyms: Synonyms, prefix: bool) -> Callout | None:
-    """The callout for ``response`` (see :meth:`KnowledgeBase.search`), or None."""
+def emergency_callout(s: IndexSearcher, response: Response, plan: SearchPlan, synonyms: Synonyms) -> Callout | None:
+    """The callout for ``response``, the answer to ``plan`` (see :meth:`KnowledgeBase.search`), or None."""
     hits = response.results
     flag = red_flag_in(response.corrected or response.query, synonyms)
     if hits and hits[0].care == "emergency":
-        record, reason = s.get(hits[0].id), "top result"
+        record, reason = s.records.get(hits[0].id), "top result"
     else:
         if flag is None:
             return None
         best = next((h for h in hits if h.care == "emergency"), None)
         if best is None:  # none in the results: the best emergency record for the query among all of them
-            found = s.run(response.corrected or response.query, synonyms, 1, prefix=prefix, snippets=0,
-                          correct=False, care="emergency").results
+            # the same plan, among emergency records only (the kind and nutrient asked for apart do not apply)
+            found = s.execute(replace(plan, kind=None, nutrient=None, care="emergency"), 1, snippets=0).results
             best = found[0] if found else None
-        record, reason = (s.get(best.id) if best else None), "red flag"
+        record, reason = (s.records.get(best.id) if best else None), "red flag"
     if record is None or not record.callout:
         return None
     return Callout(record.callout, record.id, record.title, reason, flag)
@@ -280,23 +281,24 @@ class KnowledgeBase:
         """
         kind = valid_kind(kind)
         query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
-        self._check_filters(query, nutrient or None, prefix)
+        pq = parse(query)  # the only time the text is read: the searcher plans from its parts
+        self._check_filters(pq, nutrient or None, prefix)
         synonyms = self.synonyms
 
         def run(s: IndexSearcher) -> Response:
-            response = s.run(query, synonyms, limit, kind, nutrient, prefix, snippets, correct)
-            callout = emergency_callout(s, response, synonyms, prefix)
+            response, plan = s.run(pq, synonyms, limit, kind, nutrient, prefix, snippets, correct)
+            callout = emergency_callout(s, response, plan, synonyms)
             return replace(response, emergency=callout) if callout else response
 
         return self._use(run)
 
-    def _check_filters(self, query: str, nutrient: str | None, prefix: bool) -> None:
+    def _check_filters(self, pq: ParsedQuery, nutrient: str | None, prefix: bool) -> None:
         """Raise :class:`UnknownFilter` for a filter value the index lacks: never search it as words.
 
         In typing mode the value being typed at the end of the query ("kind:f", "nutrient:mag") is let through
         while it is the start of a valid value: it is not finished yet.
         """
-        pq = parse(query)
+        query = pq.text
         typing = ""
         if prefix and query[-1:].strip():
             name, _, value = query.rsplit(None, 1)[-1].partition(":")
@@ -309,7 +311,7 @@ class KnowledgeBase:
         if nutrient is not None:
             wanted.append(("nutrient", "nutrients", nutrient.lower()))
         for label, fieldname, value in wanted:
-            valid = self._use(lambda s, f=fieldname: s.field_values(f))
+            valid = self._use(lambda s, f=fieldname: s.records.field_values(f))
             if value in valid or (typing == f"{fieldname}:{value}" and any(v.startswith(value) for v in valid)):
                 continue
             raise unknown_value(label, value, valid)
@@ -318,7 +320,7 @@ class KnowledgeBase:
         """A spelling suggestion for one word, or None."""
         if len(word) > MAX_WORD_CHARS:
             return None
-        return self._use(lambda s: s.suggest_word(word))
+        return self._use(lambda s: s.vocabulary.suggest_word(word))
 
     def get(self, record_id: str) -> Record:
         """One record by id.
@@ -326,7 +328,7 @@ class KnowledgeBase:
         Raises:
             UnknownId: no record has this id.
         """
-        record = self._use(lambda s: s.get(record_id))  # an id is a key to look up, never a file path
+        record = self._use(lambda s: s.records.get(record_id))  # an id is a key to look up, never a file path
         if record is None:
             raise UnknownId(f"unknown id {record_id!r} (ids look like article/<slug>#<heading>, faq/<slug>, "
                             "nutrient/<slug>)")
@@ -346,7 +348,7 @@ class KnowledgeBase:
         def make(s: IndexSearcher) -> list[Snippet]:
             out = []
             for record_id in record_ids:
-                record = s.get(record_id)
+                record = s.records.get(record_id)
                 out.append(make_snippet(plain_of(record), words) if record is not None else Snippet(""))
             return out
 
@@ -354,14 +356,14 @@ class KnowledgeBase:
 
     def records(self) -> list[Record]:
         """Every indexed record, in id order."""
-        return sorted(self._use(lambda s: s.all_records()), key=lambda r: r.id)
+        return sorted(self._use(lambda s: s.records.all()), key=lambda r: r.id)
 
     def nutrients(self) -> list[NutrientSummary]:
         """Every nutrient, by name, with counts of linked sections and FAQs."""
         def summaries(s: IndexSearcher) -> list[NutrientSummary]:
             out = []
-            for n in [r for r in s.all_records() if isinstance(r, Nutrient)]:
-                linked = s.linked_to(n.slug)
+            for n in [r for r in s.records.all() if isinstance(r, Nutrient)]:
+                linked = s.records.linked_to(n.slug)
                 out.append(NutrientSummary(
                     n.slug, n.name, n.category,
                     sum(isinstance(r, Section) for r in linked), sum(isinstance(r, Faq) for r in linked)))
@@ -383,7 +385,7 @@ class KnowledgeBase:
             UnknownId: no article has this slug; the message names the closest ones.
         """
         slug = slug.strip().removeprefix("article/").split("#", 1)[0]
-        found = [r for r in self._use(lambda s: s.in_file(f"corpus/articles/{slug}.md"))
+        found = [r for r in self._use(lambda s: s.records.in_file(f"corpus/articles/{slug}.md"))
                  if isinstance(r, Section)] if _SLUG.fullmatch(slug) else []
         if not found:
             slugs = sorted({r.article_slug for r in self.records() if isinstance(r, Section)})
@@ -406,7 +408,7 @@ class KnowledgeBase:
         """
         wanted = " ".join(text.strip().lower().removeprefix("nutrient/").replace("_", " ").replace("-", " ").split())
         names: dict[str, str] = {}
-        for n in (r for r in self._use(lambda s: s.of_kind("nutrient")) if isinstance(r, Nutrient)):
+        for n in (r for r in self._use(lambda s: s.records.of_kind("nutrient")) if isinstance(r, Nutrient)):
             for name in (n.slug, n.name, *n.aliases):
                 names.setdefault(" ".join(name.lower().replace("-", " ").split()), n.slug)
         if wanted in names:

@@ -131,7 +131,7 @@ def test_prefix_ignores_a_finished_word(kb):
 
 
 def test_one_letter_expands_to_its_most_frequent_completions(kb):
-    from kb.search.searcher import ONE_LETTER_EXPANSIONS
+    from kb.search.vocabulary import ONE_LETTER_EXPANSIONS
 
     r = kb.search("m", prefix=True)
     assert 0 < len(r.prefixes) <= ONE_LETTER_EXPANSIONS and all(p.startswith("m") for p in r.prefixes)
@@ -160,7 +160,7 @@ def test_a_misspelt_word_is_corrected_even_when_the_others_find_results(kb):
 
 
 def test_a_word_of_a_synonym_group_is_never_corrected(kb, monkeypatch):
-    from kb.search import searcher as search_module
+    from kb.search import vocabulary as search_module
 
     with_group = search_module.synonym_words.__wrapped__  # the real set, plus "magnesum" as if in a group
     monkeypatch.setattr(search_module, "synonym_words", lambda syn: with_group(syn) | {"magnesum"})

@@ -28,12 +28,13 @@ import whoosh
 
 from kb.corpus.disclaimer import read_disclaimer
 from kb.corpus.root import find_root
-from kb.corpus.synonyms import Synonyms, read_synonyms, red_flag_in
+from kb.corpus.synonyms import Synonyms, read_synonyms
 from kb.index.store import IndexMissing, open_current
-from kb.model.errors import IndexUnavailable, KbError, UnknownId
+from kb.model.errors import KbError, UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section
-from kb.model.results import Callout, Response, Snippet
-from kb.search.plan import FILTER_FIELDS, KIND_ALIASES, ParsedQuery, SearchPlan, parse, unknown_value, valid_kind
+from kb.model.results import Response, Snippet
+from kb.search.emergency import emergency_callout
+from kb.search.plan import check_filters, parse, valid_kind
 from kb.search.searcher import IndexSearcher
 
 if TYPE_CHECKING:
@@ -103,26 +104,6 @@ class NutrientSummary:
     faqs: int
 
 
-def emergency_callout(s: IndexSearcher, response: Response, plan: SearchPlan, synonyms: Synonyms) -> Callout | None:
-    """The callout for ``response``, the answer to ``plan`` (see :meth:`KnowledgeBase.search`), or None."""
-    hits = response.results
-    flag = red_flag_in(response.corrected or response.query, synonyms)
-    if hits and hits[0].care == "emergency":
-        record, reason = s.records.get(hits[0].id), "top result"
-    else:
-        if flag is None:
-            return None
-        best = next((h for h in hits if h.care == "emergency"), None)
-        if best is None:  # none in the results: the best emergency record for the query among all of them
-            # the same plan, among emergency records only (the kind and nutrient asked for apart do not apply)
-            found = s.execute(replace(plan, kind=None, nutrient=None, care="emergency"), 1, snippets=0).results
-            best = found[0] if found else None
-        record, reason = (s.records.get(best.id) if best else None), "red flag"
-    if record is None or not record.callout:
-        return None
-    return Callout(record.callout, record.id, record.title, reason, flag)
-
-
 class KnowledgeBase:
     """A knowledge base: its corpus folder and its index, searched in-process.
 
@@ -184,10 +165,7 @@ class KnowledgeBase:
                     self.notify("the index disappeared: rebuilding it from the corpus")
                 else:  # deleted or emptied while nothing ran looks the same as a first use: say why we wait
                     self.notify("no index yet: building it from the corpus")
-                try:
-                    self.update(full=True)
-                except IndexUnavailable:
-                    raise
+                self.update(full=True)
                 ix, _ = open_current(self.index_dir)
                 pointer = self._read_pointer()
             if s is not None:
@@ -213,7 +191,8 @@ class KnowledgeBase:
         reading the index (:func:`is_index_damage`) is raised at once as :class:`SearchFailed`, with no rebuild.
         """
         with self._lock:
-            for attempt in range(3):
+            attempt = 0
+            while True:
                 try:
                     return action(self._current())
                 except KbError:
@@ -228,7 +207,7 @@ class KnowledgeBase:
                     if attempt == 1:
                         self.notify(f"index is damaged ({type(exc).__name__}): rebuilding the index")
                         self.update(full=True)
-            raise AssertionError("unreachable")  # pragma: no cover
+                    attempt += 1
 
     # --- corpus-level -----------------------------------------------------------------------------------------
     def validate(self) -> Corpus:
@@ -282,7 +261,8 @@ class KnowledgeBase:
         kind = valid_kind(kind)
         query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
         pq = parse(query)  # the only time the text is read: the searcher plans from its parts
-        self._check_filters(pq, nutrient or None, prefix)
+        # a filter value the index lacks is reported, never searched as words
+        check_filters(pq, nutrient or None, prefix, lambda f: self._use(lambda s: s.records.field_values(f)))
         synonyms = self.synonyms
 
         def run(s: IndexSearcher) -> Response:
@@ -291,30 +271,6 @@ class KnowledgeBase:
             return replace(response, emergency=callout) if callout else response
 
         return self._use(run)
-
-    def _check_filters(self, pq: ParsedQuery, nutrient: str | None, prefix: bool) -> None:
-        """Raise :class:`UnknownFilter` for a filter value the index lacks: never search it as words.
-
-        In typing mode the value being typed at the end of the query ("kind:f", "nutrient:mag") is let through
-        while it is the start of a valid value: it is not finished yet.
-        """
-        query = pq.text
-        typing = ""
-        if prefix and query[-1:].strip():
-            name, _, value = query.rsplit(None, 1)[-1].partition(":")
-            typing = f"{FILTER_FIELDS.get(name.lower(), '')}:{value.lower()}"
-        for value in pq.unknown_kinds:
-            if typing != f"kind:{value.lower()}" or not any(k.startswith(value.lower()) for k in KIND_ALIASES):
-                valid_kind(value)
-        wanted = [("nutrient", "nutrients", v) for v in pq.filters.get("nutrients", [])]
-        wanted += [("tag", "tags", v) for v in pq.filters.get("tags", [])]
-        if nutrient is not None:
-            wanted.append(("nutrient", "nutrients", nutrient.lower()))
-        for label, fieldname, value in wanted:
-            valid = self._use(lambda s, f=fieldname: s.records.field_values(f))
-            if value in valid or (typing == f"{fieldname}:{value}" and any(v.startswith(value) for v in valid)):
-                continue
-            raise unknown_value(label, value, valid)
 
     def suggest(self, word: str) -> str | None:
         """A spelling suggestion for one word, or None."""

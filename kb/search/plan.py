@@ -16,7 +16,7 @@ with a lower weight than the typed words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
@@ -311,3 +311,29 @@ def unknown_value(label: str, value: str, valid: list[str], limit: int = 30) -> 
         more = f" and {len(valid) - limit} more" if len(valid) > limit else ""
         listing = f"{label}s: {', '.join(valid[:limit])}{more}"
     return UnknownFilter(f"unknown {label} {value!r}{hint} ({listing})", tuple(valid))
+
+
+def check_filters(pq: ParsedQuery, nutrient: str | None, prefix: bool, values: Callable[[str], list[str]]) -> None:
+    """Raise :class:`UnknownFilter` for a filter value the index lacks (``values``: a keyword field's values in
+    the index), so it is never searched as words.
+
+    In typing mode the value being typed at the end of the query ("kind:f", "nutrient:mag") is let through
+    while it is the start of a valid value: it is not finished yet.
+    """
+    query = pq.text
+    typing = ""
+    if prefix and query[-1:].strip():
+        name, _, value = query.rsplit(None, 1)[-1].partition(":")
+        typing = f"{FILTER_FIELDS.get(name.lower(), '')}:{value.lower()}"
+    for value in pq.unknown_kinds:
+        if typing != f"kind:{value.lower()}" or not any(k.startswith(value.lower()) for k in KIND_ALIASES):
+            valid_kind(value)
+    wanted = [("nutrient", "nutrients", v) for v in pq.filters.get("nutrients", [])]
+    wanted += [("tag", "tags", v) for v in pq.filters.get("tags", [])]
+    if nutrient is not None:
+        wanted.append(("nutrient", "nutrients", nutrient.lower()))
+    for label, fieldname, value in wanted:
+        valid = values(fieldname)
+        if value in valid or (typing == f"{fieldname}:{value}" and any(v.startswith(value) for v in valid)):
+            continue
+        raise unknown_value(label, value, valid)

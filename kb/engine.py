@@ -243,7 +243,8 @@ class KnowledgeBase:
         Args:
             query: what the person typed; syntax ``"phrase"``, ``-word``, ``kind:faq``, ``nutrient:slug``.
             limit: how many results to return.
-            kind: only ``section``, ``faq`` or ``nutrient`` results.
+            kind: only ``section``, ``faq`` or ``nutrient`` results (``total`` counts those; the ``facets`` still
+                count every kind, so one call answers a kind filter's tabs).
             nutrient: only records linked to this nutrient slug.
             prefix: typing mode: the last word may be incomplete ("magn" finds magnesium).
             snippets: make snippets for only the first N results (default: all returned).

@@ -209,8 +209,32 @@ def test_kind_filter_in_query_and_argument(kb):
     for r in (kb.search("kind:faq cramps"), kb.search("cramps", kind="faq")):
         assert r.results
         assert {h.kind for h in r.results} == {"faq"}
-        assert set(r.facets["kind"]) == {"faq"}
+        assert r.total == r.facets["kind"]["faq"] == len(kb.search("cramps", kind="faq", limit=100).results)
+    assert set(kb.search("kind:faq cramps").facets["kind"]) == {"faq"}  # typed, the filter narrows the counts too
     assert {h.kind for h in kb.search("kind:faq").results} == {"faq"}  # a filter alone lists its records
+
+
+@pytest.mark.parametrize("query, prefix", [("cramps", False), ("cramps at nig", True), ("magnesum", False),
+                                           ("magnesum cramps", True), ('"night cramp" -pregnancy', False),
+                                           ("nutrient:magnesium", False), ("tag:sleep cramps", False)])
+def test_one_search_gives_a_kinds_results_and_every_kinds_count(kb, query, prefix):
+    # what a kind tab needs from one call: the kind's results, and the counts of every kind (as without the kind)
+    every = kb.search(query, prefix=prefix, limit=100)
+    assert every.total
+    for kind in ("section", "faq", "nutrient"):
+        r = kb.search(query, kind=kind, prefix=prefix, limit=100)
+        assert r.facets == every.facets, (query, kind)
+        assert (r.corrected, r.suggestion) == (every.corrected, every.suggestion)  # the same text ran
+        assert [h.id for h in r.results] == [h.id for h in every.results if h.kind == kind], (query, kind)
+        assert r.total == every.facets["kind"].get(kind, 0) == len(r.results)
+
+
+def test_a_misspelling_is_corrected_for_a_kind_it_finds_nothing_of(kb):
+    # "magnesium" is in no FAQ of the fixture corpus: the faq tab is empty, the correction and the counts of the
+    # kinds it finds are shown
+    r = kb.search("magnesum", kind="faq")
+    assert r.results == () and r.total == 0
+    assert r.corrected == "magnesium" and r.facets["kind"] and "faq" not in r.facets["kind"]
 
 
 def test_nutrient_filter_in_query_and_argument(kb):

@@ -86,27 +86,32 @@ class IndexSearcher:
         Spelling: the corrected words run instead of the typed ones (``corrected``) only when every correction
         is confident (see :mod:`kb.search.spelling`) and the corrected query finds something; otherwise the correction
         is only offered (``suggestion``), and, when the typed words found nothing, only if it finds something.
+        "Finds" counts records of every kind: the ``kind`` narrows the results only, so the same text runs and
+        the facets are the same whatever the kind.
         Only words that are no English word are ever corrected, so a query of real words always runs as typed.
         """
         started = time.perf_counter()
         plan = self.plan(pq, synonyms, prefix, kind, nutrient)
         response = self.execute(plan, limit, snippets)
+        # whether the words found something is asked of every kind (a kind narrows the results, not the search)
         # typing mode: the last word is unfinished, not misspelt
-        words = pq.words[:-1] if response.prefixes and response.total else pq.words
+        words = pq.words[:-1] if response.prefixes and _found(response) else pq.words
         fixes = self.vocabulary.corrections(words, synonyms) if words else {}
         suggestion = corrected_text(pq.text, words, fixes)
         sure = correct and all(c.confident for c in fixes.values())
-        if suggestion and (sure or not response.total):
+        if suggestion and (sure or not _found(response)):
             fixed_plan = self.plan(parse(suggestion), synonyms, prefix, kind, nutrient)  # another text: its own plan
             fixed = self.execute(fixed_plan, limit, snippets)
-            if not fixed.total:
+            if not _found(fixed):
                 suggestion = None  # a suggestion that finds nothing helps nobody
             elif sure:
                 response, plan = replace(fixed, query=pq.text, corrected=suggestion), fixed_plan
         return replace(response, suggestion=suggestion, elapsed_ms=(time.perf_counter() - started) * 1000), plan
 
     def execute(self, plan: SearchPlan, limit: int, snippets: int | None = None) -> Response:
-        """The response to ``plan``: its best ``limit`` hits (snippets for the first ``snippets``), total, facets.
+        """The response to ``plan``: its best ``limit`` hits (snippets for the first ``snippets``), total, facets
+        (counted before the ``kind`` asked for apart from the text applies: one call gives the results of a kind
+        and the counts of every kind).
 
         Totals and facets come from bitsets (:mod:`kb.search.docsets`) and the top hits from numpy scores
         (:mod:`kb.search.ranking`): grouping and scoring every match through Whoosh's matchers cost most of the
@@ -129,12 +134,14 @@ class IndexSearcher:
             matching = Bits(value) & docsets.live()
         else:
             matching = docsets.live()
-        allowed = plan.allowed()
-        if allowed:
-            matching = matching & docsets.keywords(allowed)
         if plan.exclusions:
             matching = matching.minus(self._excluded(plan.exclusions))
-        counts = {"kind": self._counts("kind", matching), "nutrient": self._counts("nutrients", matching)}
+        # the facets count every kind: the kind asked for apart from the text narrows the results only
+        counted_by = plan.allowed(with_kind=False)
+        counted = matching & docsets.keywords(counted_by) if counted_by else matching
+        allowed = plan.allowed()
+        matching = counted if allowed == counted_by else matching & docsets.keywords(allowed)
+        counts = {"kind": self._counts("kind", counted), "nutrient": self._counts("nutrients", counted)}
         if not plan.searches_text:  # filters only: every allowed record, in id order
             ranked = [(1.0, d) for d in self._first_by_id(matching, limit)]
         else:
@@ -330,6 +337,12 @@ class IndexSearcher:
             if n:
                 out[value] = n
         return out
+
+
+def _found(response: Response) -> int:
+    """How many records of every kind matched (the kind facet counts each record once, before the ``kind``
+    asked for applies)."""
+    return sum(response.facets.get("kind", {}).values())
 
 
 def _tie_break(ranked: list[tuple[float, int]], limit: int, rank: Callable[[], np.ndarray]

@@ -53,7 +53,6 @@ class IndexSearcher:
     """Searches one index generation; not thread-safe (the engine serialises calls)."""
 
     def __init__(self, ix: FileIndex) -> None:
-        self.ix = ix
         self.searcher = ix.searcher()
         self.records = Records(self.searcher)
         self.vocabulary = Vocabulary(self.searcher.reader(), self.records.plain_text)

@@ -28,13 +28,14 @@ import whoosh
 
 from kb.corpus.disclaimer import read_disclaimer
 from kb.corpus.root import find_root
-from kb.corpus.synonyms import Synonyms, read_synonyms, red_flag_in
+from kb.corpus.synonyms import Synonyms, read_synonyms
 from kb.index.store import IndexMissing, open_current
 from kb.index.w3 import fastpath
-from kb.model.errors import IndexUnavailable, KbError, UnknownId
+from kb.model.errors import KbError, UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section
-from kb.model.results import Callout, Response, Snippet
-from kb.search.query import FILTER_FIELDS, KIND_ALIASES, parse, unknown_value, valid_kind
+from kb.model.results import Response, Snippet
+from kb.search.emergency import emergency_callout
+from kb.search.plan import check_filters, parse, valid_kind
 from kb.search.searcher import IndexSearcher
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ T = TypeVar("T")
 # No real word is longer (the longest English one has 45 letters). Whoosh's spelling correction builds an
 # edit-distance automaton per word whose cost explodes with its length: one 900-letter word took 1.4-2.7 s.
 MAX_WORD_CHARS = 48
-MAX_QUERY_CHARS = 2000  # kb.search.query.parse reads no further either
+MAX_QUERY_CHARS = 2000  # kb.search.plan.parse reads no further either
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -63,7 +64,8 @@ _WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
 _KB_DIR = os.path.dirname(__file__) + os.sep
 _INDEX_READERS = frozenset(_KB_DIR + name.replace("/", os.sep) for name in (
     "index/w3/postings.py", "index/w3/lexicon.py", "index/w3/perdoc.py", "index/documents.py", "search/docsets.py",
-    "search/phrases.py", "search/ranking.py", "search/searcher.py", "index/store.py"))
+    "search/phrases.py", "search/ranking.py", "search/searcher.py", "search/records.py", "search/vocabulary.py",
+    "index/store.py"))
 # what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system)
 _READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError)
 
@@ -101,26 +103,6 @@ class NutrientSummary:
     category: str
     sections: int
     faqs: int
-
-
-def emergency_callout(s: IndexSearcher, response: Response, synonyms: Synonyms, prefix: bool) -> Callout | None:
-    """The callout for ``response`` (see :meth:`KnowledgeBase.search`), or None."""
-    hits = response.results
-    flag = red_flag_in(response.corrected or response.query, synonyms)
-    if hits and hits[0].care == "emergency":
-        record, reason = s.get(hits[0].id), "top result"
-    else:
-        if flag is None:
-            return None
-        best = next((h for h in hits if h.care == "emergency"), None)
-        if best is None:  # none in the results: the best emergency record for the query among all of them
-            found = s.run(response.corrected or response.query, synonyms, 1, prefix=prefix, snippets=0,
-                          correct=False, care="emergency").results
-            best = found[0] if found else None
-        record, reason = (s.get(best.id) if best else None), "red flag"
-    if record is None or not record.callout:
-        return None
-    return Callout(record.callout, record.id, record.title, reason, flag)
 
 
 class KnowledgeBase:
@@ -184,10 +166,7 @@ class KnowledgeBase:
                     self.notify("the index disappeared: rebuilding it from the corpus")
                 else:  # deleted or emptied while nothing ran looks the same as a first use: say why we wait
                     self.notify("no index yet: building it from the corpus")
-                try:
-                    self.update(full=True)
-                except IndexUnavailable:
-                    raise
+                self.update(full=True)
                 ix, _ = open_current(self.index_dir)
                 pointer = self._read_pointer()
             if s is not None:
@@ -216,7 +195,8 @@ class KnowledgeBase:
         reading the index (:func:`is_index_damage`) is raised at once as :class:`SearchFailed`, with no rebuild.
         """
         with self._lock:
-            for attempt in range(3):
+            attempt = 0
+            while True:
                 try:
                     return action(self._current())
                 except KbError:
@@ -231,7 +211,7 @@ class KnowledgeBase:
                     if attempt == 1:
                         self.notify(f"index is damaged ({type(exc).__name__}): rebuilding the index")
                         self.update(full=True)
-            raise AssertionError("unreachable")  # pragma: no cover
+                    attempt += 1
 
     # --- corpus-level -----------------------------------------------------------------------------------------
     def validate(self) -> Corpus:
@@ -267,7 +247,8 @@ class KnowledgeBase:
         Args:
             query: what the person typed; syntax ``"phrase"``, ``-word``, ``kind:faq``, ``nutrient:slug``.
             limit: how many results to return.
-            kind: only ``section``, ``faq`` or ``nutrient`` results.
+            kind: only ``section``, ``faq`` or ``nutrient`` results (``total`` counts those; the ``facets`` still
+                count every kind, so one call answers a kind filter's tabs).
             nutrient: only records linked to this nutrient slug.
             prefix: typing mode: the last word may be incomplete ("magn" finds magnesium).
             snippets: make snippets for only the first N results (default: all returned).
@@ -284,45 +265,23 @@ class KnowledgeBase:
         """
         kind = valid_kind(kind)
         query = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], query[:MAX_QUERY_CHARS])
-        self._check_filters(query, nutrient or None, prefix)
+        pq = parse(query)  # the only time the text is read: the searcher plans from its parts
+        # a filter value the index lacks is reported, never searched as words
+        check_filters(pq, nutrient or None, prefix, lambda f: self._use(lambda s: s.records.field_values(f)))
         synonyms = self.synonyms
 
         def run(s: IndexSearcher) -> Response:
-            response = s.run(query, synonyms, limit, kind, nutrient, prefix, snippets, correct)
-            callout = emergency_callout(s, response, synonyms, prefix)
+            response, plan = s.run(pq, synonyms, limit, kind, nutrient, prefix, snippets, correct)
+            callout = emergency_callout(s, response, plan, synonyms)
             return replace(response, emergency=callout) if callout else response
 
         return self._use(run)
-
-    def _check_filters(self, query: str, nutrient: str | None, prefix: bool) -> None:
-        """Raise :class:`UnknownFilter` for a filter value the index lacks: never search it as words.
-
-        In typing mode the value being typed at the end of the query ("kind:f", "nutrient:mag") is let through
-        while it is the start of a valid value: it is not finished yet.
-        """
-        pq = parse(query)
-        typing = ""
-        if prefix and query[-1:].strip():
-            name, _, value = query.rsplit(None, 1)[-1].partition(":")
-            typing = f"{FILTER_FIELDS.get(name.lower(), '')}:{value.lower()}"
-        for value in pq.unknown_kinds:
-            if typing != f"kind:{value.lower()}" or not any(k.startswith(value.lower()) for k in KIND_ALIASES):
-                valid_kind(value)
-        wanted = [("nutrient", "nutrients", v) for v in pq.filters.get("nutrients", [])]
-        wanted += [("tag", "tags", v) for v in pq.filters.get("tags", [])]
-        if nutrient is not None:
-            wanted.append(("nutrient", "nutrients", nutrient.lower()))
-        for label, fieldname, value in wanted:
-            valid = self._use(lambda s, f=fieldname: s.field_values(f))
-            if value in valid or (typing == f"{fieldname}:{value}" and any(v.startswith(value) for v in valid)):
-                continue
-            raise unknown_value(label, value, valid)
 
     def suggest(self, word: str) -> str | None:
         """A spelling suggestion for one word, or None."""
         if len(word) > MAX_WORD_CHARS:
             return None
-        return self._use(lambda s: s.suggest_word(word))
+        return self._use(lambda s: s.vocabulary.suggest_word(word))
 
     def get(self, record_id: str) -> Record:
         """One record by id.
@@ -330,7 +289,7 @@ class KnowledgeBase:
         Raises:
             UnknownId: no record has this id.
         """
-        record = self._use(lambda s: s.get(record_id))  # an id is a key to look up, never a file path
+        record = self._use(lambda s: s.records.get(record_id))  # an id is a key to look up, never a file path
         if record is None:
             raise UnknownId(f"unknown id {record_id!r} (ids look like article/<slug>#<heading>, faq/<slug>, "
                             "nutrient/<slug>)")
@@ -350,7 +309,7 @@ class KnowledgeBase:
         def make(s: IndexSearcher) -> list[Snippet]:
             out = []
             for record_id in record_ids:
-                record = s.get(record_id)
+                record = s.records.get(record_id)
                 out.append(make_snippet(plain_of(record), words) if record is not None else Snippet(""))
             return out
 
@@ -358,14 +317,14 @@ class KnowledgeBase:
 
     def records(self) -> list[Record]:
         """Every indexed record, in id order."""
-        return sorted(self._use(lambda s: s.all_records()), key=lambda r: r.id)
+        return sorted(self._use(lambda s: s.records.all()), key=lambda r: r.id)
 
     def nutrients(self) -> list[NutrientSummary]:
         """Every nutrient, by name, with counts of linked sections and FAQs."""
         def summaries(s: IndexSearcher) -> list[NutrientSummary]:
             out = []
-            for n in [r for r in s.all_records() if isinstance(r, Nutrient)]:
-                linked = s.linked_to(n.slug)
+            for n in [r for r in s.records.all() if isinstance(r, Nutrient)]:
+                linked = s.records.linked_to(n.slug)
                 out.append(NutrientSummary(
                     n.slug, n.name, n.category,
                     sum(isinstance(r, Section) for r in linked), sum(isinstance(r, Faq) for r in linked)))
@@ -387,7 +346,7 @@ class KnowledgeBase:
             UnknownId: no article has this slug; the message names the closest ones.
         """
         slug = slug.strip().removeprefix("article/").split("#", 1)[0]
-        found = [r for r in self._use(lambda s: s.in_file(f"corpus/articles/{slug}.md"))
+        found = [r for r in self._use(lambda s: s.records.in_file(f"corpus/articles/{slug}.md"))
                  if isinstance(r, Section)] if _SLUG.fullmatch(slug) else []
         if not found:
             slugs = sorted({r.article_slug for r in self.records() if isinstance(r, Section)})
@@ -410,7 +369,7 @@ class KnowledgeBase:
         """
         wanted = " ".join(text.strip().lower().removeprefix("nutrient/").replace("_", " ").replace("-", " ").split())
         names: dict[str, str] = {}
-        for n in (r for r in self._use(lambda s: s.of_kind("nutrient")) if isinstance(r, Nutrient)):
+        for n in (r for r in self._use(lambda s: s.records.of_kind("nutrient")) if isinstance(r, Nutrient)):
             for name in (n.slug, n.name, *n.aliases):
                 names.setdefault(" ".join(name.lower().replace("-", " ").split()), n.slug)
         if wanted in names:

@@ -10,7 +10,7 @@ from conftest import FILES, REF, write_corpus
 
 from kb.engine import KnowledgeBase
 from kb.index.schema import HealthAnalyzer, index_terms
-from kb.search.query import stems
+from kb.search.plan import stems
 from kb.search.snippets import make_snippet
 
 ARTICLE = textwrap.dedent("""\

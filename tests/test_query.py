@@ -1,14 +1,31 @@
-"""kb.search.query: parsing what people type (never raising), and the Whoosh query built from it."""
+"""kb.search.plan: parsing what people type (never raising), and the search plan made from it: units with
+their weighted alternatives, exact phrases, filters and exclusions; the share of units a record matches is the
+ranker's coverage (kb.search.ranking.Ranker.score), checked here on a small index."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from conftest import FILES, REF, write_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
 from kb.corpus.synonyms import Synonyms
-from kb.search.query import MAX_WORDS, SYNONYM_WEIGHT, build, coverage, parse, stems, valid_kind
+from kb.engine import KnowledgeBase
+from kb.index.schema import TEXT_FIELDS
+from kb.search.plan import (
+    MAX_WORDS,
+    PHRASE_FIELDS,
+    PREFIX_WEIGHT,
+    SYNONYM_WEIGHT,
+    Phrase,
+    last_word_typing,
+    make_plan,
+    parse,
+    stems,
+    valid_kind,
+)
 
 SYN = Synonyms((
     ("cramp", "cramps", "spasm", "spasms", "charley horse"),
@@ -83,10 +100,11 @@ def test_control_characters_are_spaces():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(list('ab -:"*~^()\\\'\t\n\x00é') + ["kind:", "nutrient:", "cramp", "faq"]),
                 max_size=30).map("".join))
-def test_parse_and_build_never_raise(text):
+def test_parse_and_plan_never_raise(text):
     pq = parse(text)
-    build(pq, SYN)
-    build(pq, SYN, ["cramp", "crampi"], last_is_prefix=True)
+    assert pq.text == text
+    make_plan(pq, SYN)
+    make_plan(pq, SYN, ["cramp", "crampi"], last_is_prefix=True, kind="faq", nutrient="Magnesium", care="emergency")
 
 
 # --- analysis -----------------------------------------------------------------------------------------------
@@ -96,93 +114,158 @@ def test_stems_drop_stop_words_and_fold():
     assert stems("Ménière") == stems("meniere")
 
 
-# --- build --------------------------------------------------------------------------------------------------
-def _boosts(q: wq.Query, out: dict[tuple[str, ...], list[float]], outer: float = 1.0) -> None:
-    """Effective boost of every Term/Phrase leaf, by its words."""
-    boost = outer * q.boost
-    if isinstance(q, wq.Term):
-        out.setdefault((q.text,), []).append(boost)
-    elif isinstance(q, wq.Phrase):
-        out.setdefault(tuple(q.words), []).append(boost)
-    else:
-        for sub in q.children():
-            _boosts(sub, out, boost)
+# --- plan ---------------------------------------------------------------------------------------------------
+def alternatives(plan) -> dict[tuple[str, ...], list[float]]:
+    """Each alternative's words (sorted) -> its weights, over every unit."""
+    out: dict[tuple[str, ...], list[float]] = {}
+    for unit, wts in zip(plan.units, plan.weights, strict=True):
+        for alt, w in zip(unit, wts, strict=True):
+            out.setdefault(tuple(sorted(alt)), []).append(w)
+    return out
 
 
 def test_synonyms_weigh_less_than_typed_words():
-    built = build(parse("cramp"), SYN)
-    boosts: dict[tuple[str, ...], list[float]] = {}
-    _boosts(built.query, boosts)
-    assert set(boosts[("cramp",)]) == {1.0}
-    assert set(boosts[("spasm",)]) == {SYNONYM_WEIGHT}
-    assert set(boosts[("charlei", "hors")]) == {SYNONYM_WEIGHT}
-    assert {"cramp", "spasm", "charlei", "hors"} <= built.terms
+    plan = make_plan(parse("cramp"), SYN)
+    weights = alternatives(plan)
+    assert weights[("cramp",)] == [1.0]
+    assert weights[("spasm",)] == [SYNONYM_WEIGHT]
+    assert weights[("charlei", "hors")] == [SYNONYM_WEIGHT]
+    assert {"cramp", "spasm", "charlei", "hors"} <= plan.terms
 
 
 def test_synonym_alternative_counted_once():
     # "spasm" and "spasms" analyse to one stem: it must not be added (and weighted) twice,
     # or a synonym would outweigh the typed word
-    built = build(parse("cramp"), SYN)
-    boosts: dict[tuple[str, ...], list[float]] = {}
-    _boosts(built.query, boosts)
-    fields_per_alternative = len(boosts[("cramp",)])
-    assert len(boosts[("spasm",)]) == fields_per_alternative
-    assert sum(boosts[("spasm",)]) < sum(boosts[("cramp",)])
+    plan = make_plan(parse("cramp"), SYN)
+    assert len(plan.units) == 1
+    assert plan.units[0].count(frozenset(["spasm"])) == 1
 
 
 def test_multi_word_synonym():
-    built = build(parse("low potassium"), SYN)
-    assert "hypokalemia" in built.terms
+    plan = make_plan(parse("low potassium"), SYN)
+    assert "hypokalemia" in plan.terms
+    assert all(frozenset(["hypokalemia"]) in unit for unit in plan.units)  # it stands for each of the two words
     # and the other way round
-    assert {"low", "potassium"} <= build(parse("hypokalemia"), SYN).terms
+    assert {"low", "potassium"} <= make_plan(parse("hypokalemia"), SYN).terms
 
 
-def test_stop_words_build_nothing():
-    built = build(parse("at the my"), SYN)
-    assert built.query is None and built.units == []
+def test_stop_words_plan_nothing():
+    plan = make_plan(parse("at the my"), SYN)
+    assert plan.units == [] and not plan.searches_text and plan.empty
 
 
 def test_conversational_filler_is_dropped_from_a_query_with_other_words():
     # "keep", "always", "really", "im" say nothing about the need: a record lacking them loses no coverage
-    built = build(parse("im always tired and my legs really keep aching"), SYN)
-    assert [sorted(unit[0]) for unit in built.units] == [["tire"], ["leg"], ["ach"]]
-    assert coverage(built.units, {"tire", "leg", "ach"}) == 1.0
+    plan = make_plan(parse("im always tired and my legs really keep aching"), SYN)
+    assert [sorted(unit[0]) for unit in plan.units] == [["tire"], ["leg"], ["ach"]]
     # ... but a query of filler alone still searches its words, and a word being typed is never dropped
-    assert len(build(parse("keep"), SYN).units) == 1
-    assert len(build(parse("cramps all"), SYN, ["all", "allergi"], last_is_prefix=True).units) == 2
+    assert len(make_plan(parse("keep"), SYN).units) == 1
+    assert len(make_plan(parse("cramps all"), SYN, ["all", "allergi"], last_is_prefix=True).units) == 2
 
 
 def test_filters_and_exclusions():
-    built = build(parse("cramps -magnesium kind:faq nutrient:potassium"), SYN)
-    assert built.exclude is not None
-    assert "magnesium" not in built.terms
-    assert set(built.filter.children()) == {wq.Or([wq.Term("kind", "faq")]),
-                                            wq.Or([wq.Term("nutrients", "potassium")])}
+    plan = make_plan(parse('cramps -magnesium -"leg cramps" -"at night" kind:faq nutrient:potassium'), SYN)
+    # a word is excluded wherever it is; a phrase where it is exact, in a title or a body; stop words drop out
+    assert plan.exclusions == [Phrase(("magnesium",), TEXT_FIELDS), Phrase(("leg", "cramp")),
+                               Phrase(("night",), TEXT_FIELDS)]
+    assert "magnesium" not in plan.terms
+    assert plan.filters == {"kind": ["faq"], "nutrients": ["potassium"]}
+    assert not plan.empty and plan.searches_text
+
+
+def test_filters_asked_for_apart_join_those_typed():
+    plan = make_plan(parse("cramps kind:section"), SYN, kind="faq", nutrient="Magnesium", care="emergency")
+    assert plan.allowed() == {"kind": ["section", "faq"], "care": ["emergency"], "nutrients": ["magnesium"]}
+    assert plan.allowed(with_kind=False) == {"kind": ["section"], "care": ["emergency"], "nutrients": ["magnesium"]}
+    only = make_plan(parse(""), SYN, kind="faq")  # nothing typed: a kind alone lists its records
+    assert not only.searches_text and not only.empty
+
+
+def test_phrases_translate_to_whoosh_only_for_whoosh():
+    assert Phrase(("leg", "cramp")).whoosh() == wq.Or([wq.Phrase(f, ["leg", "cramp"]) for f in PHRASE_FIELDS])
+    assert Phrase(("cramp",), TEXT_FIELDS).whoosh() == wq.Or([wq.Term(f, "cramp") for f in TEXT_FIELDS])
 
 
 def test_units_one_per_typed_word_and_phrase():
-    built = build(parse('cramps at night "charley horse"'), SYN)
-    assert len(built.units) == 3  # cramps, night, the phrase; "at" is a stop word
+    plan = make_plan(parse('cramps at night "charley horse"'), SYN)
+    assert len(plan.units) == 3  # cramps, night, the phrase; "at" is a stop word
+    assert plan.phrases == {2: Phrase(("charlei", "hors"))}  # the quoted phrase counts only where it is exact
 
 
 def test_prefix_terms_satisfy_the_last_word():
-    built = build(parse("cramps magn"), SYN, ["magnesium"], last_is_prefix=True)
-    assert "magnesium" in built.terms
-    assert coverage(built.units, {"cramp", "magnesium"}) == 1.0
+    plan = make_plan(parse("cramps magn"), SYN, ["magnesium", "magnet"], last_is_prefix=True)
+    assert {"magnesium", "magnet"} <= plan.terms and plan.prefixes == ("magnesium", "magnet")
+    assert alternatives(plan)[("magnesium",)] == [PREFIX_WEIGHT]
 
 
-def test_coverage_counts_words_matched():
-    units = build(parse("cramps calf night"), SYN).units
-    assert coverage(units, {"cramp", "calf", "night"}) == 1.0
-    assert coverage(units, {"spasm", "nighttim"}) == pytest.approx(2 / 3)  # synonyms satisfy their word
-    assert coverage(units, {"cramp"}) == pytest.approx(1 / 3)
-    assert coverage(units, set()) == 0.0
-    assert coverage([], set()) == 1.0
+@pytest.mark.parametrize("text, prefix, typing", [("cramps magn", True, True), ("cramps magn ", True, False),
+                                                  ('cramps "leg cramp"', True, False), ("cramps magn", False, False),
+                                                  ("", True, False)])
+def test_last_word_typing(text, prefix, typing):
+    assert last_word_typing(parse(text), prefix) is typing
 
 
-def test_multi_word_synonym_covers_each_of_its_words():
-    units = build(parse("low potassium"), SYN).units
-    assert coverage(units, {"hypokalemia"}) == 1.0
+# --- coverage: the ranker's share of units matched ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ranked(tmp_path_factory):
+    """A ranker over FAQs holding some of the words "cramps calf night" (or their synonyms)."""
+    def faq(question: str) -> str:
+        return f"question: {question}\nanswer: Read on.\nreviewed: 2026-11-20\n" + REF
+
+    files = {k: v for k, v in FILES.items() if not k.startswith(("corpus/faq/", "corpus/articles/"))}
+    questions = {"all": "Cramp in the calf at night", "syn": "Spasm nighttime", "one": "Cramp", "none": "Zinc",
+                 "hypo": "Hypokalemia", "magnet": "Cramp magnet"}
+    files.update({f"corpus/faq/{slug}.yaml": faq(q) for slug, q in questions.items()})
+    engine = KnowledgeBase(write_corpus(tmp_path_factory.mktemp("cov") / "kb", files))
+    engine.update(full=True)
+    s = engine._current()
+    yield s.ranker, lambda slug: s.searcher.document_number(id=f"faq/{slug}")
+    engine.close()
+
+
+def coverage(ranked, plan, slug: str) -> float:
+    """The share of ``plan``'s units the ranker credits FAQ ``slug`` with: its score over the sum of the units'
+    scores on their own (one unit has no coverage factor)."""
+    ranker, docnum = ranked
+    d = docnum(slug)
+    whole = float(ranker.score(plan.units, plan.weights, {})[d])
+    apart = sum(float(ranker.score([u], [w], {})[d]) for u, w in zip(plan.units, plan.weights, strict=True))
+    return whole / apart if apart else 0.0
+
+
+def test_coverage_counts_words_matched(ranked):
+    plan = make_plan(parse("cramps calf night"), SYN)
+    assert coverage(ranked, plan, "all") == pytest.approx(1.0)
+    assert coverage(ranked, plan, "syn") == pytest.approx(2 / 3)  # synonyms satisfy their word
+    assert coverage(ranked, plan, "one") == pytest.approx(1 / 3)
+    assert coverage(ranked, plan, "none") == 0.0
+    ranker, docnum = ranked
+    one = make_plan(parse("zinc"), SYN)  # a single unit: its score as it is
+    assert ranker.score(one.units, one.weights, {})[docnum("none")] > 0
+
+
+def test_a_filler_word_dropped_costs_no_coverage(ranked):
+    plan = make_plan(parse("im always cramps calf night"), SYN)
+    assert coverage(ranked, plan, "all") == pytest.approx(1.0)
+
+
+def test_multi_word_synonym_covers_each_of_its_words(ranked):
+    assert coverage(ranked, make_plan(parse("low potassium"), SYN), "hypo") == pytest.approx(1.0)
+
+
+def test_prefix_terms_cover_the_word_being_typed(ranked):
+    plan = make_plan(parse("cramp magn"), SYN, ["magnet"], last_is_prefix=True)
+    assert coverage(ranked, plan, "magnet") == pytest.approx(1.0)
+    assert coverage(ranked, plan, "one") == pytest.approx(1 / 2)
+
+
+def test_a_phrase_unit_counts_only_where_exact(ranked):
+    ranker, docnum = ranked
+    plan = make_plan(parse('"calf at night"'), SYN)
+    exact = np.zeros(ranker.size, dtype=bool)
+    exact[docnum("all")] = True
+    scores = ranker.score(plan.units, plan.weights, {i: exact for i in plan.phrases})
+    assert scores[docnum("all")] > 0 and np.count_nonzero(scores) == 1
 
 
 def test_valid_kind():

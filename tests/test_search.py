@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kb.engine import KnowledgeBase
 from kb.index import indexer
 from kb.index.documents import plain_of
-from kb.search.query import stems
+from kb.search.plan import stems
 
 
 def ids(response) -> list[str]:
@@ -131,7 +131,7 @@ def test_prefix_ignores_a_finished_word(kb):
 
 
 def test_one_letter_expands_to_its_most_frequent_completions(kb):
-    from kb.search.searcher import ONE_LETTER_EXPANSIONS
+    from kb.search.vocabulary import ONE_LETTER_EXPANSIONS
 
     r = kb.search("m", prefix=True)
     assert 0 < len(r.prefixes) <= ONE_LETTER_EXPANSIONS and all(p.startswith("m") for p in r.prefixes)
@@ -160,7 +160,7 @@ def test_a_misspelt_word_is_corrected_even_when_the_others_find_results(kb):
 
 
 def test_a_word_of_a_synonym_group_is_never_corrected(kb, monkeypatch):
-    from kb.search import searcher as search_module
+    from kb.search import vocabulary as search_module
 
     with_group = search_module.synonym_words.__wrapped__  # the real set, plus "magnesum" as if in a group
     monkeypatch.setattr(search_module, "synonym_words", lambda syn: with_group(syn) | {"magnesum"})
@@ -209,8 +209,32 @@ def test_kind_filter_in_query_and_argument(kb):
     for r in (kb.search("kind:faq cramps"), kb.search("cramps", kind="faq")):
         assert r.results
         assert {h.kind for h in r.results} == {"faq"}
-        assert set(r.facets["kind"]) == {"faq"}
+        assert r.total == r.facets["kind"]["faq"] == len(kb.search("cramps", kind="faq", limit=100).results)
+    assert set(kb.search("kind:faq cramps").facets["kind"]) == {"faq"}  # typed, the filter narrows the counts too
     assert {h.kind for h in kb.search("kind:faq").results} == {"faq"}  # a filter alone lists its records
+
+
+@pytest.mark.parametrize("query, prefix", [("cramps", False), ("cramps at nig", True), ("magnesum", False),
+                                           ("magnesum cramps", True), ('"night cramp" -pregnancy', False),
+                                           ("nutrient:magnesium", False), ("tag:sleep cramps", False)])
+def test_one_search_gives_a_kinds_results_and_every_kinds_count(kb, query, prefix):
+    # what a kind tab needs from one call: the kind's results, and the counts of every kind (as without the kind)
+    every = kb.search(query, prefix=prefix, limit=100)
+    assert every.total
+    for kind in ("section", "faq", "nutrient"):
+        r = kb.search(query, kind=kind, prefix=prefix, limit=100)
+        assert r.facets == every.facets, (query, kind)
+        assert (r.corrected, r.suggestion) == (every.corrected, every.suggestion)  # the same text ran
+        assert [h.id for h in r.results] == [h.id for h in every.results if h.kind == kind], (query, kind)
+        assert r.total == every.facets["kind"].get(kind, 0) == len(r.results)
+
+
+def test_a_misspelling_is_corrected_for_a_kind_it_finds_nothing_of(kb):
+    # "magnesium" is in no FAQ of the fixture corpus: the faq tab is empty, the correction and the counts of the
+    # kinds it finds are shown
+    r = kb.search("magnesum", kind="faq")
+    assert r.results == () and r.total == 0
+    assert r.corrected == "magnesium" and r.facets["kind"] and "faq" not in r.facets["kind"]
 
 
 def test_nutrient_filter_in_query_and_argument(kb):

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.corpus.markdown import markdown_plain
-from kb.search.query import stems
+from kb.search.plan import stems
 from kb.search.snippets import SNIPPET_CHARS, find_spans, make_snippet, one_line
 
 FILLER = "Intro words here. " * 20

@@ -137,9 +137,14 @@ def test_two_edits_of_a_six_letter_word_no_list_holds_are_run_when_nothing_else_
 
 
 def test_a_suggestion_that_finds_nothing_is_not_offered(kb):
-    assert kb.search("muscle", kind="faq").total == 0  # no FAQ of this corpus says "muscle"
+    # a filter typed in the query narrows what the correction may find
+    for query in ("musle kind:faq", "musle tag:food"):
+        assert kb.search(query.replace("musle", "muscle")).total == 0  # no FAQ (nor food record) says "muscle"
+        r = kb.search(query)
+        assert r.suggestion is None and r.corrected is None and r.total == 0
+    # a kind asked for apart narrows the results only: the correction finds sections and nutrients, so it runs
     r = kb.search("musle", kind="faq")
-    assert r.suggestion is None and r.corrected is None and r.total == 0
+    assert r.corrected == "muscle" and r.total == 0 and r.facets["kind"] and "faq" not in r.facets["kind"]
 
 
 def test_a_synonym_word_is_never_replaced(kb):

@@ -1,6 +1,6 @@
 """Synonym groups: lay and clinical terms that mean the same thing to a searcher.
 
-Read from ``corpus/synonyms.yaml`` and applied at search time (see :mod:`kb.search.query`), so editing them needs no
+Read from ``corpus/synonyms.yaml`` and applied at search time (see :mod:`kb.search.plan`), so editing them needs no
 re-index.
 """
 

@@ -72,6 +72,10 @@ class Response:
     ``emergency`` is the callout to show first when the top result is an emergency record or the query names
     a red-flag sign (see :meth:`kb.engine.KnowledgeBase.search`).
 
+    ``facets`` count the matches of each kind and nutrient: every match of the query that ran, filters typed in
+    it and the ``nutrient`` asked for applied, but not the ``kind`` asked for apart (``search(kind=...)``), so
+    one search gives the results of a kind and how many every kind has; ``total`` counts the results of the kind.
+
     ``corrected`` is the query that actually ran when the words as typed found nothing, or when one of them is
     in no record and its correction finds results; ``suggestion`` is a spelling suggestion even when results
     were found. ``terms`` are the analysed words that matched, for

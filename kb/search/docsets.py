@@ -3,10 +3,11 @@
 Whoosh counts facets by scoring and grouping every matching document, which on a common word means most of the
 index on every keystroke. Instead, each (field, term) posting list is turned once into a bitset (a Python int,
 one bit per document number); a query's matching set is then a few C-speed ORs and ANDs, facet counts are
-``int.bit_count()`` of an AND with a kind or nutrient mask, and "does document d hold word w" is a byte lookup.
+``int.bit_count()`` of an AND with a kind or nutrient mask.
 
-Posting lists are read as numpy arrays (:mod:`kb.index.w3.postings`) and packed into bits in C; terms, ORs and ANDs of
-filters and exclusions are composed here, and only what needs positions (phrases) goes through Whoosh's matchers.
+Posting lists are read as numpy arrays (:mod:`kb.index.w3.postings`) and packed into bits in C; a plan's words,
+filters and exclusions are composed here, and what needs positions (phrases) is checked by
+:mod:`kb.search.phrases` (through Whoosh's matchers only where its own checks do not apply: :meth:`DocSets.query`).
 Term bitsets and query bitsets have separate caches, so a session's many typed prefixes never push out the few
 phrase sets that are costly to rebuild.
 """
@@ -14,11 +15,10 @@ phrase sets that are costly to rebuild.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
 from kb.index.w3.perdoc import live
@@ -28,26 +28,20 @@ CACHE_SIZE = 2048  # term bitsets (a 100k-document index: 12.5 kB each)
 QUERY_CACHE_SIZE = 256  # filter, exclusion and phrase bitsets
 
 
-class Bits(DocIdSet):
-    """An immutable set of document numbers: ``value`` for set algebra, a byte table for membership tests.
+class Bits:
+    """An immutable set of document numbers; ``value`` (a Python int, bit d for document d) for set algebra."""
 
-    A ``DocIdSet``, so Whoosh accepts it as a search ``filter`` or ``mask`` without converting it.
-    """
-
-    __slots__ = ("value", "_table")
+    __slots__ = ("value",)
 
     def __init__(self, value: int) -> None:
         self.value = value
-        self._table: bytes | None = None
 
     @classmethod
     def from_ids(cls, ids: Iterable[int], size: int) -> Bits:
         table = bytearray((size >> 3) + 1)
         for d in ids:
             table[d >> 3] |= 1 << (d & 7)
-        bits = cls(int.from_bytes(table, "little"))
-        bits._table = bytes(table)
-        return bits
+        return cls(int.from_bytes(table, "little"))
 
     @classmethod
     def from_array(cls, ids: np.ndarray, size: int) -> Bits:
@@ -61,16 +55,10 @@ class Bits(DocIdSet):
         """From one boolean per document number."""
         return cls(int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little"))
 
-    def __contains__(self, docnum: int) -> bool:
-        if self._table is None:
-            self._table = self.value.to_bytes((self.value.bit_length() >> 3) + 1, "little")
-        i = docnum >> 3
-        return i < len(self._table) and bool(self._table[i] >> (docnum & 7) & 1)
-
     def __len__(self) -> int:
         return self.value.bit_count()
 
-    def __iter__(self):  # DocIdSet API; only used on small sets
+    def __iter__(self) -> Iterator[int]:  # ascending; only used on small sets
         v, base = self.value, 0
         while v:
             low = v & -v
@@ -79,9 +67,6 @@ class Bits(DocIdSet):
 
     def __and__(self, other: Bits) -> Bits:
         return Bits(self.value & other.value)
-
-    def __or__(self, other: Bits) -> Bits:
-        return Bits(self.value | other.value)
 
     def minus(self, other: Bits) -> Bits:
         return Bits(self.value & ~other.value)
@@ -155,16 +140,30 @@ class DocSets:
         return self._terms.get(("any", fields, text), make)
 
     def query(self, q: wq.Query) -> Bits:
-        """Exactly the live documents ``q`` matches (terms, ORs and ANDs here; anything else via Whoosh)."""
+        """Exactly the live documents Whoosh query ``q`` matches (terms, ORs and ANDs here; anything else via
+        Whoosh: what checks a phrase when kb's own checks do not apply)."""
         return self._queries.get(("q", repr(q)), lambda: self._compose(q) & self.live())
 
-    def remember(self, q: wq.Query, bits: Bits) -> None:
-        """Keep ``bits`` as what :meth:`query` gives for ``q`` (worked out elsewhere: kb.search.phrases)."""
-        self._queries.get(("q", repr(q)), lambda: bits)
+    def keywords(self, allowed: dict[str, list[str]]) -> Bits:
+        """The live documents holding, in each field of ``allowed``, one of its values (a plan's filters)."""
+        def make() -> Bits:
+            value = -1
+            for fieldname, values in allowed.items():
+                either = 0
+                for v in values:
+                    either |= self.term(fieldname, v).value
+                value &= either
+            return Bits(value) & self.live()
 
-    def known(self, q: wq.Query) -> Bits | None:
-        """What :meth:`query` gives for ``q`` if it is already at hand, else None (nothing is computed)."""
-        return self._queries.peek(("q", repr(q)))
+        return self._queries.get(("keywords", tuple((f, tuple(v)) for f, v in allowed.items())), make)
+
+    def remember(self, key: tuple, bits: Bits) -> None:
+        """Keep ``bits`` under ``key`` (a set worked out elsewhere: a phrase's exact documents)."""
+        self._queries.get(key, lambda: bits)
+
+    def known(self, key: tuple) -> Bits | None:
+        """The set kept under ``key`` if it is at hand, else None (nothing is computed)."""
+        return self._queries.peek(key)
 
     def _compose(self, q: wq.Query) -> Bits:
         """The documents ``q`` matches, deleted ones possibly included."""

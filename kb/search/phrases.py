@@ -25,29 +25,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.matching import ReadTooFar
 from whoosh.reading import IndexReader
 
 from kb.index.schema import TOKEN_PATTERN
 from kb.index.w3.positions import positions
-from kb.search.query import stems
+from kb.search.plan import Phrase, stems
 
 RESCORE_WINDOW = 40  # documents rescored for words typed next to each other (at least twice the page)
 MAX_CHECKS = 4096  # past this many documents per phrase, checking them all at once through Whoosh is cheaper
 BULK_FROM = 256  # candidates from which decoding every position of the phrase's words is cheaper
 KEPT = 64  # phrases whose checked documents are remembered
-
-
-def phrase_parts(q: wq.Query) -> list[tuple[str, tuple[str, ...]]] | None:
-    """(field, words) of each phrase of an OR of phrases (kb.search.query's quoted phrase); None for anything else."""
-    subs = q.subqueries if type(q) is wq.Or else [q]
-    out = []
-    for sub in subs:
-        if type(sub) is not wq.Phrase or sub.slop != 1 or not sub.words:
-            return None
-        out.append((sub.fieldname, tuple(sub.words)))
-    return out
 
 
 def _in_field(reader: IndexReader, field: str, words: tuple[str, ...], docs: list[int]) -> set[int]:
@@ -85,28 +73,28 @@ def _in_field(reader: IndexReader, field: str, words: tuple[str, ...], docs: lis
 
 
 class PhraseChecks:
-    """Per phrase query: which documents were checked and which of them hold the phrase exactly."""
+    """Per phrase: which documents were checked and which of them hold the phrase exactly."""
 
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
         self.size = reader.doc_count_all()
         self._known = lru_cache(maxsize=KEPT)(self._fresh_state)
 
-    def state(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
-        """(checked, exact) boolean arrays for ``q``, shared and updated in place."""
-        return self._known(repr(q))
+    def state(self, phrase: Phrase) -> tuple[np.ndarray, np.ndarray]:
+        """(checked, exact) boolean arrays for ``phrase``, shared and updated in place."""
+        return self._known(phrase)
 
-    def _fresh_state(self, _key: str) -> tuple[np.ndarray, np.ndarray]:
+    def _fresh_state(self, _phrase: Phrase) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=bool)
 
-    def check(self, q: wq.Query, parts: list[tuple[str, tuple[str, ...]]], docs: np.ndarray) -> None:
-        """Check ``docs`` for phrase ``q`` (skipping those already checked)."""
-        checked, exact = self.state(q)
+    def check(self, phrase: Phrase, docs: np.ndarray) -> None:
+        """Check ``docs`` for ``phrase`` (skipping those already checked)."""
+        checked, exact = self.state(phrase)
         todo = sorted(int(d) for d in docs[~checked[docs]])
         if not todo:
             return
         hits: set[int] = set()
-        for field, words in parts:
+        for field, words in phrase.parts():
             hits |= _in_field(self.reader, field, words, todo)
         checked[todo] = True
         if hits:
@@ -117,38 +105,34 @@ class PhraseChecks:
 class AdjacentPair:
     """Two words typed next to each other, as the phrase to look for."""
 
-    query: wq.Query  # the phrase in any of its fields (the key of its checks)
-    parts: list[tuple[str, tuple[str, ...]]]  # (field, words) for each field
+    phrase: Phrase  # the two words in any of the phrase fields (the key of its checks)
     both: np.ndarray  # one boolean per document: both words in one of the fields
     idf: float  # of the pair, from how many documents hold both words in one field (at least the phrase's)
 
 
-def exact_docs(checks: PhraseChecks, q: wq.Query, candidates: np.ndarray,
-               whoosh_docs: Callable[[wq.Query], np.ndarray]) -> np.ndarray:
-    """One boolean per document: where phrase ``q`` is exact, among ``candidates`` (documents holding its words
+def exact_docs(checks: PhraseChecks, phrase: Phrase, candidates: np.ndarray,
+               whoosh_docs: Callable[[Phrase], np.ndarray]) -> np.ndarray:
+    """One boolean per document: where ``phrase`` is exact, among ``candidates`` (documents holding its words
     in the phrase's fields); the caller keeps the answer for the life of the searcher.
 
     Past ``BULK_FROM`` candidates every position of the phrase's words is decoded at once (:func:`phrase_docs`);
     fewer are checked one by one; when the postings do not look like Whoosh 2.7's, Whoosh's span matchers over
     the whole index (``whoosh_docs``) decide.
     """
-    parts = phrase_parts(q)
-    if parts is None:
-        return whoosh_docs(q)
     if len(candidates) >= BULK_FROM:
         try:
             mask = np.zeros(checks.size, dtype=bool)
-            for field, words in parts:
+            for field, words in phrase.parts():
                 mask[phrase_docs(checks.reader, field, words)] = True
             return mask
         except Exception:  # noqa: BLE001 - an unexpected layout: check it another way
             pass
     if len(candidates) > MAX_CHECKS:
-        return whoosh_docs(q)
-    checked, exact = checks.state(q)
+        return whoosh_docs(phrase)
+    checked, exact = checks.state(phrase)
     todo = candidates[~checked[candidates]]
     if len(todo):
-        checks.check(q, parts, todo)
+        checks.check(phrase, todo)
     return exact.copy()
 
 
@@ -199,8 +183,8 @@ def rerank_adjacent(base: np.ndarray, allowed: np.ndarray, k: int, pairs: list[A
     for pair in pairs:
         todo = docs[pair.both[docs]]
         if len(todo):
-            checks.check(pair.query, pair.parts, todo)
-            held += checks.state(pair.query)[1][docs] * np.float32(pair.idf)
+            checks.check(pair.phrase, todo)
+            held += checks.state(pair.phrase)[1][docs] * np.float32(pair.idf)
     final = base[docs] + np.float32(bonus) * held
     order = np.lexsort((docs, -final))
     return [(int(docs[i]), float(final[i])) for i in order]

@@ -1,7 +1,7 @@
 """Hostile queries: 2,000+ generated queries never raise (but for a filter value naming nothing, reported as
 UnknownFilter with the valid values) and each answers within a second.
 
-Bounds (kb/search/query.py): only the first 2,000 characters and 32 words of a query are used; non-printable
+Bounds (kb/search/plan.py): only the first 2,000 characters and 32 words of a query are used; non-printable
 characters become spaces; unbalanced quotes are dropped; unknown ``field:`` prefixes are plain words.
 """
 

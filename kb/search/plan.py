@@ -1,8 +1,11 @@
-"""Turning what a person types into a Whoosh query, without ever raising.
+"""What a person types, worked out once per search into a :class:`SearchPlan`, without ever raising.
 
-Plain words are OR-ed, so every word need not match, and the searcher scales each score by the share of typed
-words matched (``coverage``), so results matching more of them rank higher; stop words drop out in analysis.
-Supported syntax: ``"exact phrase"``, ``-word`` / ``-"phrase"`` to exclude, and filters ``kind:faq``,
+:func:`parse` splits the text (the only place it is read); :func:`make_plan` turns the parts into what the
+searcher runs: *units* (one per typed word or quoted phrase, each with its alternatives and their weights),
+exact phrases, filters, exclusions and the completions of a word being typed. Plain words are OR-ed, so every
+word need not match, and the ranker scales each score by the share of typed words matched
+(:meth:`kb.search.ranking.Ranker.score`), so results matching more of them rank higher; stop words drop out in
+analysis. Supported syntax: ``"exact phrase"``, ``-word`` / ``-"phrase"`` to exclude, and filters ``kind:faq``,
 ``nutrient:magnesium``, ``tag:sleep``. Anything malformed
 (unbalanced quotes, stray operators, unknown fields) degrades to plain words; a known filter with an unknown
 value (``kind:bogus``) is kept aside in ``ParsedQuery.unknown_kinds`` for the engine to report, never searched
@@ -13,6 +16,7 @@ with a lower weight than the typed words.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
@@ -26,6 +30,7 @@ SYNONYM_WEIGHT = 0.5
 PREFIX_WEIGHT = 0.8
 PHRASE_WEIGHT = 1.5
 MAX_WORDS = 32  # a pasted paragraph still answers quickly
+PHRASE_FIELDS = ("title", "body")  # where quoted phrases and words typed next to each other are looked for
 FILTER_FIELDS = {"kind": "kind", "nutrient": "nutrients", "nutrients": "nutrients", "tag": "tags", "tags": "tags"}
 KIND_ALIASES = {"section": "section", "sections": "section", "article": "section", "articles": "section",
                 "faq": "faq", "faqs": "faq", "nutrient": "nutrient", "nutrients": "nutrient"}
@@ -40,6 +45,7 @@ _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 class ParsedQuery:
     """The parts of a query string."""
 
+    text: str = ""  # as given
     words: list[str] = field(default_factory=list)  # raw words, in order
     phrases: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # words or phrases
@@ -53,7 +59,7 @@ class ParsedQuery:
 
 def parse(text: str) -> ParsedQuery:
     """Split a query into words, phrases, exclusions and filters; never raises."""
-    pq = ParsedQuery()
+    pq = ParsedQuery(text)
     text = "".join(ch if ch.isprintable() else " " for ch in text[:2000])
     if text.count('"') % 2:  # an unbalanced quote is just a character
         text = text.replace('"', " ")
@@ -90,38 +96,84 @@ def stems(text: str) -> list[str]:
     return [t.text for t in text_analyzer()(text)]
 
 
-def _term_any_field(stem: str, boost: float = 1.0) -> wq.Query:
-    return wq.Or([wq.Term(f, stem) for f in TEXT_FIELDS], boost=boost)
+def last_word_typing(pq: ParsedQuery, prefix: bool) -> bool:
+    """Whether the last word of ``pq`` is being typed (typing mode, and no space or closing quote after it)."""
+    text = pq.text
+    return prefix and bool(pq.words) and not text[-1:].isspace() and not text.rstrip().endswith('"')
 
 
-def _phrase_any_field(words: list[str], boost: float = 1.0) -> wq.Query:
-    if len(words) == 1:
-        return _term_any_field(words[0], boost)
-    return wq.Or([wq.Phrase(f, words) for f in ("title", "body")], boost=boost)
+@dataclass(frozen=True)
+class Phrase:
+    """Analysed words at consecutive positions in one of ``fields`` (stop words not counted); one word: anywhere
+    in ``fields``. Quoted phrases, exclusions and words typed next to each other; hashable, so caches key on it."""
+
+    words: tuple[str, ...]
+    fields: tuple[str, ...] = PHRASE_FIELDS
+
+    def parts(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(field, words) for each field."""
+        return [(f, self.words) for f in self.fields]
+
+    def whoosh(self) -> wq.Query:
+        """The Whoosh query matching exactly these documents: only where Whoosh still does the work (checking
+        a phrase with its span matchers when kb's own checks do not apply, and the tests comparing the two)."""
+        if len(self.words) == 1:
+            return wq.Or([wq.Term(f, self.words[0]) for f in self.fields])
+        return wq.Or([wq.Phrase(f, list(self.words)) for f in self.fields])
 
 
-@dataclass
-class Built:
-    """A Whoosh query plus the analysed terms it matches (for snippets) and the filters."""
+def _exclusion(words: list[str]) -> Phrase:
+    """What ``-word`` or ``-"a phrase"`` takes away: a word in any text field, a phrase in a title or a body."""
+    return Phrase(tuple(words), TEXT_FIELDS) if len(words) == 1 else Phrase(tuple(words))
 
-    query: wq.Query | None
-    terms: set[str]
-    filter: wq.Query | None
-    exclude: wq.Query | None
-    prefixes: list[str]
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """One search, worked out once from the text: what ranks, what must match, what is filtered and excluded.
+
+    The searcher runs it against an index (bitsets for matching and counting, numpy for scoring); only an exact
+    phrase check may still go through Whoosh (:meth:`Phrase.whoosh`).
+    """
+
+    text: str  # as typed (within the engine's limits)
+    words: list[str]  # the raw words typed, in order (spelling correction, words typed next to each other)
+    typed_phrases: list[str]  # the raw quoted phrases
+    last_is_prefix: bool  # the last word is still being typed
     #: one entry per typed word (and quoted phrase): the term sets that satisfy it, any one of them fully
     units: list[list[frozenset[str]]] = field(default_factory=list)
     #: the weight of each alternative in ``units`` (typed word 1, prefix completion 0.8, synonym 0.5)
     weights: list[list[float]] = field(default_factory=list)
-    #: unit index -> the exact Whoosh query of a quoted phrase (a phrase unit matches only where it is exact)
-    phrases: dict[int, wq.Query] = field(default_factory=dict)
+    #: unit index -> the quoted phrase it is (a phrase unit matches only where it is exact)
+    phrases: dict[int, Phrase] = field(default_factory=dict)
+    terms: frozenset[str] = frozenset()  # every analysed term that may match (for snippets and highlighting)
+    prefixes: tuple[str, ...] = ()  # the index terms the word being typed expands to
+    filters: dict[str, list[str]] = field(default_factory=dict)  # from the text: index field -> values (OR)
+    exclusions: list[Phrase] = field(default_factory=list)
+    kind: str | None = None  # the kind asked for apart from the text: applied after the facets are counted
+    nutrient: str | None = None  # the nutrient asked for apart from the text
+    care: str | None = None  # only records of this care level
 
+    @property
+    def searches_text(self) -> bool:
+        """Whether any word or phrase takes part (else only filters list records)."""
+        return bool(self.units)
 
-def coverage(units: list[list[frozenset[str]]], matched: set[str]) -> float:
-    """The share of typed words (units) a document matched, given the analysed terms it matched."""
-    if not units:
-        return 1.0
-    return sum(any(alt <= matched for alt in unit) for unit in units) / len(units)
+    @property
+    def empty(self) -> bool:
+        """Nothing to search and nothing to list."""
+        return not self.units and not self.filters and not (self.kind or self.care or self.nutrient)
+
+    def allowed(self, with_kind: bool = True) -> dict[str, list[str]]:
+        """Index field -> the values a record must hold one of (AND across fields): the text's filters and the
+        ones asked for apart (``with_kind=False`` leaves out the ``kind`` asked for: what facets count)."""
+        out = {f: list(v) for f, v in self.filters.items()}
+        if self.kind and with_kind:
+            out.setdefault("kind", []).append(self.kind)
+        if self.care:
+            out.setdefault("care", []).append(self.care)
+        if self.nutrient:
+            out.setdefault("nutrients", []).append(self.nutrient.lower())
+        return out
 
 
 #: words a worried person adds to a description that say nothing about what they want ("im always tired", "my
@@ -155,13 +207,14 @@ def _synonym_index(synonyms: Synonyms) -> list[tuple[tuple[str, ...], list[tuple
 _syn_cache: dict[int, list] = {}
 
 
-def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = None,
-          last_is_prefix: bool = False) -> Built:
-    """Build the Whoosh query for a parsed query.
+def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] = (), last_is_prefix: bool = False,
+              kind: str | None = None, nutrient: str | None = None, care: str | None = None) -> SearchPlan:
+    """The plan of a parsed query.
 
     Args:
         prefix_terms: index terms the last word expands to (typing mode), already capped by the caller.
-        last_is_prefix: the last raw word is a prefix being typed.
+        last_is_prefix: the last raw word is a prefix being typed (:func:`last_word_typing`).
+        kind, nutrient, care: filters asked for apart from the text.
     """
     key = id(synonyms)
     if key not in _syn_cache:
@@ -173,18 +226,15 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
     word_stems = without_filler(pq.words, word_stems, last_is_prefix)
     flat: list[str] = [s for ws in word_stems for s in ws]
     terms: set[str] = set(flat)
-    clauses: list[wq.Query] = []
     units: list[list[frozenset[str]]] = []  # units[k] belongs to flat[k]; prefix-only and phrases follow
     weights: list[list[float]] = []
-    phrases: dict[int, wq.Query] = {}
+    phrases: dict[int, Phrase] = {}
     for i, ws in enumerate(word_stems):
         is_last = i == len(word_stems) - 1
         for s in ws:
-            alts: list[wq.Query] = [_term_any_field(s)]
             unit = [frozenset([s])]
             wts = [1.0]
             if is_last and last_is_prefix and prefix_terms:
-                alts.extend(_term_any_field(t, PREFIX_WEIGHT) for t in prefix_terms if t != s)
                 terms.update(prefix_terms)
                 unit += [frozenset([t]) for t in prefix_terms]
                 wts += [PREFIX_WEIGHT] * len(prefix_terms)
@@ -195,15 +245,12 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
                         if other in seen_alts:
                             continue
                         seen_alts.add(other)
-                        alts.append(_phrase_any_field(list(other), SYNONYM_WEIGHT))
                         terms.update(other)
                         unit.append(frozenset(other))
                         wts.append(SYNONYM_WEIGHT)
-            clauses.append(alts[0] if len(alts) == 1 else wq.Or(alts))
             units.append(unit)
             weights.append(wts)
         if not ws and is_last and last_is_prefix and prefix_terms:
-            clauses.append(wq.Or([_term_any_field(t, PREFIX_WEIGHT) for t in prefix_terms]))
             terms.update(prefix_terms)
             units.append([frozenset([t]) for t in prefix_terms])
             weights.append([PREFIX_WEIGHT] * len(prefix_terms))
@@ -214,7 +261,6 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
         if n > 1 and pattern not in matched and any(tuple(flat[j:j + n]) == pattern
                                                      for j in range(len(flat) - n + 1)):
             matched.add(pattern)
-            clauses.append(wq.Or([_phrase_any_field(list(o), SYNONYM_WEIGHT) for o in others]))
             for o in others:
                 terms.update(o)
             for j in range(len(flat) - n + 1):  # "hypokalemia" satisfies both "low" and "potassium"
@@ -225,35 +271,17 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
     for phrase in pq.phrases:
         ps = stems(phrase)
         if ps:
-            clauses.append(_phrase_any_field(ps, PHRASE_WEIGHT))
             terms.update(ps)
             units.append([frozenset(ps)])
             weights.append([PHRASE_WEIGHT])
             if len(ps) > 1:
-                phrases[len(units) - 1] = _phrase_any_field(ps)
-    main: wq.Query | None = None
-    if clauses:
-        # no Whoosh coordination (Or(scale=...)): its CoordMatcher counts the term matchers left in each
-        # segment, so scores differ between segments and drop to 0 where one term is left; the searcher
-        # applies kb's own coordination (see kb.search.searcher, ``coverage``)
-        main = clauses[0] if len(clauses) == 1 else wq.Or(clauses)
-    excl: list[wq.Query] = []
-    for e in pq.excluded:
-        es = stems(e)
-        if es:
-            excl.append(_phrase_any_field(es))
-    filt: list[wq.Query] = []
-    for fieldname, values in pq.filters.items():
-        filt.append(wq.Or([wq.Term(fieldname, v) for v in values]))
-    return Built(
-        main, terms,
-        (filt[0] if len(filt) == 1 else wq.And(filt)) if filt else None,
-        (excl[0] if len(excl) == 1 else wq.Or(excl)) if excl else None,
-        list(prefix_terms or []),
-        units,
-        weights,
-        phrases,
-    )
+                phrases[len(units) - 1] = Phrase(tuple(ps))
+    exclusions = [_exclusion(es) for e in pq.excluded if (es := stems(e))]
+    return SearchPlan(
+        text=pq.text, words=list(pq.words), typed_phrases=list(pq.phrases), last_is_prefix=last_is_prefix,
+        units=units, weights=weights, phrases=phrases, terms=frozenset(terms), prefixes=tuple(prefix_terms),
+        filters={f: list(v) for f, v in pq.filters.items()}, exclusions=exclusions, kind=kind, nutrient=nutrient,
+        care=care)
 
 
 def valid_kind(kind: str | None) -> str | None:
@@ -283,3 +311,29 @@ def unknown_value(label: str, value: str, valid: list[str], limit: int = 30) -> 
         more = f" and {len(valid) - limit} more" if len(valid) > limit else ""
         listing = f"{label}s: {', '.join(valid[:limit])}{more}"
     return UnknownFilter(f"unknown {label} {value!r}{hint} ({listing})", tuple(valid))
+
+
+def check_filters(pq: ParsedQuery, nutrient: str | None, prefix: bool, values: Callable[[str], list[str]]) -> None:
+    """Raise :class:`UnknownFilter` for a filter value the index lacks (``values``: a keyword field's values in
+    the index), so it is never searched as words.
+
+    In typing mode the value being typed at the end of the query ("kind:f", "nutrient:mag") is let through
+    while it is the start of a valid value: it is not finished yet.
+    """
+    query = pq.text
+    typing = ""
+    if prefix and query[-1:].strip():
+        name, _, value = query.rsplit(None, 1)[-1].partition(":")
+        typing = f"{FILTER_FIELDS.get(name.lower(), '')}:{value.lower()}"
+    for value in pq.unknown_kinds:
+        if typing != f"kind:{value.lower()}" or not any(k.startswith(value.lower()) for k in KIND_ALIASES):
+            valid_kind(value)
+    wanted = [("nutrient", "nutrients", v) for v in pq.filters.get("nutrients", [])]
+    wanted += [("tag", "tags", v) for v in pq.filters.get("tags", [])]
+    if nutrient is not None:
+        wanted.append(("nutrient", "nutrients", nutrient.lower()))
+    for label, fieldname, value in wanted:
+        valid = values(fieldname)
+        if value in valid or (typing == f"{fieldname}:{value}" and any(v.startswith(value) for v in valid)):
+            continue
+        raise unknown_value(label, value, valid)

@@ -1,0 +1,164 @@
+"""The words of one index generation: completing a word being typed, and correcting a misspelt one.
+
+Both read the term dictionary (:mod:`kb.index.w3.lexicon`, built on first use, so typing "m", "ma", "mag" costs
+a bisect and a capped selection) and cache what they work out for the life of the generation: each prefix's
+completions, whether a stem is in the index, each word's spelling suggestion (see :mod:`kb.search.spelling`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from whoosh.reading import IndexReader
+
+from kb.corpus.synonyms import Synonyms
+from kb.index.w3.lexicon import Lexicon
+from kb.search.plan import FILTER_WORDS, stems
+from kb.search.spelling import (
+    MIN_LENGTH,
+    RARE_ZIPF,
+    SURFACE_RECORDS,
+    Correction,
+    Speller,
+    english_frequency,
+    is_misspelling,
+)
+
+MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
+# A one-letter prefix completes to a good part of the vocabulary: only its few most frequent completions take part
+# (results from the first key, as fzf gives, without ORing hundreds of terms on the first keystroke).
+ONE_LETTER_EXPANSIONS = 4
+PREFIX_FIELDS = ("title", "body", "names")
+SPELLING_FIELDS = ("body", "title")  # where suggestions come from, in this order
+SUGGESTION_CACHE = 4096
+
+
+class Vocabulary:
+    """Prefix completions and spelling corrections over one reader; not thread-safe (the engine serialises calls).
+
+    Args:
+        plain_text: the plain text (and title) of a document number: the surface words a correction is made of.
+    """
+
+    def __init__(self, reader: IndexReader, plain_text: Callable[[int], str]) -> None:
+        self.reader = reader
+        self._plain_text = plain_text
+        self._lexicon: Lexicon | None = None
+        self._speller: Speller | None = None
+        self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
+        self._known = lru_cache(maxsize=8192)(self._known_uncached)
+        # looked up at call time (not bound here), so a test can see a cache miss
+        self._suggestions = lru_cache(maxsize=SUGGESTION_CACHE)(lambda word: self._suggest_uncached(word))
+
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = Lexicon(self.reader, PREFIX_FIELDS)
+        return self._lexicon
+
+    # --- completions ------------------------------------------------------------------------------------------
+    def _expand_uncached(self, prefix: str) -> tuple[str, ...]:
+        return self.lexicon.complete(prefix, MAX_EXPANSIONS)
+
+    def _expand_short(self, letter: str) -> tuple[str, ...]:
+        # the most frequent of the cached completions (which are in alphabetical order when there are few)
+        df = self.lexicon.df
+        return tuple(heapq.nlargest(ONE_LETTER_EXPANSIONS, self._expand(letter), key=lambda t: (df.get(t, 0), t)))
+
+    def expand_prefix(self, raw_word: str) -> tuple[str, ...]:
+        """Index terms that complete ``raw_word`` (as typed, lowercased), the most frequent first, capped."""
+        word = raw_word.lower()
+        if not word:
+            return ()
+        if len(word) == 1:
+            return self._expand_short(word)
+        out = list(self._expand(word))
+        stemmed = stems(word)
+        if stemmed and stemmed[0] != word:
+            out += [t for t in self._expand(stemmed[0]) if t not in out]
+        return tuple(out[:MAX_EXPANSIONS])
+
+    def _known_uncached(self, stem: str) -> bool:
+        """Whether any prefix field holds ``stem`` (a term lookup per field: no need for the whole lexicon)."""
+        reader = self.reader
+        return any(f in reader.schema and (f, stem) in reader for f in PREFIX_FIELDS)
+
+    # --- spelling ---------------------------------------------------------------------------------------------
+    def suggest_word(self, word: str) -> str | None:
+        """A spelling correction of one word (a surface word of the records), or None when it needs none.
+
+        None for a word the index holds, an English word, a filter keyword, a word shorter than four letters
+        or one with no near word in the records (see :mod:`kb.search.spelling`).
+        """
+        found = self.correction(word)
+        return found.word if found else None
+
+    def correction(self, word: str) -> Correction | None:
+        """:meth:`suggest_word` with its confidence. Cached per word for the life of this generation: typing
+        after a misspelt word re-checks it on every keystroke."""
+        return self._suggestions(word)
+
+    def _suggest_uncached(self, word: str) -> Correction | None:
+        w = word.lower()
+        if len(w) < MIN_LENGTH or not w.isalpha() or w in FILTER_WORDS:
+            return None
+        s = stems(w)
+        if not s or self._known(s[0]):
+            return None
+        listed = english_frequency(w)  # the first unknown word imports the word list; known words never do
+        if listed >= RARE_ZIPF:
+            return None
+        if self._speller is None:
+            terms = {f: self.lexicon.terms.get(f, []) for f in SPELLING_FIELDS}
+            self._speller = Speller(terms, lambda t: self.lexicon.df.get(t, 0), self._texts_with)
+        found = self._speller.correction(w)
+        if found is None or found.word == w:
+            return None
+        if listed and not is_misspelling(w, found):  # a rare English word, not a slip of a common one
+            return None
+        return found
+
+    def _texts_with(self, term: str) -> list[str]:
+        """The plain text of the first few records holding ``term`` in a spelling field (their surface words)."""
+        reader = self.reader
+        docs: list[int] = []
+        for fieldname in SPELLING_FIELDS:
+            if (fieldname, term) in reader:
+                for docnum in reader.postings(fieldname, term).all_ids():
+                    if len(docs) >= SURFACE_RECORDS:
+                        break
+                    if docnum not in docs:
+                        docs.append(docnum)
+        return [self._plain_text(d) for d in docs]
+
+    def corrections(self, words: list[str], synonyms: Synonyms) -> dict[str, Correction]:
+        """Typed word -> its correction, for the words that need one (a synonym's word never does: it may
+        match through its group although the records lack it)."""
+        keep = synonym_words(synonyms)
+        out: dict[str, Correction] = {}
+        for w in words:
+            if w not in out and w.lower() not in keep:
+                found = self.correction(w)
+                if found:
+                    out[w] = found
+        return out
+
+
+def corrected_text(text: str, words: list[str], fixes: dict[str, Correction]) -> str | None:
+    """``text`` with each of ``words`` that ``fixes`` corrects replaced (once per occurrence in ``words``)."""
+    if not fixes:
+        return None
+    fixed = text
+    for w in words:
+        if w in fixes:
+            fixed = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", lambda _m, w=w: fixes[w].word, fixed, count=1)
+    return fixed if fixed != text else None
+
+
+@lru_cache(maxsize=8)
+def synonym_words(synonyms: Synonyms) -> frozenset[str]:
+    """Every word of every synonym phrase (the groups are few and change only when synonyms.yaml does)."""
+    return frozenset(word for group in synonyms.groups for phrase in group for word in phrase.split())

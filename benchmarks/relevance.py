@@ -1,6 +1,10 @@
 """Relevance on the judged query set: nDCG@10, P@1 and success@3 by query group, for kb and its peers.
 
-``python -m benchmarks relevance [--set tests/relevance/judged.yaml] [--engines kb,fts5,tantivy] [--misses]``
+``python -m benchmarks relevance [--set tests/relevance/judged.yaml] [--engines kb,fts5,tantivy] [--misses]
+[--split]``
+
+``--split`` adds the same table for odd and for even query ids apart (the number in the id): tune on one half,
+confirm on the other, so a change shown to help both is less likely fitted to the queries.
 
 The judged set (``tests/relevance/judged.yaml``) holds queries written the way lay people type them, each with its
 information need and group, and a grade 0-3 for every record of the shipped corpus, given by reading the records
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -104,11 +109,17 @@ class Scores:
         return sum(vals) / len(vals) if vals else float("nan")
 
 
-def by_group(judged: JudgedSet) -> dict[str, list[str]]:
-    """Answerable query ids by group, plus ``all``."""
+def parity(query_id: str) -> str:
+    """"odd" or "even": the parity of the number in a query id ("m045" -> odd)."""
+    digits = re.sub(r"\D", "", query_id)
+    return "odd" if digits and int(digits) % 2 else "even"
+
+
+def by_group(judged: JudgedSet, half: str | None = None) -> dict[str, list[str]]:
+    """Answerable query ids by group, plus ``all``; only those of one ``half`` ("odd", "even") if given."""
     out: dict[str, list[str]] = {g: [] for g in GROUPS}
     for q in judged.queries:
-        if q.answerable:
+        if q.answerable and (half is None or parity(q.id) == half):
             out.setdefault(q.group, []).append(q.id)
     out["all"] = [i for g in GROUPS for i in out.get(g, [])]
     return out
@@ -161,9 +172,9 @@ def measure(root: Path = REPO, judged: JudgedSet | None = None,
                     close()
 
 
-def report(results: dict[str, Scores], judged: JudgedSet) -> str:
-    """A Markdown table: nDCG@10 / P@1 / success@3 by group and engine, with query counts."""
-    groups = by_group(judged)
+def report(results: dict[str, Scores], judged: JudgedSet, half: str | None = None) -> str:
+    """A Markdown table: nDCG@10 / P@1 / success@3 by group and engine, with query counts (of one ``half``)."""
+    groups = by_group(judged, half)
     names = list(results)
     head = "| Group | Queries | " + " | ".join(f"{n} nDCG@10 | {n} P@1 | {n} S@3" for n in names) + " |"
     lines = [head, "|" + "---|" * (2 + 3 * len(names))]
@@ -176,6 +187,8 @@ def report(results: dict[str, Scores], judged: JudgedSet) -> str:
             s = results[n]
             cells += [f"{s.mean(s.ndcg, ids):.3f}", f"{s.mean(s.p1, ids):.2f}", f"{s.mean(s.s3, ids):.2f}"]
         lines.append(f"| {g} | {len(ids)} | " + " | ".join(cells) + " |")
+    if half is not None:
+        return "\n".join(lines)
     unanswerable = [q for q in judged.queries if not q.answerable]
     lines.append("")
     lines.append(f"{len(unanswerable)} of {len(judged.queries)} queries have no record of grade >= {ANSWERS} "
@@ -202,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", default=str(REPO), help="knowledge-base root whose corpus is searched")
     p.add_argument("--engines", default="kb,fts5,tantivy", help="comma-separated subset of kb,fts5,tantivy")
     p.add_argument("--misses", action="store_true", help="also list the queries kb ranks worst")
+    p.add_argument("--split", action="store_true", help="also report odd and even query ids apart")
     args = p.parse_args(argv)
     judged = load(Path(args.set))
     names = [n.strip() for n in args.engines.split(",") if n.strip()]
@@ -211,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"relevance: {exc}; install the benchmark extras: pip install -e '.[bench]'\n")
         return 2
     sys.stdout.write(report(results, judged) + "\n")
+    if args.split:
+        for half in ("odd", "even"):
+            sys.stdout.write(f"\n{half} query ids:\n" + report(results, judged, half) + "\n")
     if args.misses and "kb" in results:
         sys.stdout.write("\nkb's worst answerable queries:\n" + misses(results["kb"], judged) + "\n")
     return 0

@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 from whoosh import query as wq
 from whoosh.index import FileIndex
+from whoosh.support.levenshtein import distance
 
 from kb.corpus.synonyms import Synonyms
 from kb.index import documents
@@ -46,6 +47,7 @@ from kb.search.spelling import (
     Speller,
     english_frequency,
     is_misspelling,
+    listed_slip,
 )
 
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
@@ -147,6 +149,9 @@ class IndexSearcher:
         if not s or self._known(s[0]):
             return None
         listed = english_frequency(w)  # the first unknown word imports the word list; known words never do
+        slip = listed_slip(w)  # a common misspelling by codespell's list ("excercise"), listed or not
+        if slip and slip != w:
+            return Correction(slip, distance(w, slip), True)
         if listed >= RARE_ZIPF:
             return None
         if self._speller is None:

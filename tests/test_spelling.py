@@ -139,6 +139,20 @@ def test_a_name_sharing_a_listed_slip_spelling_stays_as_typed() -> None:
     assert listed_slip("canker") is None and listed_slip("okra") is None
 
 
+def test_two_words_run_together_are_split_when_one_split_gives_two_words(kb):
+    r = kb.search("magnesiumcramps")  # no edit of one word reaches it; a space does
+    assert r.corrected == "magnesium cramps" and r.results
+
+
+def test_split_word_needs_exactly_one_split_into_known_words() -> None:
+    from kb.search.spelling import split_word
+
+    known = {"vit", "d3", "leg", "cramps", "le", "gcramps"}.__contains__
+    assert split_word("vitd3", known).word == "vit d3"
+    assert split_word("legcramps", known) is None  # "le gcramps" too: ambiguous, not guessed
+    assert split_word("okra", known) is None
+
+
 def test_an_unsure_correction_is_offered_not_run(kb):
     r = kb.search("vitmn")  # two edits from "vitamin" and only five letters: a guess
     assert r.corrected is None and r.total == 0

@@ -9,7 +9,8 @@ index, so a search of known words never loads it. The list's rare tail also hold
 Zipf scale, "nightime" 1.5): codespell's list of common misspellings (the one its maintainers curate, with one
 correction each) names them, and such a word is corrected to that correction unless it is as common as
 :data:`LISTED_SLIP_ZIPF` (names share a spelling with a few listed slips: "claus", "cleary", "handel")
-(:func:`listed_slip`). Words shorter than :data:`MIN_LENGTH` are left alone (more often an abbreviation than a
+(:func:`listed_slip`). Two words run together ("vitd3", "legcramps") are split when exactly one split gives two
+words of the index (:func:`split_word`). Words shorter than :data:`MIN_LENGTH` are left alone (more often an abbreviation than a
 typo).
 
 Candidates are the index's terms within two edits of the typed word or of its stem (a stem is shorter than its
@@ -202,6 +203,20 @@ class Correction:
     word: str
     distance: int
     confident: bool
+
+
+MIN_PART = 2  # the shortest word a split may make ("d3" in "vitd3")
+
+
+def split_word(word: str, known: Callable[[str], bool]) -> Correction | None:
+    """``word`` as two words the index holds (``known``), when exactly one split gives two such words.
+
+    A run-together word ("vitd3" -> "vit d3", "legcramps" -> "leg cramps") is no slip of one word, so the edit
+    distance cannot find it; one space is one edit, and a single way to split is confident.
+    """
+    splits = [f"{word[:i]} {word[i:]}" for i in range(MIN_PART, len(word) - MIN_PART + 1)
+              if known(word[:i]) and known(word[i:])]
+    return Correction(splits[0], 1, True) if len(splits) == 1 else None
 
 
 def surface_words(stem: str, texts: Iterable[str]) -> Counter[str]:

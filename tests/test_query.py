@@ -152,6 +152,17 @@ def test_conversational_filler_is_dropped_from_a_query_with_other_words():
     assert len(build(parse("cramps all"), SYN, ["all", "allergi"], last_is_prefix=True).units) == 2
 
 
+def test_filler_inside_a_synonym_phrase_typed_in_full_is_kept():
+    # "little" and "now" are filler alone, but "little boy" and "right now" are synonym phrases
+    syn = Synonyms((("child", "children", "little boy"), ("fast", "right now")))
+    built = build(parse("my little boy has leg pain"), syn)
+    assert frozenset(["child"]) in built.units[0]
+    assert [sorted(unit[0]) for unit in built.units][:2] == [["littl"], ["boi"]]
+    built = build(parse("stop a cramp right now"), syn)
+    assert any(frozenset(["fast"]) in unit for unit in built.units)
+    assert not any(frozenset(["child"]) in unit for unit in build(parse("a little pain"), syn).units)
+
+
 def test_filters_and_exclusions():
     built = build(parse("cramps -magnesium kind:faq nutrient:potassium"), SYN)
     assert built.exclude is not None

@@ -4,9 +4,9 @@ Analysis lowercases, folds accents, drops stop words and stems, so "cramps", "cr
 "Ménière" matches "meniere". Words are taken as people write them: an apostrophe inside a word (straight or
 typographic) and a possessive "'s" drop out, so "Crohn's", "Crohn’s", "Crohns" and "Crohn" meet; a single letter
 joined to a number by a hyphen is one word, so "B-12" matches "B12"; an irregular plural meets its singular
-("feet" and "foot", "calves" and "calf", "children" and "child"), which the Porter stemmer leaves apart. Bump ``SCHEMA_VERSION`` whenever the
-schema or the analysis changes: an index built with another version is rebuilt (with a notice) instead of
-answering wrongly.
+("feet" and "foot", "calves" and "calf", "children" and "child"), which the Porter stemmer leaves apart.
+Bump ``SCHEMA_VERSION`` whenever the schema or the analysis changes: an index built with another version is
+rebuilt (with a notice) instead of answering wrongly.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 10  # 10: irregular plurals analysed as their singular; 9: analyzer pickled from kb.index.schema (the layer move); 8: sections store their article
-# summary; 7: apostrophes folded; 6: Unicode slugs
+SCHEMA_VERSION = 10  # 10: irregular plurals analysed as their singular; 9: analyzer pickled from kb.index.schema
+# (the layer move); 8: sections store their article summary; 7: apostrophes folded; 6: Unicode slugs
 
 #: Whoosh's English stop words plus the words people add to questions ("why do my legs cramp at night").
 STOP_WORDS = frozenset(

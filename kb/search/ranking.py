@@ -25,9 +25,9 @@ lost on the judged set (nDCG@10 0.716 with the share, 0.699 with its square root
 stays; but each unit counts by the idf of its typed word, so a record lacking one common word of a long,
 sentence-like query ("how much ... a day") loses little and one lacking its rarest word loses most (a plain
 share halved a record lacking either word of two). On the judged set the two are even (nDCG@10, odd / even query
-ids: share 0.794 / 0.809, idf-weighted 0.796 / 0.807; idf to the power 0.5 0.794 / 0.806; squared lost 0.009 overall); the
-idf-weighted share is kept for long queries over long documents, where Lucene's BM25, with no coordination at
-all, is the reference.
+ids: share 0.794 / 0.809, idf-weighted 0.796 / 0.807; idf to the power 0.5 0.794 / 0.806; squared lost 0.009
+overall); the idf-weighted share is kept for long queries over long documents, where Lucene's BM25, with no
+coordination at all, is the reference.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ Zipf scale, "nightime" 1.5): codespell's list of common misspellings (the one it
 correction each) names them, and such a word is corrected to that correction unless it is as common as
 :data:`LISTED_SLIP_ZIPF` (names share a spelling with a few listed slips: "claus", "cleary", "handel")
 (:func:`listed_slip`). Two words run together ("vitd3", "legcramps") are split when exactly one split gives two
-words of the index (:func:`split_word`). Words shorter than :data:`MIN_LENGTH` are left alone (more often an abbreviation than a
-typo).
+words of the index (:func:`split_word`). Words shorter than :data:`MIN_LENGTH` are left alone (more often an
+abbreviation than a typo).
 
 Candidates are the index's terms within two edits of the typed word or of its stem (a stem is shorter than its
 word: "dehydation" is four edits from the stem "dehydr" but one from "dehydration"), each shown as the surface

@@ -192,7 +192,8 @@ def build(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: list[str] | None = 
     syn_index = _syn_cache[key]
 
     word_stems = [stems(w) for w in pq.words]
-    word_stems = without_filler(pq.words, word_stems, last_is_prefix, synonym_phrase_words(word_stems, syn_index))
+    if any(w.lower().translate(_APOSTROPHES) in QUERY_STOP_WORDS for w in pq.words):
+        word_stems = without_filler(pq.words, word_stems, last_is_prefix, synonym_phrase_words(word_stems, syn_index))
     flat: list[str] = [s for ws in word_stems for s in ws]
     terms: set[str] = set(flat)
     clauses: list[wq.Query] = []

@@ -152,7 +152,9 @@ class IndexSearcher:
         if not w.isalpha():  # letters and digits run together ("vitd3"): only a split can help
             return split_word(w, self._known_word)
         listed = english_frequency(w)  # the first unknown word imports the word list; known words never do
-        slip = listed_slip(w)  # a common misspelling by codespell's list ("excercise"), listed or not
+        # a common misspelling that wordfreq lists too ("excercise"), by codespell's list; an unlisted word is
+        # the speller's to correct
+        slip = listed_slip(w) if listed else None
         if slip and slip != w:
             return Correction(slip, distance(w, slip), True)
         if listed >= RARE_ZIPF:

@@ -163,6 +163,17 @@ def test_conversational_filler_is_dropped_from_a_query_with_other_words():
     assert len(make_plan(parse("cramps all"), SYN, ["all", "allergi"], last_is_prefix=True).units) == 2
 
 
+def test_filler_inside_a_synonym_phrase_typed_in_full_is_kept():
+    # "little" and "now" are filler alone, but "little boy" and "right now" are synonym phrases
+    syn = Synonyms((("child", "children", "little boy"), ("fast", "right now")))
+    built = make_plan(parse("my little boy has leg pain"), syn)
+    assert frozenset(["child"]) in built.units[0]
+    assert [sorted(unit[0]) for unit in built.units][:2] == [["littl"], ["boi"]]
+    built = make_plan(parse("stop a cramp right now"), syn)
+    assert any(frozenset(["fast"]) in unit for unit in built.units)
+    assert not any(frozenset(["child"]) in unit for unit in make_plan(parse("a little pain"), syn).units)
+
+
 def test_filters_and_exclusions():
     plan = make_plan(parse('cramps -magnesium -"leg cramps" -"at night" kind:faq nutrient:potassium'), SYN)
     # a word is excluded wherever it is; a phrase where it is exact, in a title or a body; stop words drop out
@@ -235,9 +246,11 @@ def coverage(ranked, plan, slug: str) -> float:
 
 def test_coverage_counts_words_matched(ranked):
     plan = make_plan(parse("cramps calf night"), SYN)
+    # each typed word counts by its idf (a common word missing from a long query costs little), so the shares
+    # are ordered by how many words a record matches rather than equal to a count
     assert coverage(ranked, plan, "all") == pytest.approx(1.0)
-    assert coverage(ranked, plan, "syn") == pytest.approx(2 / 3)  # synonyms satisfy their word
-    assert coverage(ranked, plan, "one") == pytest.approx(1 / 3)
+    assert 1 / 3 < coverage(ranked, plan, "syn") < 1.0  # synonyms satisfy their word
+    assert 0.0 < coverage(ranked, plan, "one") < coverage(ranked, plan, "syn")
     assert coverage(ranked, plan, "none") == 0.0
     ranker, docnum = ranked
     one = make_plan(parse("zinc"), SYN)  # a single unit: its score as it is
@@ -256,7 +269,7 @@ def test_multi_word_synonym_covers_each_of_its_words(ranked):
 def test_prefix_terms_cover_the_word_being_typed(ranked):
     plan = make_plan(parse("cramp magn"), SYN, ["magnet"], last_is_prefix=True)
     assert coverage(ranked, plan, "magnet") == pytest.approx(1.0)
-    assert coverage(ranked, plan, "one") == pytest.approx(1 / 2)
+    assert 0.0 < coverage(ranked, plan, "one") < 1.0
 
 
 def test_a_phrase_unit_counts_only_where_exact(ranked):

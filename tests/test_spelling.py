@@ -123,6 +123,36 @@ def test_a_rare_listed_slip_of_a_common_word_is_corrected(kb, typed, word):
     assert kb.search(typed).corrected == word
 
 
+@pytest.mark.parametrize(("typed", "word"), [("excercise", "exercise"), ("nightime", "nighttime")])
+def test_a_common_misspelling_listed_as_often_as_a_word_is_corrected(kb, typed, word):
+    # wordfreq lists "excercise" (2.3) more often than some real words; codespell's list names it a slip
+    r = kb.search(f"{typed} cramps")
+    assert r.corrected == f"{word} cramps" and r.results
+
+
+def test_a_name_sharing_a_listed_slip_spelling_stays_as_typed() -> None:
+    from kb.search.spelling import listed_slip
+
+    assert listed_slip("excercise") == "exercise"
+    assert listed_slip("claus") is None  # codespell lists "claus->clause"; as a name it is far too common
+    assert listed_slip("abd") is None  # several corrections: ambiguous
+    assert listed_slip("canker") is None and listed_slip("okra") is None
+
+
+def test_two_words_run_together_are_split_when_one_split_gives_two_words(kb):
+    r = kb.search("magnesiumcramps")  # no edit of one word reaches it; a space does
+    assert r.corrected == "magnesium cramps" and r.results
+
+
+def test_split_word_needs_exactly_one_split_into_known_words() -> None:
+    from kb.search.spelling import split_word
+
+    known = {"vit", "d3", "leg", "cramps", "le", "gcramps"}.__contains__
+    assert split_word("vitd3", known).word == "vit d3"
+    assert split_word("legcramps", known) is None  # "le gcramps" too: ambiguous, not guessed
+    assert split_word("okra", known) is None
+
+
 def test_an_unsure_correction_is_offered_not_run(kb):
     r = kb.search("vitmn")  # two edits from "vitamin" and only five letters: a guess
     assert r.corrected is None and r.total == 0

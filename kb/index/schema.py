@@ -3,9 +3,10 @@
 Analysis lowercases, folds accents, drops stop words and stems, so "cramps", "cramping" and "cramp" meet and
 "Ménière" matches "meniere". Words are taken as people write them: an apostrophe inside a word (straight or
 typographic) and a possessive "'s" drop out, so "Crohn's", "Crohn’s", "Crohns" and "Crohn" meet; a single letter
-joined to a number by a hyphen is one word, so "B-12" matches "B12". Bump ``SCHEMA_VERSION`` whenever the
-schema or the analysis changes: an index built with another version is rebuilt (with a notice) instead of
-answering wrongly.
+joined to a number by a hyphen is one word, so "B-12" matches "B12"; an irregular plural meets its singular
+("feet" and "foot", "calves" and "calf", "children" and "child"), which the Porter stemmer leaves apart.
+Bump ``SCHEMA_VERSION`` whenever the schema or the analysis changes: an index built with another version is
+rebuilt (with a notice) instead of answering wrongly.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = 9  # 9: analyzer pickled from kb.index.schema (the layer move); 8: sections store their article
-# summary; 7: apostrophes folded; 6: Unicode slugs
+SCHEMA_VERSION = 10  # 10: irregular plurals analysed as their singular; 9: analyzer pickled from kb.index.schema
+# (the layer move); 8: sections store their article summary; 7: apostrophes folded; 6: Unicode slugs
 
 #: Whoosh's English stop words plus the words people add to questions ("why do my legs cramp at night").
 STOP_WORDS = frozenset(
@@ -35,6 +36,16 @@ STOP_WORDS = frozenset(
 # letter joined to a number by a hyphen ("B-12", "D-3"; "type-2" and "1-2" stay two words).
 # The apostrophes: straight, the typographic right single quote and the modifier letter some keyboards give.
 TOKEN_PATTERN = r"(?<!\w)[^\W\d_]-\d+(?:[.'’ʼ]\w+)*|\w+(?:[.'’ʼ]\w+)*"
+
+#: English nouns whose plural the Porter stemmer does not bring to the singular ("feet" stays "feet", "calves"
+#: becomes "calv" while "calf" stays "calf"), so a person typing one form misses records using the other. Only
+#: plurals that are no other common word are listed ("leaves" and "lives" are verbs too, and stem apart).
+IRREGULAR_PLURALS = {
+    "feet": "foot", "teeth": "tooth", "geese": "goose", "mice": "mouse", "lice": "louse",
+    "men": "man", "women": "woman", "children": "child", "oxen": "ox",
+    "calves": "calf", "halves": "half", "knives": "knife", "wives": "wife", "wolves": "wolf", "shelves": "shelf",
+    "loaves": "loaf", "thieves": "thief", "hooves": "hoof", "scarves": "scarf",
+}
 
 _POSSESSIVE = re.compile(r"['’ʼ]s$")
 _INNER = str.maketrans("", "", "'’ʼ-")
@@ -58,7 +69,7 @@ def _normalise(word: str) -> str | None:
         folded = _POSSESSIVE.sub("", folded).translate(_INNER)
         if not folded or folded in STOP_WORDS:
             return None
-    return stem(folded)
+    return stem(IRREGULAR_PLURALS.get(folded, folded))
 
 
 #: the public names of the word pattern and of one word's normalisation (spelling reads surface words with them)

@@ -187,11 +187,33 @@ QUERY_STOP_WORDS = frozenset(
 _APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")
 
 
-def without_filler(words: list[str], word_stems: list[list[str]], last_is_prefix: bool) -> list[list[str]]:
-    """``word_stems`` with the query stop words' emptied, unless nothing else is left (or the word is being typed)."""
-    keep = [[] if w.lower().translate(_APOSTROPHES) in QUERY_STOP_WORDS and not (last_is_prefix and i == len(words) - 1)
+def without_filler(words: list[str], word_stems: list[list[str]], last_is_prefix: bool,
+                   phrased: frozenset[int] = frozenset()) -> list[list[str]]:
+    """``word_stems`` with the query stop words' emptied, unless nothing else is left (or the word is being typed).
+
+    Args:
+        phrased: indexes of words that belong to a synonym phrase typed in full ("little boy", "right now"):
+            kept, or the phrase could never match.
+    """
+    keep = [[] if w.lower().translate(_APOSTROPHES) in QUERY_STOP_WORDS and i not in phrased
+            and not (last_is_prefix and i == len(words) - 1)
             else ws for i, (w, ws) in enumerate(zip(words, word_stems, strict=True))]
     return keep if any(keep) else word_stems
+
+
+def synonym_phrase_words(word_stems: list[list[str]], syn_index: list[tuple[tuple[str, ...], list]]
+                         ) -> frozenset[int]:
+    """Indexes of the words (in ``word_stems``, one stem list per word) inside a multi-word synonym phrase."""
+    flat = [(i, s) for i, ws in enumerate(word_stems) for s in ws]
+    seq = [s for _, s in flat]
+    out: set[int] = set()
+    for pattern, _ in syn_index:
+        n = len(pattern)
+        if n > 1:
+            for j in range(len(seq) - n + 1):
+                if tuple(seq[j:j + n]) == pattern:
+                    out.update(flat[k][0] for k in range(j, j + n))
+    return frozenset(out)
 
 
 def _synonym_index(synonyms: Synonyms) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
@@ -223,7 +245,8 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
     syn_index = _syn_cache[key]
 
     word_stems = [stems(w) for w in pq.words]
-    word_stems = without_filler(pq.words, word_stems, last_is_prefix)
+    if any(w.lower().translate(_APOSTROPHES) in QUERY_STOP_WORDS for w in pq.words):
+        word_stems = without_filler(pq.words, word_stems, last_is_prefix, synonym_phrase_words(word_stems, syn_index))
     flat: list[str] = [s for ws in word_stems for s in ws]
     terms: set[str] = set(flat)
     units: list[list[frozenset[str]]] = []  # units[k] belongs to flat[k]; prefix-only and phrases follow

@@ -5,8 +5,13 @@ searcher checks those) and it is no English word: wordfreq's English list (commo
 abbreviations people type, "ckd", "dvt", "splenda") decides that, imported only when a word is unknown to the
 index, so a search of known words never loads it. The list's rare tail also holds people's commonest slips
 ("pregancy"): a rare listed word is corrected only when it is one edit from a far more common word
-(:func:`is_misspelling`). Words shorter than :data:`MIN_LENGTH` are left alone (more
-often an abbreviation than a typo).
+(:func:`is_misspelling`). Some slips are common enough to be listed as often as real words ("excercise" 2.3 on the
+Zipf scale, "nightime" 1.5): codespell's list of common misspellings (the one its maintainers curate, with one
+correction each) names them, and such a word is corrected to that correction unless it is as common as
+:data:`LISTED_SLIP_ZIPF` (names share a spelling with a few listed slips: "claus", "cleary", "handel")
+(:func:`listed_slip`). Two words run together ("vitd3", "legcramps") are split when exactly one split gives two
+words of the index (:func:`split_word`). Words shorter than :data:`MIN_LENGTH` are left alone (more often an
+abbreviation than a typo).
 
 Candidates are the index's terms within two edits of the typed word or of its stem (a stem is shorter than its
 word: "dehydation" is four edits from the stem "dehydr" but one from "dehydration"), each shown as the surface
@@ -46,6 +51,7 @@ SURFACE_RECORDS = 8  # records read for the words a stem stands for
 OPPOSITE_PREFIXES = (("hyper", "hypo"), ("hypo", "hyper"))
 RARE_ZIPF = 2.0  # a listed word at least this common (once per 100 million words) is a word, never corrected
 MISSPELLING_GAP = 1.5  # a rarer listed word is a slip when one edit from a word this much more common
+LISTED_SLIP_ZIPF = 2.5  # a listed slip at least this common is as likely a name or word of its own: left as typed
 _BUCKETS = 40  # a-z, 0-9, then 4 shared buckets for anything else (sharing only loosens the bound)
 
 
@@ -163,6 +169,33 @@ def is_misspelling(word: str, correction: Correction) -> bool:
     return correction.distance == 1 and english_frequency(correction.word) >= english_frequency(word) + MISSPELLING_GAP
 
 
+@lru_cache(maxsize=1)
+def _slips() -> bytes:
+    from importlib.resources import files
+
+    return b"\n" + (files("codespell_lib") / "data" / "dictionary.txt").read_bytes()
+
+
+@lru_cache(maxsize=4096)
+def listed_slip(word: str) -> str | None:
+    """The correction codespell's list of common misspellings gives ``word`` (lowercase), when it gives exactly
+    one and ``word`` is rarer than :data:`LISTED_SLIP_ZIPF` in English; else None.
+
+    Entries with several corrections ("abd->and, bad,") or a reason (a correction disabled for a clash) are
+    ambiguous and left alone. The file (1.5 MB) is read on the first unknown word only.
+    """
+    data = _slips()
+    key = b"\n" + word.encode("utf-8") + b"->"
+    at = data.find(key)
+    if at < 0:
+        return None
+    end = data.find(b"\n", at + 1)
+    fix = data[at + len(key): end if end >= 0 else len(data)].decode("utf-8").strip()
+    if not fix or "," in fix or english_frequency(word) >= LISTED_SLIP_ZIPF:
+        return None
+    return fix.lower()
+
+
 @dataclass(frozen=True)
 class Correction:
     """A surface word to offer instead of a typed one, and whether it is safe to search it instead."""
@@ -170,6 +203,20 @@ class Correction:
     word: str
     distance: int
     confident: bool
+
+
+MIN_PART = 2  # the shortest word a split may make ("d3" in "vitd3")
+
+
+def split_word(word: str, known: Callable[[str], bool]) -> Correction | None:
+    """``word`` as two words the index holds (``known``), when exactly one split gives two such words.
+
+    A run-together word ("vitd3" -> "vit d3", "legcramps" -> "leg cramps") is no slip of one word, so the edit
+    distance cannot find it; one space is one edit, and a single way to split is confident.
+    """
+    splits = [f"{word[:i]} {word[i:]}" for i in range(MIN_PART, len(word) - MIN_PART + 1)
+              if known(word[:i]) and known(word[i:])]
+    return Correction(splits[0], 1, True) if len(splits) == 1 else None
 
 
 def surface_words(stem: str, texts: Iterable[str]) -> Counter[str]:

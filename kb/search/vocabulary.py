@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from whoosh.reading import IndexReader
+from whoosh.support.levenshtein import distance
 
 from kb.corpus.synonyms import Synonyms
 from kb.index.w3.lexicon import Lexicon
@@ -25,6 +26,8 @@ from kb.search.spelling import (
     Speller,
     english_frequency,
     is_misspelling,
+    listed_slip,
+    split_word,
 )
 
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
@@ -103,12 +106,19 @@ class Vocabulary:
 
     def _suggest_uncached(self, word: str) -> Correction | None:
         w = word.lower()
-        if len(w) < MIN_LENGTH or not w.isalpha() or w in FILTER_WORDS:
+        if len(w) < MIN_LENGTH or not w.isalnum() or w in FILTER_WORDS:
             return None
         s = stems(w)
         if not s or self._known(s[0]):
             return None
+        if not w.isalpha():  # letters and digits run together ("vitd3"): only a split can help
+            return split_word(w, self._known_word)
         listed = english_frequency(w)  # the first unknown word imports the word list; known words never do
+        # a common misspelling that wordfreq lists too ("excercise"), by codespell's list; an unlisted word is
+        # the speller's to correct
+        slip = listed_slip(w) if listed else None
+        if slip and slip != w:
+            return Correction(slip, distance(w, slip), True)
         if listed >= RARE_ZIPF:
             return None
         if self._speller is None:
@@ -116,10 +126,15 @@ class Vocabulary:
             self._speller = Speller(terms, lambda t: self.lexicon.df.get(t, 0), self._texts_with)
         found = self._speller.correction(w)
         if found is None or found.word == w:
-            return None
+            return None if listed else split_word(w, self._known_word)
         if listed and not is_misspelling(w, found):  # a rare English word, not a slip of a common one
             return None
         return found
+
+    def _known_word(self, word: str) -> bool:
+        """Whether the index holds ``word`` (analysed; a stop word is not a word here)."""
+        s = stems(word)
+        return len(s) == 1 and self._known(s[0])
 
     def _texts_with(self, term: str) -> list[str]:
         """The plain text of the first few records holding ``term`` in a spelling field (their surface words)."""

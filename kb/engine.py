@@ -28,7 +28,8 @@ import whoosh
 
 from kb.corpus.disclaimer import read_disclaimer
 from kb.corpus.root import find_root
-from kb.corpus.synonyms import Synonyms, read_synonyms, red_flag_in
+from kb.corpus.synonyms import Synonyms, read_synonyms
+from kb.index.red_flags import red_flag_in
 from kb.index.store import IndexMissing, open_current
 from kb.model.errors import IndexUnavailable, KbError, UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section

@@ -27,8 +27,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from whoosh import index as whoosh_index
-
 from kb.corpus.files import FileProblem, kind_of, read_text
 from kb.corpus.linking import NutrientMatcher, NutrientTerms
 from kb.corpus.loader import link
@@ -202,8 +200,7 @@ def _serve(conn: Connection, share: Share, gen_dir: str, parent: int) -> None:
             message = conn.recv()
             if message is None:  # the caller gave up
                 return
-            ix = whoosh_index.open_dir(gen_dir)
-            writer = BulkSegmentWriter(ix, _lk=False)
+            writer = BulkSegmentWriter.for_worker(gen_dir)
             pending = [0]
 
             def tick(n: int) -> None:
@@ -213,9 +210,7 @@ def _serve(conn: Connection, share: Share, gen_dir: str, parent: int) -> None:
                     pending[0] = 0
 
             rows = share.index(writer, message, tick)
-            segment = writer._finalize_segment() if writer._added else None
-            if not writer._added:
-                writer._close_segment()
+            segment = writer.finish_share()
             conn.send(("done", (pending[0], segment, rows)))
     except BaseException:  # noqa: BLE001 - reported to the caller, which raises
         try:

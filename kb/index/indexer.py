@@ -54,6 +54,7 @@ from kb.index.store import (
     write_manifest,
 )
 from kb.index.w3.bulkwriter import BulkSegmentWriter
+from kb.index.w3.segments import segment_count
 from kb.model.errors import CorpusInvalid, KbError, Problem
 from kb.model.records import Nutrient, Record
 
@@ -504,7 +505,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
                 if isinstance(r, Nutrient):
                     manifest.nutrient_files[rel] = r.slug
         # keep small commits cheap; let Whoosh merge only when segments pile up
-        writer.commit(merge=len(ix._segments()) > 8)
+        writer.commit(merge=segment_count(ix) > 8)
     except BaseException:
         writer.cancel()
         raise

@@ -34,6 +34,7 @@ from operator import sub
 from typing import Any
 
 from whoosh import formats
+from whoosh import index as whoosh_index
 from whoosh.analysis.tokenizers import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter
 from whoosh.compat import dumps
@@ -357,6 +358,20 @@ class BulkSegmentWriter(SegmentWriter):
     def _close_segment(self) -> None:
         self._postings = {}
         super()._close_segment()
+
+    @classmethod
+    def for_worker(cls, gen_dir: str) -> BulkSegmentWriter:
+        """A writer of one more segment of the index a build is writing in ``gen_dir``, for a build worker
+        process: the build process holds Whoosh's write lock and commits every segment, so this one takes none."""
+        return cls(whoosh_index.open_dir(gen_dir), _lk=False)
+
+    def finish_share(self) -> Any | None:
+        """Finish this writer's segment without merging or committing: what a build worker hands back to
+        :meth:`commit_segments` in the build process (None when it added no document)."""
+        if self._added:
+            return self._finalize_segment()
+        self._close_segment()
+        return None
 
 
 __all__ = ["BulkSegmentWriter"]

@@ -18,8 +18,8 @@ import pytest
 from conftest import FILES
 
 from kb.cli.main import main
+from kb.corpus import loader
 from kb.engine import KnowledgeBase
-from kb.index import indexer
 from kb.index.schema import SCHEMA_VERSION
 from kb.model.errors import UnknownId
 
@@ -43,15 +43,15 @@ def write(path: Path, text: str) -> None:
 
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
-    """Every corpus file the indexer parses, in order."""
+    """Every corpus file the indexer parses, in order (every build reads through kb.corpus.loader.parse_file)."""
     seen: list[str] = []
-    real = indexer.read_text
+    real = loader.read_text
 
     def recording(root: Path, rel: str) -> str:
         seen.append(rel)
         return real(root, rel)
 
-    monkeypatch.setattr(indexer, "read_text", recording)
+    monkeypatch.setattr(loader, "read_text", recording)
     return seen
 
 

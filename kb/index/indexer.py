@@ -13,17 +13,16 @@ import contextlib
 import errno
 import os
 import time
-from collections.abc import Callable, Container, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
-from kb.corpus.files import Listing, kind_of, list_corpus
-from kb.corpus.loader import cross_check, parse_file, read_disclaimer, read_synonyms
+from kb.corpus.files import Listing, kind_of
+from kb.corpus.loader import cross_check, parse_file
 from kb.corpus.parsers import Parsed
-from kb.index import documents, executor
+from kb.index import executor
 from kb.index.buildpool import (
     CALLER_SHARE,
     Share,
@@ -35,6 +34,7 @@ from kb.index.buildpool import (
     worker_count,
 )
 from kb.index.executor import CARRIED, Executor, Row, nutrient_terms, signature
+from kb.index.inputs import Previous, Report, Run
 from kb.index.manifest import MANIFEST, Manifest
 from kb.index.schema import make_schema
 from kb.index.store import (
@@ -53,121 +53,11 @@ from kb.index.store import (
 )
 from kb.index.w3.bulkwriter import BulkSegmentWriter
 from kb.index.w3.segments import segment_count
-from kb.model.errors import CorpusInvalid, KbError, Problem
-from kb.model.records import Nutrient, Record
+from kb.model.errors import KbError
+from kb.model.records import Nutrient
 
 Progress = Callable[[int, int], None]
 LOCK_TIMEOUT = 10.0
-
-
-@dataclass
-class Report:
-    """What one ``kb index`` did."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    seconds: float = 0.0
-    full: bool = False
-    records: int = 0
-    notice: str = ""
-    problems: list[Problem] = field(default_factory=list)
-
-    def summary(self) -> str:
-        mode = "full rebuild" if self.full else "incremental"
-        text = (f"{mode}: {self.added} added, {self.updated} updated, {self.removed} removed, "
-                f"{self.records} records, {self.seconds:.2f} s")
-        if self.problems:
-            text += f"; {len(self.problems)} problem(s), last good version kept"
-        return text
-
-
-class _ArticleSlugs(Container[str]):
-    """The slugs of the listed articles, answered from the listing when asked.
-
-    Cross-checks ask only for the articles that parsed FAQs name; an update that parses none of them never
-    builds a set of every listed path."""
-
-    def __init__(self, listing: Listing) -> None:
-        self._listing = listing
-
-    def __contains__(self, slug: object) -> bool:
-        return isinstance(slug, str) and f"corpus/articles/{slug}.md" in self._listing.content
-
-
-class _Run:
-    """State of one update: the corpus listing, what was parsed, and the manifest being written."""
-
-    def __init__(self, root: Path, report: Report) -> None:
-        self.root = root
-        self.report = report
-        listing = list_corpus(root)
-        # seeing no files is not "every file was deleted": stop rather than empty the index
-        if any(p.path == "corpus" for p in listing.problems):
-            raise CorpusInvalid([p for p in listing.problems if p.path == "corpus"])
-        self.listing = listing
-        self.refused = listing.refused
-        report.problems += listing.problems
-        _, probs = read_synonyms(root)
-        report.problems += [p for p in probs if p not in listing.problems]  # a refused link: said once
-        _, probs = read_disclaimer(root)
-        report.problems += [p for p in probs if p not in listing.problems]
-        self.article_slugs = _ArticleSlugs(listing)
-
-    @property
-    def stamps(self) -> dict[str, tuple[int, int]]:
-        """Every listed file -> (mtime_ns, size); built on first use (an incremental update that changes a few
-        files never needs it: :meth:`Manifest.changes` compares the listing's arrays)."""
-        return self.listing.files
-
-    @property
-    def content(self) -> set[str]:
-        """Every listed content file (the listing accepts only the parsers' folders)."""
-        return self.listing.content
-
-    def kept(self, rel: str) -> bool:
-        """Whether an indexed file the listing refused (or whose folder it refused) keeps its records."""
-        return rel in self.refused or rel.rsplit("/", 1)[0] in self.refused
-
-
-class _Previous:
-    """The index a full build replaces: the ids it holds, the indexed files the listing now refuses (an escaping
-    symlink...: carried over), and the last good version of a file."""
-
-    def __init__(self, base: Path, run: _Run) -> None:
-        self.ix: FileIndex | None = None
-        self.ids: set[str] = set()
-        self.kept: set[str] = set()
-        try:
-            ix, _ = open_current(base)
-            with ix.reader() as r:
-                # ids from the id column: no stored document is unpickled
-                for segment_reader, _ in r.leaf_readers():
-                    column = segment_reader.column_reader("id")
-                    self.ids.update(column[d] for d in segment_reader.all_doc_ids())
-        except IndexMissing:
-            return
-        except Exception:  # noqa: BLE001 - damaged past its table of contents: rebuild without it
-            self.ids = set()
-            return
-        self.ix = ix
-        if run.refused:
-            try:
-                with ix.reader() as r:
-                    paths = {t.decode() if isinstance(t, bytes) else t for t in r.lexicon("path")}
-            except Exception:  # noqa: BLE001
-                paths = set()
-            self.kept = {rel for rel in paths if run.kept(rel) and rel not in run.content}
-
-    def records(self, rel: str) -> list[Record]:
-        """The records ``rel`` has in the index (none when it has none, or the index is damaged)."""
-        if self.ix is None:
-            return []
-        try:
-            with self.ix.searcher() as s:
-                return [documents.load(f["data"]) for f in s.documents(path=rel)]
-        except Exception:  # noqa: BLE001 - a damaged old index has no last good version to carry over
-            return []
 
 
 def _write_failure(exc: BaseException, base: Path):  # noqa: ANN202 - IndexWriteFailed | None
@@ -210,8 +100,8 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     """
     started = time.perf_counter()
     report = Report(full=True, notice=notice)
-    run = _Run(root, report)
-    old = _Previous(base, run)
+    run = Run(root, report)
+    old = Previous(base, run)
     nutrient_files = {rel for rel in run.content if kind_of(rel) == "nutrient"}
     parsed = {rel: parse_file(root, rel) for rel in sorted(nutrient_files)}
     good_nutrients = [r for p in parsed.values() if not p.problems for r in p.records if isinstance(r, Nutrient)]
@@ -245,7 +135,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     return report
 
 
-def _build(run: _Run, old: _Previous, ex: Executor, parsed: dict[str, Parsed], shares: list[Share],
+def _build(run: Run, old: Previous, ex: Executor, parsed: dict[str, Parsed], shares: list[Share],
            ix: FileIndex, gen_dir: Path, progress: Progress | None) -> tuple[list[Row], set[str]]:
     """Run a full build's shares (the first here, the others in workers) and commit every segment; returns the
     manifest rows and the ids indexed.
@@ -334,7 +224,7 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
 def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     started = time.perf_counter()
     report = Report()
-    run = _Run(root, report)
+    run = Run(root, report)
     ix = open_generation(gen_dir)  # writable handle
     manifest = read_manifest(gen_dir)
     rebuilt_manifest = manifest is None or manifest.generation != ix.latest_generation()

@@ -277,7 +277,10 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
         _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing,
                          touched=touched or rebuilt_manifest or not moved.aligned)
         return report
-    writer = ix.writer()
+    # keep small commits cheap; let Whoosh merge only when segments pile up. A commit that merges goes through
+    # Whoosh's own writer (the bulk writer cannot merge); the others write their new segment as a full build does
+    merge = segment_count(ix) > 8
+    writer = ix.writer() if merge else BulkSegmentWriter(ix)
     try:
         for rel in sorted(deleted):
             report.removed += len(indexed_ids(rel))
@@ -304,8 +307,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             report.added += len(new_ids - old_ids)
             report.updated += len(new_ids & old_ids)
             report.removed += len(old_ids - new_ids)
-        # keep small commits cheap; let Whoosh merge only when segments pile up
-        writer.commit(merge=segment_count(ix) > 8)
+        writer.commit(merge=merge)
     except BaseException:
         writer.cancel()
         raise

@@ -3,7 +3,7 @@ build replaces (:class:`Previous`), and the :class:`Report` of one ``kb index``.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +39,26 @@ class Report:
         return text
 
 
+#: (root, side file) -> (its stamp, its problems): a process that updates again (the TUI, ``kb index --watch``)
+#: parses synonyms.yaml again only when its stamp moved, as the manifest does for content files
+_SIDE: dict[tuple[str, str], tuple[tuple[int, int], list[Problem]]] = {}
+
+
+def _side_problems(root: Path, rel: str, stamp: tuple[int, int] | None,
+                   read: Callable[[Path], tuple[object, list[Problem]]]) -> list[Problem]:
+    """The problems of a top-level corpus file (synonyms, disclaimer), listed at ``stamp`` (None: not listed)."""
+    key = (str(root), rel)
+    got = _SIDE.get(key)
+    if stamp is not None and got is not None and got[0] == stamp:
+        return list(got[1])
+    _, problems = read(root)
+    if len(_SIDE) > 64:
+        _SIDE.clear()
+    if stamp is not None:
+        _SIDE[key] = (stamp, list(problems))
+    return problems
+
+
 class ArticleSlugs(Container[str]):
     """The slugs of the listed articles, answered from the listing when asked.
 
@@ -65,10 +85,9 @@ class Run:
         self.listing = listing
         self.refused = listing.refused
         report.problems += listing.problems
-        _, probs = read_synonyms(root)
-        report.problems += [p for p in probs if p not in listing.problems]  # a refused link: said once
-        _, probs = read_disclaimer(root)
-        report.problems += [p for p in probs if p not in listing.problems]
+        for rel, read in (("corpus/synonyms.yaml", read_synonyms), ("corpus/disclaimer.md", read_disclaimer)):
+            probs = _side_problems(root, rel, listing.top.get(rel), read)
+            report.problems += [p for p in probs if p not in listing.problems]  # a refused link: said once
         self.article_slugs = ArticleSlugs(listing)
 
     @property

@@ -235,8 +235,10 @@ def _write_field(fw: W3FieldWriter, name: str, field: FieldType, post: dict[byte
 class BulkSegmentWriter(SegmentWriter):
     """A ``SegmentWriter`` that buffers postings by term in memory and writes them a block at a time.
 
-    Use it like ``ix.writer()`` for a batch of new documents: ``add_document(**fields)`` then ``commit()``
-    (or ``cancel()``). It writes one new segment; existing segments are merged as ``SegmentWriter`` would.
+    Use it like ``ix.writer()`` for a batch of new documents: ``add_document(**fields)`` (and
+    ``delete_by_term``, as ``SegmentWriter`` does it) then ``commit(merge=False)`` (or ``cancel()``). It writes one
+    new segment and cannot merge existing ones (their postings would go to Whoosh's pool, which it never
+    writes): :meth:`add_reader` refuses.
     """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
@@ -292,6 +294,9 @@ class BulkSegmentWriter(SegmentWriter):
                 lengths.append(0)
         self._added = True
         self.docnum += 1
+
+    def add_reader(self, reader: Any) -> None:
+        raise NotImplementedError("BulkSegmentWriter does not merge segments: commit(merge=False), or use ix.writer()")
 
     def _analyse(self, name: str, field: FieldType, mode: int, value: Any) -> tuple[Items, int]:
         """The postings and length of one field value; short values are analysed once per writer."""

@@ -231,19 +231,9 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     if rebuilt_manifest:
         manifest = Manifest.from_index(ix)
 
-    # what moved, from the listing's stamp arrays against the manifest's; only files whose stamp moved are
-    # read, and only those whose digest moved too are parsed
     moved = manifest.changes(run.listing)
     fresh = dict(moved.stamps)  # their new stamps; other files' come from the whole listing, built if needed
-    changed: set[str] = set()
-    touched = False
-    for rel, st in moved.stamps:
-        digest = executor.digest(root, rel)
-        if digest and manifest.digest(rel) == digest:
-            manifest.record(rel, (*st, digest))  # touched, not changed: saved below, not digested again
-            touched = True
-        else:
-            changed.add(rel)
+    changed, touched = _changed(root, manifest, moved.stamps)
     if moved.complete:
         deleted: set[str] = set()  # the listing holds every path the manifest does
     else:
@@ -316,6 +306,22 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     report.records = records_before + report.added - report.removed
     _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing, touched=True)
     return report
+
+
+def _changed(root: Path, manifest: Manifest, stamps: list[tuple[str, tuple[int, int]]]) -> tuple[set[str], bool]:
+    """Of the files whose stamp moved (from the listing's stamp arrays against the manifest's), those whose
+    digest moved too: only they are parsed. The others were touched, not changed: their new stamp is recorded
+    (saved with the manifest, so they are not digested again), and the flag says so."""
+    changed: set[str] = set()
+    touched = False
+    for rel, st in stamps:
+        digest = executor.digest(root, rel)
+        if digest and manifest.digest(rel) == digest:
+            manifest.record(rel, (*st, digest))
+            touched = True
+        else:
+            changed.add(rel)
+    return changed, touched
 
 
 def _terms(manifest: Manifest, parsed: dict[str, Parsed], deleted: set[str]) -> dict[str, list[str]]:

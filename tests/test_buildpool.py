@@ -15,7 +15,7 @@ import pytest
 from conftest import FILES, REF, write_corpus
 
 from kb.engine import KnowledgeBase
-from kb.index import buildpool, indexer
+from kb.index import buildpool, documents, indexer
 from kb.index.buildpool import WorkerError, split
 from kb.index.store import current_dir, read_manifest
 
@@ -94,14 +94,14 @@ def test_a_failing_worker_fails_the_build_and_the_index_stays(kb_root: Path, pro
     engine = KnowledgeBase(kb_root)
     engine.update(full=True)
     before = current_dir(kb_root / "index")
-    real = buildpool.documents.to_document
+    real = documents.to_document
 
     def explode(record, *args):
         if record.id.startswith("faq/why-does"):
             raise RuntimeError("boom")
         return real(record, *args)
 
-    monkeypatch.setattr(buildpool.documents, "to_document", explode)
+    monkeypatch.setattr(documents, "to_document", explode)
     processes(2)  # main share: articles/nerves.md, faq/do-bananas...; the worker's: night-cramps, why-does...
     with pytest.raises(WorkerError, match="boom"):
         engine.update(full=True)

@@ -18,8 +18,8 @@ import pytest
 from conftest import FILES
 
 from kb.cli.main import main
+from kb.corpus import loader
 from kb.engine import KnowledgeBase
-from kb.index import indexer
 from kb.index.schema import SCHEMA_VERSION
 from kb.model.errors import UnknownId
 
@@ -43,15 +43,15 @@ def write(path: Path, text: str) -> None:
 
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
-    """Every corpus file the indexer parses, in order."""
+    """Every corpus file the indexer parses, in order (every build reads through kb.corpus.loader.parse_file)."""
     seen: list[str] = []
-    real = indexer.read_text
+    real = loader.read_text
 
     def recording(root: Path, rel: str) -> str:
         seen.append(rel)
         return real(root, rel)
 
-    monkeypatch.setattr(indexer, "read_text", recording)
+    monkeypatch.setattr(loader, "read_text", recording)
     return seen
 
 
@@ -129,6 +129,27 @@ def test_edit_reindexes_only_that_file(kb, reads):
     assert reads == ["corpus/faq/why-does-my-eyelid-twitch.yaml"]
     assert [h.id for h in kb.search("espresso").results] == ["faq/why-does-my-eyelid-twitch"]
     assert kb.search("caffeine").results == ()
+
+
+def test_many_edits_in_a_row_merge_segments_and_answer_like_a_rebuild(kb, tmp_path):
+    """Each update writes one small segment; past eight Whoosh merges them (through its own writer)."""
+    from kb.index.store import open_current
+    from kb.index.w3.segments import segment_count
+
+    path = kb.root / "corpus/faq/why-does-my-eyelid-twitch.yaml"
+    counts = []
+    for i in range(12):
+        edit(path, "caffeine" if i == 0 else f"espresso{i - 1}x", f"espresso{i}x")
+        assert kb.update().updated == 1
+        counts.append(segment_count(open_current(kb.index_dir)[0]))
+    assert max(counts) <= 10 and counts[-1] < max(counts), counts  # merged on the way
+    assert [h.id for h in kb.search("espresso11x").results] == ["faq/why-does-my-eyelid-twitch"]
+    assert kb.search("espresso10x").results == ()
+    fresh = KnowledgeBase(kb.root, tmp_path / "fresh")
+    fresh.update(full=True)
+    for query in ("cramps", "twitch", "magnesium", "espresso11x", "night"):
+        assert {h.id for h in kb.search(query).results} == {h.id for h in fresh.search(query).results}, query
+    fresh.close()
 
 
 def test_same_second_same_size_edit_is_seen(kb):
@@ -398,3 +419,13 @@ def test_watch_prints_each_update(kb_root):
             proc.kill()
             proc.wait(timeout=10)
     assert "Traceback" not in proc.stderr.read()
+
+
+def test_a_broken_synonyms_file_is_reported_on_every_update_until_fixed(kb):
+    path = kb.root / "corpus/synonyms.yaml"
+    good = path.read_text()
+    write(path, "groups: [unclosed\n")
+    for _ in range(2):  # the second update reuses the parse of an unchanged file: same problem
+        assert [p.path for p in kb.update().problems] == ["corpus/synonyms.yaml"]
+    write(path, good)
+    assert kb.update().problems == []

@@ -22,7 +22,7 @@ from conftest import FILES
 import kb.corpus.files
 from kb.corpus.files import Listing, list_corpus
 from kb.engine import KnowledgeBase
-from kb.index import indexer
+from kb.index import executor
 from kb.index.manifest import LEGACY_MANIFEST, MANIFEST, Manifest
 from kb.index.schema import SCHEMA_VERSION
 from kb.index.store import current_dir, read_manifest
@@ -190,7 +190,7 @@ def test_json_manifest_of_earlier_versions_is_read_not_rebuilt(kb: KnowledgeBase
     def no_rebuild(ix):
         raise AssertionError("the manifest was rebuilt from the index")
 
-    monkeypatch.setattr(indexer, "_manifest_from_index", no_rebuild)
+    monkeypatch.setattr(Manifest, "from_index", no_rebuild)
     report = kb.update()
     assert (report.added, report.updated, report.removed) == (0, 0, 0)
     edit_faq(kb.root)
@@ -224,13 +224,13 @@ def test_updates_keep_the_manifest_aligned_with_the_listing(kb: KnowledgeBase) -
 def test_a_touched_file_is_digested_once(kb: KnowledgeBase, monkeypatch) -> None:
     bump(kb.root / "corpus/faq/why-does-my-eyelid-twitch.yaml")
     digested: list[str] = []
-    real = indexer._digest
+    real = executor.digest
 
     def counting(root: Path, rel: str) -> str:
         digested.append(rel)
         return real(root, rel)
 
-    monkeypatch.setattr(indexer, "_digest", counting)
+    monkeypatch.setattr(executor, "digest", counting)
     assert kb.update().updated == 0
     assert kb.update().updated == 0
     assert digested == ["corpus/faq/why-does-my-eyelid-twitch.yaml"]  # its new stamp was saved

@@ -1,13 +1,13 @@
 """Loading the whole corpus: parse every file, link records to nutrients, check what spans files.
 
-``load_corpus`` is what ``kb validate`` and a full build use; the incremental indexer reuses ``parse_file``,
-``matcher_for`` and ``link`` on just the files that changed.
+``load_corpus`` is what ``kb validate`` uses; every build reads, parses and links a file with ``parse_file``,
+``matcher_for`` and ``link`` (:mod:`kb.index.executor`) and checks what spans files with ``cross_check``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,8 +33,9 @@ def parse_file(root: Path, rel: str) -> Parsed:
     return PARSERS[kind](rel, text)
 
 
-def matcher_for(nutrients: list[Nutrient]) -> NutrientMatcher:
-    return NutrientMatcher(NutrientTerms(n.slug, n.names) for n in nutrients)
+def matcher_for(terms: Iterable[tuple[str, Sequence[str]]]) -> NutrientMatcher:
+    """The nutrient matcher for (slug, [name, *aliases]) pairs, in that order (``terms.items()`` of a build)."""
+    return NutrientMatcher(NutrientTerms(slug, tuple(names)) for slug, names in terms)
 
 
 def link(record: Record, matcher: NutrientMatcher) -> Record:
@@ -150,7 +151,7 @@ def finish(parsed: dict[str, Parsed], corpus: Corpus) -> None:
     nutrient_files = {rel.rsplit("/", 1)[-1].rsplit(".", 1)[0] for rel in parsed
                       if kind_of(rel) == "nutrient"}
     cross = cross_check(parsed, {n.slug for n in nutrients} | nutrient_files, articles)
-    matcher = matcher_for(nutrients)
+    matcher = matcher_for((n.slug, n.names) for n in nutrients)
     for rel in sorted(parsed):
         problems = parsed[rel].problems + cross.get(rel, [])
         if problems:

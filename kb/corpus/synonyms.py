@@ -1,18 +1,16 @@
 """Synonym groups: lay and clinical terms that mean the same thing to a searcher.
 
 Read from ``corpus/synonyms.yaml`` and applied at search time (see :mod:`kb.search.plan`), so editing them needs no
-re-index.
+re-index; :mod:`kb.index.red_flags` finds the red-flag phrases in a query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from kb.corpus.files import FileProblem, read_text
 from kb.corpus.yamlsafe import Located, YamlProblem, load_yaml
-from kb.index.schema import text_analyzer
 from kb.model.errors import Problem
 
 
@@ -29,33 +27,6 @@ class Synonyms:
 
     def __len__(self) -> int:
         return len(self.groups)
-
-
-def _stems(text: str) -> tuple[str, ...]:
-    return tuple(t.text for t in text_analyzer()(text))
-
-
-@lru_cache(maxsize=8)
-def _analysed_flags(synonyms: Synonyms) -> tuple[tuple[tuple[str, ...], str], ...]:
-    """Each red-flag phrase analysed as a search analyses it, with the phrase as written."""
-    return tuple((a, phrase) for group in synonyms.red_flags for phrase in group if (a := _stems(phrase)))
-
-
-def red_flag_in(text: str, synonyms: Synonyms) -> str | None:
-    """The first red-flag phrase ``text`` contains, analysed like the query (stems in a row), or None.
-
-    "crushing pain in my chest" does not contain "chest pain"; "chest pains when I walk" does, as it would
-    match the synonym group.
-    """
-    flags = _analysed_flags(synonyms) if synonyms.red_flags else ()
-    if not flags:
-        return None
-    words = _stems(text)
-    for phrase, written in flags:
-        n = len(phrase)
-        if any(words[i:i + n] == phrase for i in range(len(words) - n + 1)):
-            return written
-    return None
 
 
 def _groups(doc: Located, key: str, path: str, problems: list[Problem]) -> list[tuple[str, ...]]:

@@ -1,10 +1,10 @@
-"""Keeping the index current while corpus files are edited (watchfiles), for ``kb index --watch`` and the TUI."""
+"""Which corpus files changed while they are edited (watchfiles), for ``kb index --watch`` and the TUI."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from watchfiles import watch
@@ -20,19 +20,10 @@ def is_corpus_file(root: Path, path: str) -> bool:
     return len(parts) == 2 and parts[0] in FOLDERS and parts[1].endswith(FOLDERS[parts[0]])
 
 
-def _relevant(change: tuple[object, str]) -> bool:
-    return not is_ignored(Path(change[1]).name)
-
-
 def corpus_changes(root: Path, stop: threading.Event | None = None, debounce_ms: int = 300) -> Iterator[set[str]]:
     """Yield the set of changed paths under ``root/corpus`` each time files settle after an edit."""
-    for changes in watch(root / "corpus", watch_filter=lambda c, p: _relevant((c, p)), debounce=debounce_ms,
-                         step=50, stop_event=stop, yield_on_timeout=False, raise_interrupt=False):
+    for changes in watch(root / "corpus", watch_filter=lambda _, p: not is_ignored(Path(p).name),
+                         debounce=debounce_ms, step=50, stop_event=stop, yield_on_timeout=False, raise_interrupt=False):
         if changes:
             yield {p for _, p in changes}
 
-
-def watch_and_update(root: Path, update: Callable[[], None], stop: threading.Event | None = None) -> None:
-    """Call ``update`` after every settled batch of corpus changes until ``stop`` is set."""
-    for _ in corpus_changes(root, stop):
-        update()

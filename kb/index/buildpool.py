@@ -5,8 +5,9 @@ Parsing and linking are pure Python and Whoosh's indexing too, so one process us
 writers), and with two writers plus the parsing process it ran three busy processes on two cores. Here each
 process owns a share of the files from start to end: it parses them, reports what cross-file checks need
 (:class:`Summary`), waits for the verdict (which files to leave out: those with problems keep their last good
-version, which the caller indexes), then links, indexes its files into its own segment and hands back the
-segment and the files' manifest rows. The caller commits every segment in one table of contents.
+version, which the caller indexes), then links and indexes its files into its own segment (the per-file step
+of :mod:`kb.index.executor`) and hands back the segment and the files' manifest rows. The caller commits every
+segment in one table of contents.
 
 Workers are forked where the platform can (nothing to re-import); elsewhere they are spawned and every
 argument is picklable. A worker that fails sends its traceback; the caller raises it and stops the rest.
@@ -27,21 +28,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from whoosh import index as whoosh_index
-
-from kb.corpus.files import FileProblem, kind_of, read_text
-from kb.corpus.linking import NutrientMatcher, NutrientTerms
-from kb.corpus.loader import link
-from kb.corpus.parsers import PARSERS, Parsed
-from kb.index import documents
+from kb.corpus.parsers import Parsed
+from kb.index.executor import Executor, Row
 from kb.index.w3.bulkwriter import BulkSegmentWriter
 from kb.model.errors import Problem
-from kb.model.records import Record
-
-#: (rel, stamp [mtime_ns, size, digest], link signature): what the manifest keeps of one indexed file
-Row = tuple[str, list[Any], str]
-Digest = Callable[[Path, str], str]
-Signature = Callable[[list[Record]], str]
 
 PROGRESS_EVERY = 250  # records between a worker's progress messages
 # the calling process's share of the files, relative to a worker's: it also parses the nutrients, runs the
@@ -72,11 +62,6 @@ class Summary:
                    [RecordId(r.id, getattr(r, "line", 0)) for r in parsed.records])
 
 
-def matcher_from(terms: dict[str, list[str]]) -> NutrientMatcher:
-    """The nutrient matcher for slug -> [name, *aliases] (in the order the caller linked with)."""
-    return NutrientMatcher(NutrientTerms(slug, tuple(names)) for slug, names in terms.items())
-
-
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Run the cyclic garbage collector rarely while a build allocates millions of acyclic objects.
@@ -96,16 +81,12 @@ def fewer_collections() -> Iterator[None]:
 
 
 class Share:
-    """The files one process parses and indexes."""
+    """The files one process parses and indexes, each through the one per-file step (:class:`Executor`)."""
 
-    def __init__(self, root: Path, rels: list[str], stamps: dict[str, tuple[int, int]],
-                 terms: dict[str, list[str]], digest: Digest, signature: Signature) -> None:
-        self.root = root
+    def __init__(self, executor: Executor, rels: list[str], stamps: dict[str, tuple[int, int]]) -> None:
+        self.executor = executor
         self.rels = rels
         self.stamps = stamps
-        self.terms = terms
-        self.digest = digest
-        self.signature = signature
         self.parsed: dict[str, Parsed] = {}
         self.parent: int | None = None  # in a worker: the build process, checked between files
 
@@ -117,31 +98,19 @@ class Share:
         out: dict[str, Summary] = {}
         for rel in self.rels:
             self._check_parent()
-            try:
-                text = read_text(self.root, rel)
-            except FileProblem as exc:
-                parsed = Parsed(problems=[exc.problem])
-            else:
-                parsed = PARSERS[kind_of(rel)](rel, text)  # type: ignore[index]
-            self.parsed[rel] = parsed
+            parsed = self.parsed[rel] = self.executor.parse(rel)
             out[rel] = Summary.of(parsed)
         return out
 
     def index(self, writer: BulkSegmentWriter, skip: set[str], tick: Callable[[int], None]) -> list[Row]:
         """Link and add every parsed file but those in ``skip``; ``tick(n)`` after each file of n records."""
-        matcher = matcher_from(self.terms)
         rows: list[Row] = []
         for rel in self.rels:
             self._check_parent()
             parsed = self.parsed.pop(rel)
             if rel in skip:
                 continue
-            records = [link(r, matcher) for r in parsed.records]
-            st = self.stamps[rel]
-            stamp = [st[0], st[1], self.digest(self.root, rel)]
-            for r in records:
-                writer.add_document(**documents.to_document(r, self.terms, stamp))
-            rows.append((rel, stamp, self.signature(records)))
+            rows.append(self.executor.build(writer, rel, parsed, self.stamps[rel]))
             tick(len(parsed.records))
         return rows
 
@@ -202,8 +171,7 @@ def _serve(conn: Connection, share: Share, gen_dir: str, parent: int) -> None:
             message = conn.recv()
             if message is None:  # the caller gave up
                 return
-            ix = whoosh_index.open_dir(gen_dir)
-            writer = BulkSegmentWriter(ix, _lk=False)
+            writer = BulkSegmentWriter.for_worker(gen_dir)
             pending = [0]
 
             def tick(n: int) -> None:
@@ -213,9 +181,7 @@ def _serve(conn: Connection, share: Share, gen_dir: str, parent: int) -> None:
                     pending[0] = 0
 
             rows = share.index(writer, message, tick)
-            segment = writer._finalize_segment() if writer._added else None
-            if not writer._added:
-                writer._close_segment()
+            segment = writer.finish_share()
             conn.send(("done", (pending[0], segment, rows)))
     except BaseException:  # noqa: BLE001 - reported to the caller, which raises
         try:

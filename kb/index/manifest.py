@@ -15,8 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from whoosh.index import FileIndex
+
 from kb.corpus.files import Listing
+from kb.index import documents
+from kb.index.executor import signature
 from kb.index.schema import SCHEMA_VERSION
+from kb.model.records import Nutrient, Record
 
 MANIFEST = "kb-manifest.bin"
 LEGACY_MANIFEST = "kb-manifest.json"  # written by kb before the column format; read once, then replaced
@@ -106,6 +111,14 @@ class Manifest:
             self._append(rel, int(stamp[0]), int(stamp[1]), str(stamp[2]), "")
         else:
             self.mtimes[i], self.sizes[i], self.digests[i] = int(stamp[0]), int(stamp[1]), str(stamp[2])
+
+    def add(self, row: Any) -> None:
+        """Remember one indexed file's row (a :class:`kb.index.executor.Row`: path, stamp, link signature and
+        the slug of a nutrient's file)."""
+        self.record(row.rel, row.stamp)
+        self.links[row.rel] = row.signature
+        if row.nutrient:
+            self.nutrient_files[row.rel] = row.nutrient
 
     def forget(self, rel: str) -> None:
         """``rel`` is no longer indexed."""
@@ -275,6 +288,24 @@ class Manifest:
             m.links[rel] = sig
         m.nutrient_terms = {str(k): [str(t) for t in v] for k, v in d["nutrient_terms"].items()}
         m.nutrient_files = {str(k): str(v) for k, v in d["nutrient_files"].items()}
+        return m
+
+    @classmethod
+    def from_index(cls, ix: FileIndex) -> Manifest:
+        """Rebuild the manifest from the index's stored fields (after a crash between commit and manifest write)."""
+        m = cls(generation=ix.latest_generation())
+        records: dict[str, list[Record]] = {}
+        with ix.reader() as reader:
+            for fields in reader.all_stored_fields():
+                rel = fields["path"]
+                m.record(rel, fields["stamp"])
+                rec = documents.load(fields["data"])
+                records.setdefault(rel, []).append(rec)
+                if isinstance(rec, Nutrient):
+                    m.nutrient_terms[rec.slug] = list(rec.names)
+                    m.nutrient_files[rel] = rec.slug
+        for rel, recs in records.items():
+            m.links[rel] = signature(recs)
         return m
 
 

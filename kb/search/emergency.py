@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kb.corpus.synonyms import Synonyms, red_flag_in
+from kb.corpus.synonyms import Synonyms
+from kb.index.red_flags import red_flag_in
 from kb.model.results import Callout, Response
 from kb.search.plan import SearchPlan
 from kb.search.searcher import IndexSearcher

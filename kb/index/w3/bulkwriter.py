@@ -34,6 +34,7 @@ from operator import sub
 from typing import Any
 
 from whoosh import formats
+from whoosh import index as whoosh_index
 from whoosh.analysis.tokenizers import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter
 from whoosh.compat import dumps
@@ -234,8 +235,10 @@ def _write_field(fw: W3FieldWriter, name: str, field: FieldType, post: dict[byte
 class BulkSegmentWriter(SegmentWriter):
     """A ``SegmentWriter`` that buffers postings by term in memory and writes them a block at a time.
 
-    Use it like ``ix.writer()`` for a batch of new documents: ``add_document(**fields)`` then ``commit()``
-    (or ``cancel()``). It writes one new segment; existing segments are merged as ``SegmentWriter`` would.
+    Use it like ``ix.writer()`` for a batch of new documents: ``add_document(**fields)`` (and
+    ``delete_by_term``, as ``SegmentWriter`` does it) then ``commit(merge=False)`` (or ``cancel()``). It writes one
+    new segment and cannot merge existing ones (their postings would go to Whoosh's pool, which it never
+    writes): :meth:`add_reader` refuses.
     """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
@@ -291,6 +294,9 @@ class BulkSegmentWriter(SegmentWriter):
                 lengths.append(0)
         self._added = True
         self.docnum += 1
+
+    def add_reader(self, reader: Any) -> None:
+        raise NotImplementedError("BulkSegmentWriter does not merge segments: commit(merge=False), or use ix.writer()")
 
     def _analyse(self, name: str, field: FieldType, mode: int, value: Any) -> tuple[Items, int]:
         """The postings and length of one field value; short values are analysed once per writer."""
@@ -357,6 +363,20 @@ class BulkSegmentWriter(SegmentWriter):
     def _close_segment(self) -> None:
         self._postings = {}
         super()._close_segment()
+
+    @classmethod
+    def for_worker(cls, gen_dir: str) -> BulkSegmentWriter:
+        """A writer of one more segment of the index a build is writing in ``gen_dir``, for a build worker
+        process: the build process holds Whoosh's write lock and commits every segment, so this one takes none."""
+        return cls(whoosh_index.open_dir(gen_dir), _lk=False)
+
+    def finish_share(self) -> Any | None:
+        """Finish this writer's segment without merging or committing: what a build worker hands back to
+        :meth:`commit_segments` in the build process (None when it added no document)."""
+        if self._added:
+            return self._finalize_segment()
+        self._close_segment()
+        return None
 
 
 __all__ = ["BulkSegmentWriter"]

@@ -292,7 +292,8 @@ def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] 
     for head in heads:
         i = low.find(head)
         while i >= 0:
-            starts.add(i)
+            if not (i and flat[i - 1].isalpha()):  # after a letter: inside a word (the common case, cheap)
+                starts.add(i)
             i = low.find(head, i + 1)
         if len(starts) > limit:
             return None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchmarks import queries as Q
 from benchmarks.generate import STAMP, generate, parse_size, size_label
-from benchmarks.run import LIMIT, REPO, SNIPPETS, _Edits
+from benchmarks.harness import LIMIT, REPO, SNIPPETS, Edits
 
 TARGETS = ("build", "edit", "typing", "full", "suggest", "first", "keystroke")
 
@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
         kb.update()
         if a.target == "edit":
             assert (root / STAMP).exists()
-            ed = _Edits(root)
+            ed = Edits(root)
             ed.edit(ed.pick(0))
             try:
                 text = _profile(kb.update, a.interval)

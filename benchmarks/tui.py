@@ -42,6 +42,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import queries as Q
+from benchmarks.stats import pct, peak_mb
+
 SIZE = (120, 40)
 FIRST_PAINT_CHARS = 200
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[P^_].*?\x1b\\|\x1b[@-Z\\-_]",
@@ -59,12 +62,6 @@ def unavailable() -> str | None:
     if not hasattr(mod, "make_app"):
         return "TUI not available: kb.tui.app has no make_app"
     return None
-
-
-def _pct(values: list[float], p: float) -> float | None:
-    from benchmarks.run import pct
-
-    return pct(values, p)
 
 
 # --- keystroke to results painted ------------------------------------------------------------------------------
@@ -162,13 +159,13 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
                 slow.append((t, text))
                 await _settle(app, frames)
         await app.workers.wait_for_complete()
-    return {"tui.keystroke.p50": _pct(samples, 50), "tui.keystroke.p95": _pct(samples, 95),
-            "tui.keystroke.p99": _pct(samples, 99), "tui.keystroke.max": max(samples) if samples else None,
-            "tui.keystroke.n": len(samples), "tui.keystroke.short_p95": _pct(short, 95),
+    return {"tui.keystroke.p50": pct(samples, 50), "tui.keystroke.p95": pct(samples, 95),
+            "tui.keystroke.p99": pct(samples, 99), "tui.keystroke.max": max(samples) if samples else None,
+            "tui.keystroke.n": len(samples), "tui.keystroke.short_p95": pct(short, 95),
             "tui.keystroke.slowest": [[round(t, 1), s] for t, s in sorted(slow, reverse=True)[:10]],
             "tui.startup_headless_s": ready_s,
-            "tui.engine.p50": _pct(in_engine, 50), "tui.engine.p95": _pct(in_engine, 95),
-            "tui.outside.p50": _pct(outside, 50), "tui.outside.p95": _pct(outside, 95)}
+            "tui.engine.p50": pct(in_engine, 50), "tui.engine.p95": pct(in_engine, 95),
+            "tui.outside.p50": pct(outside, 50), "tui.outside.p95": pct(outside, 95)}
 
 
 def keystroke_benchmark(root: Path, index: Path, quick: bool) -> dict:
@@ -176,10 +173,7 @@ def keystroke_benchmark(root: Path, index: Path, quick: bool) -> dict:
     reason = unavailable()
     if reason:
         return {"tui.unavailable": reason}
-    from benchmarks import queries as Q
-    from benchmarks.run import _quick_queries, peak_mb
-
-    query_list = [q for _, q in (_quick_queries()[:2] if quick else Q.QUERIES)]
+    query_list = [q for _, q in (Q.quick_queries()[:2] if quick else Q.QUERIES)]
     try:
         out = asyncio.run(_keystrokes(root, index, query_list))
     except (TimeoutError, AttributeError, LookupError) as exc:  # the app changed under the benchmark

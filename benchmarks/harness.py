@@ -204,24 +204,73 @@ def timed_run(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> l
     return out
 
 
-def run_child(part: str, root: Path, index: Path, work: Path, quick: bool, timeout: float) -> dict:
-    """``python -m benchmarks child PART``: one measurement in a process of its own (its peak memory is its own)."""
+MAX_MB = 2000.0  # resident memory allowed to any one process of a measurement (--max-mb)
+
+
+def _tree_rss_mb(pid: int) -> dict[int, float]:
+    """Resident MiB of ``pid`` and of every process under it (from /proc; empty off Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(stat[1]), []).append(int(entry))
+    out: dict[int, float] = {}
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out[p] = int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return out
+
+
+def run_child(part: str, root: Path, index: Path, work: Path, quick: bool, timeout: float,
+              max_mb: float = MAX_MB) -> dict:
+    """``python -m benchmarks child PART``: one measurement in a process of its own (its peak memory is its own).
+
+    The child and its workers are sampled twice a second: one passing ``max_mb`` resident is stopped (with its
+    whole process group) and reported as an error, with the largest figures seen."""
     result = work / f".{part}.json"
     result.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "benchmarks", "child", part, "--root", str(root), "--index", str(index),
            "--result", str(result)] + (["--quick"] if quick else [])
     t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"{part} did not finish within {timeout:.0f} s"}
+    log = work / f".{part}.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=err, stderr=subprocess.STDOUT, start_new_session=True)
+        peak_one = peak_sum = 0.0
+        stopped = ""
+        while proc.poll() is None:
+            rss = _tree_rss_mb(proc.pid)
+            one, total = max(rss.values(), default=0.0), sum(rss.values())
+            peak_one, peak_sum = max(peak_one, one), max(peak_sum, total)
+            elapsed = time.perf_counter() - t0
+            if one > max_mb or elapsed > timeout:
+                stopped = (f"{part} stopped after {elapsed:.0f} s: a process reached {one:,.0f} MB resident "
+                           f"(cap {max_mb:,.0f} MB; all its processes together {total:,.0f} MB)" if one > max_mb
+                           else f"{part} did not finish within {timeout:.0f} s")
+                os.killpg(proc.pid, 9)
+                proc.wait()
+                break
+            time.sleep(0.5)
     took = time.perf_counter() - t0
+    if stopped:
+        return {"error": stopped, "peak_one_mb": peak_one, "peak_sum_mb": peak_sum}
     if proc.returncode != 0 or not result.exists():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
         return {"error": f"{part} failed (exit {proc.returncode}): {' | '.join(tail)}"}
+    log.unlink(missing_ok=True)
     out = json.loads(result.read_text())
     result.unlink()
     out["_seconds"] = took
+    out["_peak_tree_mb"] = peak_sum  # the child and its workers together (shared pages counted in each)
     return out
 
 

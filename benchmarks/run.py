@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks import report
 from benchmarks.generate import generate, parse_size, size_label
-from benchmarks.harness import REPO, fresh, run_child
+from benchmarks.harness import MAX_MB, REPO, fresh, run_child
 from benchmarks.stats import compact_when
 
 PARTS = ("build", "search", "incremental", "fts5-build", "fts5-search", "tantivy-build", "tantivy-search", "tui",
@@ -41,7 +41,7 @@ def relevance_part(out: Path, log: Callable[[str], None]) -> dict:
 
 
 def measure(size_text: str, out: Path, source: Path, seed: int, quick: bool, parts: set[str], tail: bool,
-            timeout: float, log: Callable[[str], None]) -> tuple[str, dict]:
+            timeout: float, log: Callable[[str], None], max_mb: float = MAX_MB) -> tuple[str, dict]:
     started = time.perf_counter()
     shipped = size_text == "shipped"
     if shipped:
@@ -85,8 +85,11 @@ def measure(size_text: str, out: Path, source: Path, seed: int, quick: bool, par
     for part, side, target in plan:
         if part not in parts:
             continue
+        if side == "kb" and part != "build" and "build.error" in results["kb"]:
+            log(f"[{label}] {part}: skipped (kb's build did not finish)")  # never let a search build the index
+            continue
         log(f"[{label}] {part} ...")
-        got = run_child(part, root, target, work, quick, timeout)
+        got = run_child(part, root, target, work, quick, timeout, max_mb)
         results[side].pop(f"{part}.error", None)
         if part == "tui":
             results[side].pop("tui.unavailable", None)
@@ -94,6 +97,8 @@ def measure(size_text: str, out: Path, source: Path, seed: int, quick: bool, par
             log(f"[{label}] {got['error']}")
             results.setdefault("errors", []).append(got["error"])
             results[side][f"{part}.error"] = got["error"]
+            if "peak_one_mb" in got:
+                results[side][f"{part}.stopped_mb"] = got["peak_one_mb"]
         else:
             results[side].update(got)
         save()
@@ -132,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="one repetition of everything (smoke runs)")
     p.add_argument("--no-tail", action="store_true", help="generate without the invented rare-word tail")
     p.add_argument("--timeout", type=float, default=3600, help="seconds allowed per child process")
+    p.add_argument("--max-mb", type=float, default=MAX_MB,
+                   help=f"resident MB allowed to any one process of a part (default {MAX_MB:g}): stopped above")
     p.add_argument("--write-doc", nargs="?", const=str(REPO / "docs" / "benchmarks.md"), default=None,
                    metavar="PATH", help="put the tables into docs/benchmarks.md (or PATH)")
     a = p.parse_args(argv)
@@ -148,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nRelevance (judged set, {rel['queries']} answerable queries):\n\n{rel['table']}\n", flush=True)
     blocks = {}
     for size in [s.strip() for s in a.sizes.split(",") if s.strip()]:
-        label, results = measure(size, out, Path(a.source), a.seed, a.quick, parts, not a.no_tail, a.timeout, log)
+        label, results = measure(size, out, Path(a.source), a.seed, a.quick, parts, not a.no_tail, a.timeout, log,
+                                 a.max_mb)
         results["command"] = command.strip()
         (out / f"results-{label}.json").write_text(json.dumps(results, indent=1))
         results = report.saved_results(out).get(label, results)  # with the relevance figures

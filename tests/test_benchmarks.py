@@ -99,3 +99,12 @@ def test_targets_apply_per_size() -> None:
     assert rows["Full build (records/s)"][7] == "pass"
     rows = {r[0]: r for r in table_rows("100k", results)}
     assert rows["Typing mode, repeated, p95 (ms)"][7] == "pass; pass"
+
+
+def test_a_part_over_the_memory_cap_is_stopped_and_reported(tmp_path: Path, source: Path) -> None:
+    from benchmarks.harness import run_child
+
+    g = generate(tmp_path / "kb-50", 50, source, seed=3)
+    got = run_child("build", g.root, g.root / "index", g.root, True, 120, max_mb=5)  # Python alone needs more
+    assert "stopped" in got["error"] and "cap 5 MB" in got["error"], got
+    assert got["peak_one_mb"] > 5

@@ -160,7 +160,7 @@ def child_fts5_search(root: Path, db: Path, quick: bool) -> dict:
         return peer.search(text, limit=10, snippets=10)  # FTS5's snippet() runs inside the query: the whole call
 
     out.update(snippet_workload(lambda text, limit, n: peer.search(text, limit=limit, snippets=n), snippets_of,
-                                quick))
+                                quick, rounds=1))
     out.pop("snip.ten.p50", None)
     out["snip.ten.p95"] = None  # not separable from FTS5's query
     if not (root / STAMP).exists():  # never edit a real corpus

@@ -123,7 +123,7 @@ def search_workload(open_engine: Callable[[], Engine], quick: bool, rounds: int 
 
 
 def snippet_workload(search_top: Callable[[str, int, int], object], snippets_of: Callable[[str, object], object],
-                     quick: bool) -> dict:
+                     quick: bool, rounds: int | None = None) -> dict:
     """``snip.ten``: making the snippets of the first 10 hits alone (their texts already read);
     ``snip.top100``: one search call for the top 100 with a snippet for every hit, the whole call.
 
@@ -131,7 +131,7 @@ def snippet_workload(search_top: Callable[[str, int, int], object], snippets_of:
     ten: list[float] = []
     top100: list[float] = []
     none100: list[float] = []
-    for _ in range(settings(quick)["rounds"]):
+    for _ in range(rounds if rounds is not None else settings(quick)["rounds"]):
         for _, q in query_list(quick):
             response = search_top(q, 10, 0)
             t0 = time.perf_counter()

@@ -100,6 +100,7 @@ def measure(size_text: str, out: Path, source: Path, seed: int, quick: bool, par
             if "peak_one_mb" in got:
                 results[side][f"{part}.stopped_mb"] = got["peak_one_mb"]
         else:
+            got[f"_seconds.{part}"] = got.pop("_seconds", None)  # wall time of the part, for planning runs
             results[side].update(got)
         save()
     if "fresh" in parts:

@@ -258,6 +258,13 @@ def _head(term: str) -> str:
     return term[:-2] if len(term) >= 5 else term[:-1] if len(term) >= 2 else term
 
 
+@lru_cache(maxsize=256)
+def _heads(wanted: frozenset[str]) -> tuple[str, ...]:
+    """The distinct heads of ``wanted``, none starting with another ("cra" covers "cram"): one search each."""
+    heads = sorted({_head(t) for t in wanted})
+    return tuple(h for i, h in enumerate(heads) if not (i and h.startswith(heads[i - 1])))
+
+
 def _sync(flat: str, i: int) -> int:
     """The start of the run of word characters and joins around ``i``: no word crosses it, so a scan of the
     text's words from there finds the same words as a scan from the start."""
@@ -290,8 +297,7 @@ def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] 
         return None
     if not flat.isascii():
         low = _NON_ASCII.sub(lambda m: m.group().translate(accent_map), low)
-    heads = sorted({_head(t) for t in wanted})
-    heads = [h for i, h in enumerate(heads) if not (i and h.startswith(heads[i - 1]))]  # "cra" covers "cram"
+    heads = _heads(frozenset(wanted))
     limit = len(flat) // MAX_SHARE + 8
     starts: set[int] = set()
     for head in heads:

@@ -108,3 +108,26 @@ def test_a_part_over_the_memory_cap_is_stopped_and_reported(tmp_path: Path, sour
     got = run_child("build", g.root, g.root / "index", g.root, True, 120, max_mb=5)  # Python alone needs more
     assert "stopped" in got["error"] and "cap 5 MB" in got["error"], got
     assert got["peak_one_mb"] > 5
+
+
+def test_benchmark_modules_import_in_one_direction_and_stay_small() -> None:
+    """No import circle among benchmarks/ modules (lazy imports inside functions included), none over 400 lines."""
+    import ast
+
+    mods = {p.stem: p for p in (REPO / "benchmarks").glob("*.py") if p.stem != "__main__"}
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        source = path.read_text(encoding="utf-8")
+        assert source.count("\n") <= 400, name
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.module == "benchmarks":
+                deps |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("benchmarks."):
+                deps.add(node.module.split(".")[1])  # type: ignore[union-attr]
+        graph[name] = {d for d in deps if d in mods and d != name}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(d == goal or (d not in seen and reaches(d, goal, seen | {d})) for d in graph[start])
+
+    assert [m for m in graph if reaches(m, m, {m})] == []

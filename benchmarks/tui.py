@@ -20,7 +20,8 @@ First paint (``tui.first_paint_s``) and ready (``tui.ready_s``)
     ``kb --root R --index I`` runs as a fresh process under a pseudo-terminal of 120x40 (``TERM=xterm-256color``),
     with an index already built. First paint is the time from spawning the process to the first output holding
     at least 200 visible characters once escape sequences are stripped (the first full frame: search box,
-    panes, footer). Ready is the time until the disclaimer appears, which the app shows once the index is open.
+    panes, footer). Ready is the time until the disclaimer note appears (its first words, or "Not medical
+    advice" before its emergency sentence), which the app shows once the index is open.
     The process is then sent ctrl+q (and killed if it has not exited within 5 s).
 
 Both report ``tui.unavailable`` (shown as "n/a (TUI not available ...)" in the table) when ``kb.tui.app`` or its
@@ -183,7 +184,8 @@ def keystroke_benchmark(root: Path, index: Path, quick: bool) -> dict:
 
 
 # --- first paint of a fresh process ----------------------------------------------------------------------------
-def _one_paint(cmd: list[str], ready_marker: str, timeout: float = 60) -> tuple[float | None, float | None]:
+def _one_paint(cmd: list[str], ready_markers: tuple[str, ...], timeout: float = 60
+               ) -> tuple[float | None, float | None]:
     import fcntl
     import pty
     import struct
@@ -217,7 +219,7 @@ def _one_paint(cmd: list[str], ready_marker: str, timeout: float = 60) -> tuple[
             text = _ANSI.sub("", buf.decode("utf-8", "replace"))
             if first is None and sum(1 for c in text if not c.isspace()) >= FIRST_PAINT_CHARS:
                 first = now - t0
-            if ready_marker and ready_marker in text:
+            if any(m in text for m in ready_markers):
                 ready = now - t0
     finally:
         try:
@@ -246,7 +248,8 @@ def first_paint(root: Path, index: Path, runs: int) -> dict:
     from kb.corpus.loader import read_disclaimer
 
     words = read_disclaimer(root)[0].split()
-    marker = " ".join(words[:3])
+    # the note shows the disclaimer's first words, or "Not medical advice." and its emergency sentence
+    marker = (" ".join(words[:3]), "Not medical advice")
     exe = Path(sys.executable).parent / "kb"
     cmd = [str(exe), "--root", str(root), "--index", str(index)]
     firsts: list[float] = []

@@ -245,9 +245,6 @@ def doc_block(size: str, results: dict) -> str:
     return "\n".join(parts)
 
 
-SIZE_ORDER = ("shipped", "1k", "10k", "100k", "1000k")
-
-
 def saved_results(out: Path) -> dict[str, dict]:
     """Every non-quick saved result: ``out``'s, then the kept ones (benchmarks/saved/) for sizes ``out`` lacks."""
     found: dict[str, dict] = {}
@@ -266,7 +263,16 @@ def saved_results(out: Path) -> dict[str, dict]:
 
 
 def _sorted_sizes(sizes) -> list[str]:  # type: ignore[no-untyped-def]
-    return sorted(sizes, key=lambda s: (SIZE_ORDER.index(s) if s in SIZE_ORDER else -1, s))
+    """shipped first, then the generated sizes by their number of sections."""
+    from benchmarks.generate import parse_size
+
+    def key(s: str) -> tuple[int, int, str]:
+        try:
+            return (1, parse_size(s), s)
+        except ValueError:
+            return (0, 0, s)
+
+    return sorted(sizes, key=key)
 
 
 def targets_block(out: Path) -> str:

@@ -12,6 +12,7 @@ First use and repeated
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -34,6 +35,12 @@ FRESH_RUNS = 5
 INCR_REPEATS = 3
 FRESH_QUERY = "cramps at night"
 STALL_MS = 100.0  # "must not stall": a 1-2 letter prefix answered within a tenth of a second
+
+
+def _let_go(eng: Engine) -> None:
+    """Close an engine and collect it, so the next round's fresh engine does not stack on its memory."""
+    eng.close()
+    gc.collect()
 
 
 class Engine(NamedTuple):
@@ -77,7 +84,7 @@ def search_workload(open_engine: Callable[[], Engine], quick: bool, rounds: int 
     eng = open_engine()
     eng.search(FRESH_QUERY, False)
     out["search.first_ms"] = ms(time.perf_counter() - t0)  # opening included
-    eng.close()
+    _let_go(eng)
     lists: dict[str, list[float]] = {k: [] for k in ("full_cold", "full", "typing_cold", "typing", "short")}
     by_cat: dict[str, list[float]] = {}
     slow: list[tuple[float, str]] = []
@@ -89,7 +96,7 @@ def search_workload(open_engine: Callable[[], Engine], quick: bool, rounds: int 
             t = _timed(eng.search, q, False)
             lists["full"].append(t)
             by_cat.setdefault(cat, []).append(t)
-        eng.close()
+        _let_go(eng)
         eng = open_engine()
         for mode in ("typing_cold", "typing"):
             for i, (_, q) in enumerate(queries):
@@ -110,7 +117,7 @@ def search_workload(open_engine: Callable[[], Engine], quick: bool, rounds: int 
                 eng.suggest(w)
                 sug.append(ms(time.perf_counter() - t0))
             out["suggest.p50"], out["suggest.p95"], out["suggest.max"] = pct(sug, 50), pct(sug, 95), max(sug)
-        eng.close()
+        _let_go(eng)
     for name, values in lists.items():
         summary(name, values, out)
     for cat, values in by_cat.items():

@@ -80,6 +80,7 @@ SIZE_ROWS: list[Row] = [
     Row("suggest.p95", "Spelling suggestion p95 (ms)", 2, peers=()),
     Row("snip.ten.p95", "10 snippets, texts read, first use, p95 (ms)", 3, peers=("tantivy",),
         target=_at({"10k": _le(1)})),
+    Row("snip.ten_cpu.p95", "10 snippets, CPU time of the thread, p95 (ms)", 3, peers=("tantivy",)),
     Row("snip.top100_bare.p95", "Top 100, no snippets, p95 (ms)", 2),
     Row("snip.top100.p95", "Top 100 with a snippet per hit, p95 (ms)", 2, target=_at({"10k": _le(15)})),
     Row("search.peak_mb", "Peak memory while searching (MB)", 0, target=_at({"100k": _le(100)})),

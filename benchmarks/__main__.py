@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return generate_main(args[1:])
     if args and args[0] == "child":
-        from benchmarks.run import child_main
+        from benchmarks.children import child_main
 
         return child_main(args[1:])
     if args and args[0] == "table":

@@ -144,14 +144,10 @@ def learn(source: Path) -> Model:
 
 
 def _invent(rng: random.Random, n: int) -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    while len(out) < n:
-        w = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))) + rng.choice(_ENDINGS)
-        if w not in seen:
-            seen.add(w)
-            out.append(w)
-    return out
+    seen: dict[str, None] = {}  # in the order first drawn
+    while len(seen) < n:
+        seen.setdefault("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))) + rng.choice(_ENDINGS))
+    return list(seen)
 
 
 # --- text ------------------------------------------------------------------------------------------------------
@@ -159,9 +155,7 @@ class Writer:
     """Draws words and sentences from a :class:`Model` with one seeded generator."""
 
     def __init__(self, model: Model, rng: random.Random, tail: bool, expected_words: int) -> None:
-        self.m = model
-        self.rng = rng
-        self.r = rng.random
+        self.m, self.rng, self.r = model, rng, rng.random
         self.tail: list[str] = []
         self.tail_cum: list[float] = []
         if tail:

@@ -2,7 +2,9 @@
 
 Targets: ``build`` (full build), ``edit`` (incremental update after editing one article), ``typing`` (the query
 list typed letter by letter), ``full`` (the query list in full mode), ``suggest``, ``first`` (opening and the
-first search), ``keystroke`` (the TUI through Pilot). Uses its own index folder (``index-profile``) next to the
+first search), ``cold`` (the query list in full mode on a freshly opened index: first use), ``snippets``
+(making the snippets of the first 100 hits of each query, texts already read), ``keystroke`` (the TUI through
+Pilot). Uses its own index folder (``index-profile``) next to the
 benchmark's, so it never disturbs saved results; the profile is printed and saved to
 ``<out>/profile-<target>-<size>.txt``. Falls back to cProfile when pyinstrument is not installed
 (``pip install -e '.[bench]'``).
@@ -18,9 +20,9 @@ from pathlib import Path
 
 from benchmarks import queries as Q
 from benchmarks.generate import STAMP, generate, parse_size, size_label
-from benchmarks.run import LIMIT, REPO, SNIPPETS, _Edits
+from benchmarks.harness import LIMIT, REPO, SNIPPETS, Edits
 
-TARGETS = ("build", "edit", "typing", "full", "suggest", "first", "keystroke")
+TARGETS = ("build", "edit", "typing", "full", "suggest", "first", "cold", "snippets", "keystroke")
 
 
 def _profile(fn: Callable[[], object], interval: float) -> str:
@@ -79,7 +81,7 @@ def main(argv: list[str]) -> int:
         kb.update()
         if a.target == "edit":
             assert (root / STAMP).exists()
-            ed = _Edits(root)
+            ed = Edits(root)
             ed.edit(ed.pick(0))
             try:
                 text = _profile(kb.update, a.interval)
@@ -88,6 +90,27 @@ def main(argv: list[str]) -> int:
                 kb.update()
         elif a.target == "first":
             text = _profile(lambda: kb.search("cramps at night", limit=LIMIT, snippets=SNIPPETS), a.interval)
+        elif a.target == "cold":
+            kb.search("warm up", limit=LIMIT, snippets=SNIPPETS)  # imports
+            fresh_kb = KnowledgeBase(root, index)
+            text = _profile(lambda: [fresh_kb.search(q, limit=LIMIT, snippets=SNIPPETS) for _, q in Q.QUERIES],
+                            a.interval)
+        elif a.target == "snippets":
+            from kb.index.documents import plain_of
+            from kb.search import snippets
+
+            texts = {r.id: plain_of(r) for r in kb.records()}
+            jobs = [([texts[h.id] for h in r.results], r.terms)
+                    for r in (kb.search(q, limit=100, snippets=0) for _, q in Q.QUERIES)]
+
+            def snip() -> None:
+                for _ in range(5):
+                    snippets.clear_cache()
+                    for hit_texts, terms in jobs:
+                        for t in hit_texts:
+                            snippets.make_snippet(t, terms)
+
+            text = _profile(snip, a.interval)
         elif a.target == "keystroke":
             from benchmarks import tui
 

@@ -83,6 +83,14 @@ def typing_prefixes(query: str) -> list[str]:
     return [query[:i] for i in range(1, len(query) + 1)]
 
 
+def quick_queries() -> list[tuple[str, str]]:
+    """Smoke runs: the first query of each category."""
+    seen: dict[str, str] = {}
+    for cat, q in QUERIES:
+        seen.setdefault(cat, q)
+    return list(seen.items())
+
+
 def texts() -> list[str]:
     return [q for _, q in QUERIES]
 

@@ -20,7 +20,8 @@ First paint (``tui.first_paint_s``) and ready (``tui.ready_s``)
     ``kb --root R --index I`` runs as a fresh process under a pseudo-terminal of 120x40 (``TERM=xterm-256color``),
     with an index already built. First paint is the time from spawning the process to the first output holding
     at least 200 visible characters once escape sequences are stripped (the first full frame: search box,
-    panes, footer). Ready is the time until the disclaimer appears, which the app shows once the index is open.
+    panes, footer). Ready is the time until the disclaimer note appears (its first words, or "Not medical
+    advice" before its emergency sentence), which the app shows once the index is open.
     The process is then sent ctrl+q (and killed if it has not exited within 5 s).
 
 Both report ``tui.unavailable`` (shown as "n/a (TUI not available ...)" in the table) when ``kb.tui.app`` or its
@@ -42,6 +43,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import queries as Q
+from benchmarks.stats import pct, peak_mb
+
 SIZE = (120, 40)
 FIRST_PAINT_CHARS = 200
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[P^_].*?\x1b\\|\x1b[@-Z\\-_]",
@@ -59,12 +63,6 @@ def unavailable() -> str | None:
     if not hasattr(mod, "make_app"):
         return "TUI not available: kb.tui.app has no make_app"
     return None
-
-
-def _pct(values: list[float], p: float) -> float | None:
-    from benchmarks.run import pct
-
-    return pct(values, p)
 
 
 # --- keystroke to results painted ------------------------------------------------------------------------------
@@ -162,13 +160,13 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
                 slow.append((t, text))
                 await _settle(app, frames)
         await app.workers.wait_for_complete()
-    return {"tui.keystroke.p50": _pct(samples, 50), "tui.keystroke.p95": _pct(samples, 95),
-            "tui.keystroke.p99": _pct(samples, 99), "tui.keystroke.max": max(samples) if samples else None,
-            "tui.keystroke.n": len(samples), "tui.keystroke.short_p95": _pct(short, 95),
+    return {"tui.keystroke.p50": pct(samples, 50), "tui.keystroke.p95": pct(samples, 95),
+            "tui.keystroke.p99": pct(samples, 99), "tui.keystroke.max": max(samples) if samples else None,
+            "tui.keystroke.n": len(samples), "tui.keystroke.short_p95": pct(short, 95),
             "tui.keystroke.slowest": [[round(t, 1), s] for t, s in sorted(slow, reverse=True)[:10]],
             "tui.startup_headless_s": ready_s,
-            "tui.engine.p50": _pct(in_engine, 50), "tui.engine.p95": _pct(in_engine, 95),
-            "tui.outside.p50": _pct(outside, 50), "tui.outside.p95": _pct(outside, 95)}
+            "tui.engine.p50": pct(in_engine, 50), "tui.engine.p95": pct(in_engine, 95),
+            "tui.outside.p50": pct(outside, 50), "tui.outside.p95": pct(outside, 95)}
 
 
 def keystroke_benchmark(root: Path, index: Path, quick: bool) -> dict:
@@ -176,10 +174,7 @@ def keystroke_benchmark(root: Path, index: Path, quick: bool) -> dict:
     reason = unavailable()
     if reason:
         return {"tui.unavailable": reason}
-    from benchmarks import queries as Q
-    from benchmarks.run import _quick_queries, peak_mb
-
-    query_list = [q for _, q in (_quick_queries()[:2] if quick else Q.QUERIES)]
+    query_list = [q for _, q in (Q.quick_queries()[:2] if quick else Q.QUERIES)]
     try:
         out = asyncio.run(_keystrokes(root, index, query_list))
     except (TimeoutError, AttributeError, LookupError) as exc:  # the app changed under the benchmark
@@ -189,7 +184,8 @@ def keystroke_benchmark(root: Path, index: Path, quick: bool) -> dict:
 
 
 # --- first paint of a fresh process ----------------------------------------------------------------------------
-def _one_paint(cmd: list[str], ready_marker: str, timeout: float = 60) -> tuple[float | None, float | None]:
+def _one_paint(cmd: list[str], ready_markers: tuple[str, ...], timeout: float = 60
+               ) -> tuple[float | None, float | None]:
     import fcntl
     import pty
     import struct
@@ -223,7 +219,7 @@ def _one_paint(cmd: list[str], ready_marker: str, timeout: float = 60) -> tuple[
             text = _ANSI.sub("", buf.decode("utf-8", "replace"))
             if first is None and sum(1 for c in text if not c.isspace()) >= FIRST_PAINT_CHARS:
                 first = now - t0
-            if ready_marker and ready_marker in text:
+            if any(m in text for m in ready_markers):
                 ready = now - t0
     finally:
         try:
@@ -252,7 +248,8 @@ def first_paint(root: Path, index: Path, runs: int) -> dict:
     from kb.corpus.loader import read_disclaimer
 
     words = read_disclaimer(root)[0].split()
-    marker = " ".join(words[:3])
+    # the note shows the disclaimer's first words, or "Not medical advice." and its emergency sentence
+    marker = (" ".join(words[:3]), "Not medical advice")
     exe = Path(sys.executable).parent / "kb"
     cmd = [str(exe), "--root", str(root), "--index", str(index)]
     firsts: list[float] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +113,35 @@ def test_list_items_and_fields_are_separated_in_snippets():
     s = make_snippet(markdown_plain(text), set(stems("potassium")))
     assert "eating disorders; older adults; Potassium from food is safe." in s.text
     assert marked(s) == ["Potassium"]
+
+
+# --- the cheap path: only the words that may match are analysed, the same marks as analysing every word --------
+_WORDS = ["cramp", "cramps", "Cramping", "CRAMPS", "possibility", "employability", "B-12", "b12", "B-12s", "don't",
+          "donʼt", "it's", "Crohn’s", "naïve", "NAÏVE", "o'clock", "2.4", "a-1", "x_y", "ʼtis", "İstanbul", "Σίσυφος",
+          "night", "nights", "happy", "happiness", "ability", "the", "and", "cra", "ab", "-", "'", "’", ".", ",", "\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(alphabet="abcyBC-'’ʼ._12éİ ", max_size=6)), max_size=60),
+       st.sampled_from([" ", "", "-", "'", "."]), st.data())
+def test_the_words_that_may_match_give_the_same_marks_as_every_word(words, sep, data):
+    from kb.search import snippets
+
+    text = sep.join(words)
+    terms = [t for _, _, t in snippets._analyse(text)]
+    wanted = set(data.draw(st.lists(st.sampled_from(terms), max_size=4))) if terms else set()
+    wanted |= set(data.draw(st.lists(st.sampled_from(["cramp", "b12", "dont", "possibl", "night", "x", "c"]),
+                                     max_size=2)))
+    every = [span for span in snippets._analyse(text) if span[2] in wanted]
+    cheap = snippets._candidate_spans(text, wanted)
+    assert cheap is None or cheap == every
+
+
+def test_snippets_of_short_texts_analyse_only_candidate_words(monkeypatch):
+    from kb.search import snippets
+
+    snippets.clear_cache()
+    monkeypatch.setattr(snippets, "_analyse", lambda *a: pytest.fail("a short text was analysed whole"))
+    s = make_snippet("Night cramps: a B-12 shortage can cause them; don't ignore cramping calves.",
+                     set(stems("cramps b12 dont")))
+    assert marked(s) == ["cramps", "B-12", "don't", "cramping"]

@@ -93,6 +93,8 @@ class KbApp(App[int]):
         Binding("ctrl+n", "browse_nutrients", "Nutrients"),
         Binding("f2", "show_bookmarks", "Bookmarks"),
         Binding("f1", "help", "Help"),
+        # not a priority binding (Textual's own is): in the results list ctrl+p is fzf's "previous result"
+        Binding("ctrl+p", "command_palette", "Palette", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -463,10 +465,13 @@ class KbApp(App[int]):
 
     # --- other screens -------------------------------------------------------------------------------------
     def open_location(self, location: Location) -> None:
-        """Open a record or nutrient on the search screen (from the palette or the browser)."""
+        """Open a record or nutrient on the search screen, or an article in its view (the palette, the browser)."""
         while self.screen is not self.search_screen and len(self.screen_stack) > 1:
             self.pop_screen()
-        self.search_screen.open_location(location)
+        if location.kind == "article":
+            self.open_article(location.key, None)
+        else:
+            self.search_screen.open_location(location)
 
     def action_reindex(self) -> None:
         self.request_update("key")

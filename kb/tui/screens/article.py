@@ -18,6 +18,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.model.records import Reference, Section
+from kb.tui.listkeys import LETTER_KEYS, move
 from kb.tui.text import highlighted, literal
 from kb.tui.widgets.highlight_markdown import HighlightMarkdown
 from kb.tui.widgets.references import References
@@ -46,6 +47,7 @@ class ArticleScreen(Screen[None]):
         Binding("n,right_square_bracket", "next_section", "Next section"),
         Binding("p,left_square_bracket", "previous_section", "Previous section"),
         Binding("t", "focus_contents", "Contents"),
+        *LETTER_KEYS,  # nothing is typed here: j / k move in the contents and references, and scroll the text
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     DEFAULT_CSS = """
@@ -150,6 +152,9 @@ class ArticleScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_move(self, step: int) -> None:
+        move(self.focused, step)
 
     @on(OptionList.OptionSelected, "#article-toc")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

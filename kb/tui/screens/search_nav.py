@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import Input
 
 from kb.tui.bookmarks import Bookmarks
 from kb.tui.history import Location, QueryHistory
+from kb.tui.listkeys import move
 from kb.tui.widgets.detail_pane import TITLES, DetailPane
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox, alt_digit
@@ -28,7 +29,6 @@ else:
     _Base = object
 
 KIND_KEYS = {"section": "alt+1", "faq": "alt+2", "nutrient": "alt+3"}
-
 
 class SearchNavigation(_Base):
     """Key routing, query history, bookmarks and where the keyboard goes back to; needs ``queries`` and
@@ -77,11 +77,7 @@ class SearchNavigation(_Base):
 
     def action_move(self, step: int) -> None:
         """ctrl+j / ctrl+k in any list on the screen (the results have their own binding)."""
-        focused = self.focused
-        if isinstance(focused, OptionList | DataTable):
-            (focused.action_cursor_down if step > 0 else focused.action_cursor_up)()
-        elif focused is not None and focused.allow_vertical_scroll:
-            focused.scroll_relative(y=step, animate=False)
+        move(self.focused, step)
 
     # --- the search box's own messages ---------------------------------------------------------------------
     def on_search_box_recall(self, event: SearchBox.Recall) -> None:

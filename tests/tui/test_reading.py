@@ -263,7 +263,7 @@ async def test_a_text_mode_browser_is_never_started_over_the_app(app_factory, mo
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert ran == []
-    assert notes and "text-mode browser (lynx)" in notes[0] and "c copies it" in notes[0]
+    assert notes and "text-mode browser (lynx)" in notes[0] and "ctrl+y copies it" in notes[0]
 
 
 def test_only_web_links_are_opened():

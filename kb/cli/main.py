@@ -180,10 +180,7 @@ def _progress():
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from kb.corpus.loader import load_corpus
-    from kb.corpus.root import find_root
-
-    corpus = load_corpus(find_root(args.root))
+    corpus = _open(args).validate()  # reads the corpus only: no index is opened
     for problem in corpus.problems:
         _print(clean(str(problem)))
     if corpus.problems:
@@ -205,7 +202,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _watch(kb) -> int:
-    from kb.corpus.watch import corpus_changes, is_corpus_file
+    from kb.engine import corpus_changes, is_corpus_file
 
     _print(f"watching {kb.root / 'corpus'} (ctrl+c to stop)")
     sys.stdout.flush()  # piped stdout is block-buffered: say we are watching now, not after the first edit
@@ -269,7 +266,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from kb.cli.render import article_text, record_text
-    from kb.index.documents import dump
+    from kb.engine import record_json as dump
 
     kb = _open(args)
     style = _style(args)
@@ -322,7 +319,7 @@ def cmd_nutrients(args: argparse.Namespace) -> int:
 
 def cmd_nutrient(args: argparse.Namespace) -> int:
     from kb.cli.render import linked_lines, nutrient_lines
-    from kb.index.documents import dump
+    from kb.engine import record_json as dump
 
     kb = _open(args)
     nutrient, linked = kb.nutrient(kb.resolve_nutrient(args.slug))
@@ -366,7 +363,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from kb.corpus.root import find_root
+    from kb.engine import find_root
 
     root = find_root(args.root)
     from kb.tui.app import run_app  # imported late: the engine never needs Textual
@@ -375,10 +372,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from kb.corpus.scaffold import create
+    from kb.engine import create_knowledge_base
 
     root = Path(args.dir).expanduser()
-    written = create(root)
+    written = create_knowledge_base(root)
     for rel in written:
         _print(f"created {clean(str(root / rel))}")
     _print(f"kb init: a new knowledge base in {clean(str(root))}; edit corpus/, then: kb --root {clean(str(root))} "

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -26,9 +27,7 @@ from textual.color import Color, ColorParseError
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from kb.corpus.watch import corpus_changes
-from kb.engine import KnowledgeBase, NutrientSummary
-from kb.index.indexer import Report
+from kb.engine import KnowledgeBase, NutrientSummary, corpus_changes
 from kb.model.errors import KbError, Problem, UnknownId
 from kb.model.records import Faq, Section
 from kb.tui.bookmarks import Bookmark
@@ -51,6 +50,9 @@ from kb.tui.widgets.record_links import RecordLinks
 from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import Tone
 from kb.tui.workers import deliver
+
+if TYPE_CHECKING:
+    from kb.engine import Report
 
 REASONS = {"key": "Re-indexed", "watch": "Saved file re-indexed", "edit": "Re-indexed after editing",
            "palette": "Re-indexed", "full": "Rebuilt the whole index"}
@@ -94,7 +96,8 @@ class KbApp(App[int]):
         Binding("f2", "show_bookmarks", "Bookmarks"),
         Binding("f1", "help", "Help"),
         # not a priority binding (Textual's own is): in the results list ctrl+p is fzf's "previous result"
-        Binding("ctrl+p", "command_palette", "Palette", show=False),
+        Binding("ctrl+p", "command_palette", "palette", show=False, key_display=App.COMMAND_PALETTE_DISPLAY,
+                tooltip="Open the command palette"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from kb.engine import find_spans
 from kb.model.records import Faq, Nutrient, Record, Reference, Section
-from kb.search.snippets import find_spans
 
 #: The longest text a preview lays out: Textual's Markdown takes seconds of the app's thread for a 2 MB section
 #: (a record may hold 2 MiB), so a longer one is shown as a window around its first match.

@@ -16,18 +16,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Markdown
+from textual.widgets import ContentSwitcher, Footer, Input
 from textual.worker import get_current_worker
 
 from kb.engine import KnowledgeBase, SearchFailed
-from kb.model.errors import KbError, Problem, UnknownFilter, UnknownId
-from kb.model.records import Nutrient, Record
+from kb.model.errors import Problem, UnknownFilter
 from kb.model.results import Response, Snippet
 from kb.tui.bookmarks import Bookmarks
 from kb.tui.catalog import Catalog
 from kb.tui.history import RESULTS, History, Location, QueryHistory
+from kb.tui.screens.search_detail import SearchDetail
 from kb.tui.screens.search_nav import SearchNavigation
 from kb.tui.state import StateFile
 from kb.tui.text import KIND_NAMES
@@ -38,8 +37,6 @@ from kb.tui.widgets.emergency_callout import EmergencyCallout
 from kb.tui.widgets.empty_state import EmptyState
 from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.kind_filter import KindFilter
-from kb.tui.widgets.nutrient_links import NutrientLinks
-from kb.tui.widgets.nutrient_view import NutrientView
 from kb.tui.widgets.problems_panel import ProblemsPanel
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox
@@ -47,24 +44,9 @@ from kb.tui.widgets.status_line import StatusLine, Tone
 from kb.tui.workers import deliver
 
 PAGE = 50  # results loaded at once; the list asks for the next page near its end
-# While someone types, the preview waits for a pause this long: each keystroke's results are painted first, and
-# laying out a Markdown preview (20-50 ms of the app's thread at 10k sections) is done once per pause rather than
-# once per keystroke, where it would delay the next keystroke's results.
-PREVIEW_DELAY = 0.12
-NUTRIENT_SCHEME = "nutrient:"
 
 
-@dataclass(frozen=True)
-class _Detail:
-    """What a detail worker loaded for one location."""
-
-    location: Location
-    record: Record | None = None
-    linked: tuple[Record, ...] = ()
-    missing: str = ""
-
-
-class SearchScreen(SearchNavigation, Screen[None]):
+class SearchScreen(SearchNavigation, SearchDetail):
     """Search box, results with kind filters, and the preview / nutrient pane, with back and forward.
 
     Every printable key is text here (see :mod:`kb.tui.screens.search_nav`); commands have modifier keys.
@@ -303,129 +285,8 @@ class SearchScreen(SearchNavigation, Screen[None]):
         """The words to highlight in the detail pane: those of the current results."""
         return self.response.terms if self.response is not None else frozenset()
 
-    # --- the detail pane -----------------------------------------------------------------------------------
-    def _follow(self) -> None:
-        """Preview the highlighted result (a new place in the history if something else was open)."""
-        self._cancel_preview()
-        self.history.open(RESULTS)
-        self._show_location(RESULTS)
-
-    @property
-    def preview_pending(self) -> bool:
-        """True while the preview of new results waits for a pause in typing."""
-        return self._preview_timer is not None
-
-    def _preview_later(self) -> None:
-        self._cancel_preview()
-        self._preview_timer = self.set_timer(PREVIEW_DELAY, self._preview_now, name="preview after a pause")
-
-    def _cancel_preview(self) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-            self._preview_timer = None
-
-    def _preview_now(self) -> None:
-        self._preview_timer = None
-        if self.history.current.kind == "results":  # nothing else was opened meanwhile
-            self._show_location(RESULTS)
-
-    def open_location(self, location: Location, focus: bool = True) -> None:
-        """Open a record or nutrient as a new place in the history (what links, the palette and browse do)."""
-        left = self.history.current
-        if self.history.open(location):
-            self.left_from(left)
-        self._show_location(location, focus)
-
-    def _show_location(self, location: Location, focus: bool = False, refocus: bool = False) -> None:
-        """Show ``location``; ``focus`` puts the keyboard in the pane, ``refocus`` back where it was there."""
-        self._detail_seq += 1
-        target = location
-        if location.kind == "results":
-            results = self.query_one(ResultList)
-            hit = results.highlighted_hit if results.hits else None
-            if hit is None:
-                self.query_one(DetailPane).show_intro()
-                self._title_detail()
-                return
-            target = Location("record", hit.id)
-        self.load_detail(self._detail_seq, target, focus, location if refocus else None)
-
-    @work(exclusive=True, thread=True, group="detail")
-    def load_detail(self, seq: int, location: Location, focus: bool, refocus: Location | None = None) -> None:
-        try:
-            if location.kind == "nutrient":
-                nutrient, linked = self.engine.nutrient(location.key)
-                detail = _Detail(location, nutrient, tuple(linked))
-            else:
-                detail = _Detail(location, self.engine.get(location.key))
-        except UnknownId:
-            detail = _Detail(location, missing=location.key)
-        except KbError as exc:
-            detail = _Detail(location, missing=f"{location.key}: {exc}")
-        if not get_current_worker().is_cancelled:
-            deliver(self.app, self._show_detail, seq, detail, focus, refocus)
-
-    async def _show_detail(self, seq: int, detail: _Detail, focus: bool, refocus: Location | None = None) -> None:
-        if seq != self._detail_seq or not self.is_attached:
-            return
-        pane = self.query_one(DetailPane)
-        record = detail.record
-        if record is None:
-            await pane.show_missing(detail.missing)
-        elif detail.location.kind == "nutrient" and isinstance(record, Nutrient):
-            await pane.show_nutrient(record, detail.linked, self.terms, focus)
-        else:
-            names = {slug: self.catalog.nutrient_name(slug) for slug in record.nutrients}
-            await pane.show_record(record, names, self.terms, focus)
-        if refocus is not None:
-            self.focus_back(refocus)
-        self._title_detail()
-
-    def _title_detail(self) -> None:
-        pane = self.query_one(DetailPane)
-        kind = self.history.current.kind
-        pane.set_titles(kind, self.history.can_go_back, self.history.can_go_forward)
-        pane.border_title = self.detail_title(kind)
-        self._refresh_footer()
-
-
-    def _refresh_footer(self) -> None:
-        # the footer rebuilds itself on every refresh: only ask when a conditional key came or went
-        state = (self.correction is not None, self.edit_target() is not None)
-        if state != self._footer_state:
-            self._footer_state = state
-            self.refresh_bindings()
 
     # --- what the person does ------------------------------------------------------------------------------
-    @on(ResultList.Highlighted)
-    def preview_highlighted(self) -> None:
-        self._follow()
-
-    @on(ResultList.Chosen)
-    def open_chosen(self, event: ResultList.Chosen) -> None:
-        self.remember_query()
-        if event.hit.kind == "nutrient":
-            self.open_location(Location("nutrient", event.hit.id.split("/", 1)[1]))
-        else:
-            self.query_one("#record-body").focus()
-
-    @on(NutrientLinks.Chosen)
-    @on(EmptyState.OpenNutrient)
-    def open_nutrient(self, event: NutrientLinks.Chosen | EmptyState.OpenNutrient) -> None:
-        self.open_location(Location("nutrient", event.slug))
-
-    @on(NutrientView.RecordChosen)
-    @on(EmergencyCallout.Open)
-    def open_linked_record(self, event: NutrientView.RecordChosen | EmergencyCallout.Open) -> None:
-        self.open_location(Location("record", event.record_id))
-
-    @on(Markdown.LinkClicked)
-    def follow_link(self, event: Markdown.LinkClicked) -> None:
-        event.stop()
-        if event.href.startswith(NUTRIENT_SCHEME):
-            self.open_location(Location("nutrient", event.href[len(NUTRIENT_SCHEME):]))
-        else:  # a link written in the corpus: shown, never opened or run
-            self.notify(event.href, title="Link", markup=False)
 
     @on(EmptyState.SearchFor)
     def search_for(self, event: EmptyState.SearchFor) -> None:
@@ -458,35 +319,6 @@ class SearchScreen(SearchNavigation, Screen[None]):
         self.post_message(self.EditFile(event.problem.path, event.problem.line))
 
     # --- actions -------------------------------------------------------------------------------------------
-    def action_back(self) -> None:
-        detail = self.query_one(DetailPane)
-        reading = self.focused is not None and detail in self.focused.ancestors
-        if reading and self.history.current == RESULTS and self.query_one(ResultList).hits:
-            self.query_one(ResultList).focus()  # reading the highlighted result's preview: back to the list
-            return
-        location = self.history.back()
-        if location is None:
-            self.query_one(SearchBox).focus()
-            return
-        self._leave_detail()
-        self._show_location(location, refocus=True)
-
-    def action_forward(self) -> None:
-        location = self.history.forward()
-        if location is not None:
-            self._leave_detail()
-            self._show_location(location, refocus=True)
-
-    def _leave_detail(self) -> None:
-        """The detail pane is about to change under the keyboard: hand the keyboard to the results."""
-        detail = self.query_one(DetailPane)
-        if self.focused is not None and detail in self.focused.ancestors:
-            results = self.query_one(ResultList)
-            (results if results.hits else self.query_one(SearchBox)).focus()
-
-    def action_focus_search(self) -> None:
-        self.query_one(SearchBox).focus()
-
     def action_toggle_kind(self, kind: str) -> None:
         self.stop_recalling()
         self.kind = None if kind == self.kind or not kind else kind
@@ -499,26 +331,3 @@ class SearchScreen(SearchNavigation, Screen[None]):
             return
         self.as_typed = not self.as_typed
         self.start_search(self.query_text)
-
-    def edit_target(self) -> tuple[str, int] | None:
-        """The file and line ``e`` opens: the highlighted problem, else the record or nutrient on show."""
-        panel = self.query_one(ProblemsPanel)
-        if self.focused is not None and panel in self.focused.ancestors_with_self:
-            problem = panel.highlighted_problem
-            return (problem.path, problem.line or 1) if problem else None
-        record = self.query_one(DetailPane).shown
-        return (record.path, record.line) if record is not None else None
-
-    def action_edit(self) -> None:
-        target = self.edit_target()
-        if target is not None:
-            self.post_message(self.EditFile(*target))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_as_typed":
-            return self.correction is not None
-        if action == "edit":
-            return not isinstance(self.focused, Input) and self.edit_target() is not None
-        if action == "bookmark":
-            return self.bookmark_target() is not None
-        return True

@@ -15,9 +15,10 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from kb.tui.bookmarks import Bookmarks
-from kb.tui.history import Location, QueryHistory
+from kb.tui.history import RESULTS, Location, QueryHistory
 from kb.tui.listkeys import move
 from kb.tui.widgets.detail_pane import TITLES, DetailPane
+from kb.tui.widgets.problems_panel import ProblemsPanel
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox, alt_digit
 
@@ -174,3 +175,56 @@ class SearchNavigation(_Base):
         if self.focused is not None and pane in self.focused.ancestors:
             title += " - reading (esc: back to the results)" if kind == "results" else " - reading"
         return title
+
+    # --- back, forward and editing ---------------------------------------------------------------------------
+    def action_back(self) -> None:
+        detail = self.query_one(DetailPane)
+        reading = self.focused is not None and detail in self.focused.ancestors
+        if reading and self.history.current == RESULTS and self.query_one(ResultList).hits:
+            self.query_one(ResultList).focus()  # reading the highlighted result's preview: back to the list
+            return
+        location = self.history.back()
+        if location is None:
+            self.query_one(SearchBox).focus()
+            return
+        self._leave_detail()
+        self._show_location(location, refocus=True)
+
+    def action_forward(self) -> None:
+        location = self.history.forward()
+        if location is not None:
+            self._leave_detail()
+            self._show_location(location, refocus=True)
+
+    def _leave_detail(self) -> None:
+        """The detail pane is about to change under the keyboard: hand the keyboard to the results."""
+        detail = self.query_one(DetailPane)
+        if self.focused is not None and detail in self.focused.ancestors:
+            results = self.query_one(ResultList)
+            (results if results.hits else self.query_one(SearchBox)).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one(SearchBox).focus()
+
+    def edit_target(self) -> tuple[str, int] | None:
+        """The file and line ``e`` opens: the highlighted problem, else the record or nutrient on show."""
+        panel = self.query_one(ProblemsPanel)
+        if self.focused is not None and panel in self.focused.ancestors_with_self:
+            problem = panel.highlighted_problem
+            return (problem.path, problem.line or 1) if problem else None
+        record = self.query_one(DetailPane).shown
+        return (record.path, record.line) if record is not None else None
+
+    def action_edit(self) -> None:
+        target = self.edit_target()
+        if target is not None:
+            self.post_message(self.EditFile(*target))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_as_typed":
+            return self.correction is not None
+        if action == "edit":
+            return not isinstance(self.focused, Input) and self.edit_target() is not None
+        if action == "bookmark":
+            return self.bookmark_target() is not None
+        return True

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kb.engine import KnowledgeBase
     from kb.tui.catalog import Catalog
     from kb.tui.history import History
+    from kb.tui.session import SearchSession
 
 # While someone types, the preview waits for a pause this long: each keystroke's results are painted first, and
 # laying out a Markdown preview (20-50 ms of the app's thread at 10k sections) is done once per pause rather than
@@ -55,6 +56,7 @@ class SearchDetail(Screen[None]):
 
     engine: KnowledgeBase
     history: History
+    session: SearchSession
     catalog: Catalog
     _detail_seq = 0
     _footer_state: tuple[bool, bool] | None = None
@@ -147,7 +149,7 @@ class SearchDetail(Screen[None]):
 
     def _refresh_footer(self) -> None:
         # the footer rebuilds itself on every refresh: only ask when a conditional key came or went
-        state = (self.correction is not None, self.edit_target() is not None)
+        state = (self.session.correction is not None, self.edit_target() is not None)
         if state != self._footer_state:
             self._footer_state = state
             self.refresh_bindings()

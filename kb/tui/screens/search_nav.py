@@ -18,6 +18,8 @@ from kb.tui.bookmarks import Bookmarks
 from kb.tui.history import RESULTS, Location, QueryHistory
 from kb.tui.listkeys import move
 from kb.tui.widgets.detail_pane import TITLES, DetailPane
+from kb.tui.widgets.empty_state import EmptyState
+from kb.tui.widgets.kind_filter import KindFilter
 from kb.tui.widgets.problems_panel import ProblemsPanel
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox, alt_digit
@@ -118,7 +120,48 @@ class SearchNavigation(_Base):
 
     def remember_query(self) -> None:
         """Keep the query in the history (leaving the box, opening a result, starting a new one, quitting)."""
-        self.queries.add(self.query_text)
+        self.session.remember()
+
+    # --- what the person does in the panes -----------------------------------------------------------------
+    def on_empty_state_search_for(self, event: EmptyState.SearchFor) -> None:
+        if self.session.as_typed and event.query == self.session.correction:
+            self.action_toggle_as_typed()
+            return
+        search = self.query_one(SearchBox)
+        search.value = event.query
+        search.cursor_position = len(event.query)
+        search.focus()
+
+    def on_kind_filter_toggled(self, event: KindFilter.Toggled) -> None:
+        self.action_toggle_kind(event.kind)
+
+    def on_correction_banner_clicked(self) -> None:
+        self.action_toggle_as_typed()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self.on_search_box_to_results()
+
+    def on_search_box_to_results(self) -> None:
+        self.remember_query()
+        results = self.query_one(ResultList)
+        if results.hits:
+            results.focus()
+
+    def on_problems_panel_open(self, event: ProblemsPanel.Open) -> None:
+        self.post_message(self.EditFile(event.problem.path, event.problem.line))
+
+    def action_toggle_kind(self, kind: str) -> None:
+        self.stop_recalling()
+        request = self.session.toggle_kind(kind, self.query_one(ResultList).rows_on_screen())
+        if request is not None:
+            self.run_search(request)
+
+    def action_toggle_as_typed(self) -> None:
+        """Search the words as typed (after the engine corrected them), or go back to the correction."""
+        request = self.session.toggle_as_typed(self.query_one(ResultList).rows_on_screen())
+        if request is not None:
+            self.run_search(request)
 
     # --- bookmarks -----------------------------------------------------------------------------------------
     def bookmark_target(self) -> tuple[str, str, str] | None:
@@ -222,7 +265,7 @@ class SearchNavigation(_Base):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_as_typed":
-            return self.correction is not None
+            return self.session.correction is not None
         if action == "edit":
             return not isinstance(self.focused, Input) and self.edit_target() is not None
         if action == "bookmark":

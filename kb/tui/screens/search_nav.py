@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-KIND_KEYS = {"section": "alt+1", "faq": "alt+2", "nutrient": "alt+3"}
-
 class SearchNavigation(_Base):
     """Key routing, query history, bookmarks and where the keyboard goes back to; needs ``queries`` and
     ``bookmarks`` (set by the screen) and the screen's widgets."""

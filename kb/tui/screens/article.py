@@ -50,6 +50,7 @@ class ArticleScreen(Screen[None]):
         *LETTER_KEYS,  # nothing is typed here: j / k move in the contents and references, and scroll the text
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    WIDE = 90  # columns from which the contents stand beside the text
     DEFAULT_CSS = """
     ArticleScreen {
         #article-main { height: 1fr; }
@@ -119,7 +120,16 @@ class ArticleScreen(Screen[None]):
         toc = self.query_one(Contents)
         toc.border_title = "Contents"
         self.call_after_refresh(self.go_to, self.current)
+        self._fit()
         text.focus()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The contents only where the text keeps room beside them. Set here as well as by the ``-narrow`` class:
+        in a terminal a pushed screen sometimes kept the contents at 60 columns (the class came too late)."""
+        self.query_one(Contents).display = self.app.size.width >= self.WIDE
 
     def go_to(self, index: int) -> None:
         """Scroll section ``index`` to the top and mark it in the contents."""

@@ -38,6 +38,7 @@ from kb.tui.screens.search import SearchScreen
 from kb.tui.settings import load_settings, save_setting
 from kb.tui.state import state_dir
 from kb.tui.text import safe
+from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.status_line import Tone
 
 if TYPE_CHECKING:
@@ -60,9 +61,6 @@ class KbApp(IndexUpdates, OtherScreens):
         Binding("ctrl+n", "browse_nutrients", "Nutrients"),
         Binding("f2", "show_bookmarks", "Bookmarks"),
         Binding("f1", "help", "Help"),
-        # not a priority binding (Textual's own is): in the results list ctrl+p is fzf's "previous result"
-        Binding("ctrl+p", "command_palette", "palette", show=False, key_display=App.COMMAND_PALETTE_DISPLAY,
-                tooltip="Open the command palette"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -94,6 +92,15 @@ class KbApp(IndexUpdates, OtherScreens):
         lets ESC through."""
         super().notify(safe(str(message)), title=safe(str(title)), severity=severity, timeout=timeout,
                        markup=markup)
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette, except in the results list, where it is fzf's "previous result" (Textual's ctrl+p
+        binding is a priority one, which keeps the palette reachable from every screen, modal ones included)."""
+        focused = self.screen.focused
+        if isinstance(focused, ResultList):
+            focused.action_cursor_up()
+            return
+        super().action_command_palette()
 
     def get_default_screen(self) -> Screen:
         return self.search_screen

@@ -38,7 +38,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("Nutrients", (
         ("ctrl+n", "browse nutrients: type to filter the list; enter opens; escape clears, then closes"),
-        ("ctrl+n / ctrl+p", "in the nutrient browser: move (letters, j and k too, filter; also up / down)"),
+        ("ctrl+j / ctrl+k", "in the nutrient browser: move (letters, j and k too, filter; also up / down)"),
         ("enter", "in a nutrient's list: open a linked section or FAQ"),
     )),
     ("Bookmarks", (

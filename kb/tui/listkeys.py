@@ -1,5 +1,6 @@
-"""The list keys: ``j``/``k`` where no search box owns the letters, fzf's ``ctrl+n``/``ctrl+p`` and
-``ctrl+j``/``ctrl+k``, and :func:`move` that every screen's ``move`` action runs on the focused widget.
+"""The list keys: ``j``/``k`` where no search box owns the letters, fzf's ``ctrl+j``/``ctrl+k`` (the results
+list binds ``ctrl+n``/``ctrl+p`` too, in :mod:`kb.tui.widgets.result_list`), and :func:`move` that every
+screen's ``move`` action runs on the focused widget.
 """
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, OptionList
 
-#: ctrl+n / ctrl+p and ctrl+j / ctrl+k: in lists whose letters type (the results, the nutrient browser)
+#: ctrl+j / ctrl+k: in a list whose letters filter it (the nutrient browser; ctrl+p stays the palette there)
 CONTROL_KEYS = [
-    Binding("ctrl+n,ctrl+j", "move(1)", "Down", show=False),
-    Binding("ctrl+p,ctrl+k", "move(-1)", "Up", show=False),
+    Binding("ctrl+j", "move(1)", "Down", show=False),
+    Binding("ctrl+k", "move(-1)", "Up", show=False),
 ]
 #: plain j / k (and ctrl+j / ctrl+k) where nothing is typed: bookmarks, the article view, help; ctrl+n and
 #: ctrl+p stay the app's nutrient browser and palette there

@@ -3,6 +3,7 @@ view, help, bookmarks), the nutrient browser's type-ahead owning its letters; th
 
 from __future__ import annotations
 
+from textual.command import CommandPalette
 from textual.containers import VerticalScroll
 
 from kb.tui.commands import RecordCommands
@@ -45,7 +46,7 @@ async def test_ctrl_n_and_ctrl_p_move_in_the_results_and_open_nothing(app_factor
         assert isinstance(app.screen, NutrientBrowser)
 
 
-async def test_the_nutrient_browsers_letters_filter_and_the_control_keys_move(app_factory):
+async def test_the_nutrient_browsers_letters_filter_ctrl_j_and_k_move_and_ctrl_p_is_the_palette(app_factory):
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -55,14 +56,13 @@ async def test_the_nutrient_browsers_letters_filter_and_the_control_keys_move(ap
         assert isinstance(browser, NutrientBrowser)
         table = browser.query_one("#nutrient-table")
         assert table.cursor_row == 0
-        await pilot.press("ctrl+n")
-        assert table.cursor_row == 1 and app.screen is browser
-        await pilot.press("ctrl+p")
-        assert table.cursor_row == 0 and app.screen is browser  # not the palette
         await pilot.press("ctrl+j", "ctrl+j", "ctrl+k")
-        assert table.cursor_row == 1
+        assert table.cursor_row == 1 and app.screen is browser
         await pilot.press("j")  # the type-ahead owns the letters
         assert browser.filter == "j" and table.row_count == 0
+        await pilot.press("ctrl+p")  # the palette, from here too
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
 
 
 async def test_j_and_k_move_in_the_articles_contents_and_scroll_its_text(app_factory):

@@ -40,7 +40,7 @@ class NutrientBrowser(ModalScreen[str | None]):
         & #browser-filter { color: $text-accent; text-style: bold; height: 1; }
     }
     """
-    # the type-ahead owns the letters (j and k filter): the list moves with up/down and the control keys
+    # the type-ahead owns the letters (j and k filter): the list moves with up/down and ctrl+j/ctrl+k
     BINDINGS = [Binding("escape", "close", "Close"), *CONTROL_KEYS]
 
     def __init__(self, nutrients: list[NutrientSummary]) -> None:

@@ -30,8 +30,9 @@ class ResultList(OptionList):
     """
 
     BINDINGS = [
-        # fzf's list keys; letters typed here start a new query, so j / k type (ctrl+n / ctrl+p win over the
-        # app's nutrient browser and palette while the list has the keyboard)
+        # fzf's list keys; letters typed here start a new query, so j / k type. ctrl+n wins over the app's
+        # nutrient browser while the list has the keyboard; ctrl+p is the app's (a priority binding), which moves
+        # up here (KbApp.action_command_palette)
         Binding("ctrl+n,ctrl+j", "cursor_down", "Down", show=False),
         Binding("ctrl+p,ctrl+k", "cursor_up", "Up", show=False),
         Binding("end", "last_of_all", "Last", show=False),

@@ -384,3 +384,33 @@ class KnowledgeBase:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+# --- the rest of what the CLI and the TUI use (they import only kb.engine and kb.model) ------------------------
+from kb.index.documents import dump as record_json  # noqa: E402 - re-exported for the faces (find_root too)
+from kb.index.documents import plain_of  # noqa: E402
+from kb.search.snippets import find_spans  # noqa: E402
+
+__all__ = ["KnowledgeBase", "NutrientSummary", "SearchFailed", "corpus_changes", "create_knowledge_base",
+           "find_root", "find_spans", "is_corpus_file", "plain_of", "record_json"]
+
+
+def corpus_changes(root: Path, stop: threading.Event | None = None) -> Iterable[set[str]]:
+    """The sets of paths changed under ``root/corpus``, each time files settle after an edit, until ``stop``."""
+    from kb.corpus.watch import corpus_changes as changes  # watchfiles: only for the watchers
+
+    return changes(root, stop)
+
+
+def is_corpus_file(root: Path, path: str) -> bool:
+    """Whether a changed path names a file kb reads (not an editor's or sed's temporary file)."""
+    from kb.corpus.watch import is_corpus_file as wanted
+
+    return wanted(root, path)
+
+
+def create_knowledge_base(root: Path) -> list[Path]:
+    """``kb init``: corpus folders, a disclaimer, synonyms and an example of each record kind; the paths written."""
+    from kb.corpus.scaffold import create
+
+    return create(root)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.cli.terminal import Style, clean, reflow
-from kb.index.documents import plain_of
+from kb.engine import plain_of
 from kb.model.records import Faq, Nutrient, Record, Reference, Section
 
 

@@ -53,7 +53,7 @@ def load_catalog(engine: KnowledgeBase) -> Catalog:
             if best is None or r.line < best.line:
                 first_section[r.article_slug] = r
     for s in first_section.values():
-        entries.append(Entry(s.article_title, "article", Location("record", s.id)))
+        entries.append(Entry(s.article_title, "article", Location("article", s.article_slug)))
     order = {"nutrient": 0, "article": 1, "FAQ": 2}
     entries.sort(key=lambda e: (order.get(e.where.split(" ")[0], 3), e.label.lower()))
     return Catalog(dict(counts), tuple(nutrients), tuple(entries))

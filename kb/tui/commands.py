@@ -34,7 +34,7 @@ def fuzzy_highlight(query: str, candidate: str) -> Content:
 
 
 class RecordCommands(Provider):
-    """Open a nutrient pane, an article (its first section), a section or an FAQ from the palette."""
+    """Open a nutrient pane, an article (the whole-article view), a section or an FAQ from the palette."""
 
     @property
     def kb_app(self) -> KbApp:

@@ -10,12 +10,13 @@ from typing import Literal
 
 from kb.tui.state import StateFile
 
-LocationKind = Literal["results", "record", "nutrient"]
+LocationKind = Literal["results", "record", "nutrient", "article"]
 
 
 @dataclass(frozen=True)
 class Location:
-    """What the detail pane can show: ``results`` (follows the highlighted result), a record or a nutrient."""
+    """What the detail pane can show: ``results`` (follows the highlighted result), a record or a nutrient;
+    ``article`` (a slug) is the whole-article view, opened from the palette, never kept in the history."""
 
     kind: LocationKind
     key: str = ""  # record id or nutrient slug

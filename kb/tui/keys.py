@@ -2,9 +2,9 @@
 
 The scheme: on the search screen every printable key is text. Typed in the results, a pane or the preview, it
 starts a new query in the search box. Commands use ctrl, alt or function keys, or keys that type nothing (arrows,
-enter, escape, tab); plain letters are commands only where nothing is typed (the bookmarks list). The list keys
-are fzf's: ``ctrl+j``/``ctrl+k`` (fzf's ``ctrl+n``/``ctrl+p`` stay kb's nutrients and palette, as fzf itself
-gives them up to ``--history``).
+enter, escape, tab); plain letters are commands only where nothing is typed (bookmarks, the article view, help).
+The list keys are fzf's: ``ctrl+n``/``ctrl+p`` and ``ctrl+j``/``ctrl+k`` in the results list (elsewhere ``ctrl+n``
+and ``ctrl+p`` are the nutrient browser and the palette), ``j``/``k`` where no search box takes the letters.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("Results and panes", (
         ("up / down", "move through the results; the preview follows"),
+        ("ctrl+n / ctrl+p", "in the results: next / previous result (j and k type: they start a new query)"),
         ("pageup / pagedown / end", "page through the results; more load as you reach the end; end: the last"),
         ("enter", "open the highlighted result (a nutrient opens its pane)"),
         ("tab / shift+tab", "move between search box, results, nutrient links and text"),
@@ -37,6 +38,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("Nutrients", (
         ("ctrl+n", "browse nutrients: type to filter the list; enter opens; escape clears, then closes"),
+        ("ctrl+j / ctrl+k", "in the nutrient browser: move (letters, j and k too, filter; also up / down)"),
         ("enter", "in a nutrient's list: open a linked section or FAQ"),
     )),
     ("Bookmarks", (
@@ -57,10 +59,11 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("f6 / ctrl+g", "maximise the preview (the only pane on screen), and back"),
         ("ctrl+l", "read the whole article of the section or FAQ on show"),
         ("n / p", "in the article: next / previous section (or pick one in the contents)"),
+        ("j / k", "in the article: scroll the text, or move in the contents (t) and references; in help: scroll"),
         ("enter / ctrl+y", "on a reference: open it in the browser / copy its address"),
     )),
     ("App", (
-        ("ctrl+p", "palette: any nutrient, article or FAQ by title; commands, theme"),
+        ("ctrl+p", "palette: any nutrient, article (its whole view) or FAQ by title; commands, theme"),
         ("f1", "this help"),
         ("ctrl+q", "quit"),
     )),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from kb.model.records import Faq, Nutrient, Record, Reference, Section
-from kb.search.snippets import find_spans
+from kb.engine import find_spans
+from kb.model.records import Nutrient, Reference
 
 #: The longest text a preview lays out: Textual's Markdown takes seconds of the app's thread for a 2 MB section
 #: (a record may hold 2 MiB), so a longer one is shown as a window around its first match.
@@ -59,22 +59,6 @@ def text_window(text: str, terms: Iterable[str], path: str, line: int) -> list[s
     note = (f"*This text is long: the preview shows characters {lo + 1:,} to {hi:,} of {len(text):,}. The whole "
             f"text is in {md_escape(path)} (line {line}); e opens it.*")
     return [note, "", ("… " if lo else "") + text[lo:hi] + (" …" if hi < len(text) else ""), "", note]
-
-
-def record_page(record: Record, terms: Iterable[str] = ()) -> str:
-    """The preview of one record: a section's text, an FAQ's answer, or a nutrient's summary.
-
-    ``terms`` (a response's) choose which part of a very long text is shown (see :data:`PREVIEW_CHARS`).
-    """
-    terms = tuple(terms)
-    if isinstance(record, Section):
-        lines = [*text_window(record.text.strip(), terms, record.path, record.line), *_references(record.references)]
-    elif isinstance(record, Faq):
-        lines = [*text_window(record.answer.strip(), terms, record.path, record.line),
-                 *_references(record.references)]
-    else:
-        lines = nutrient_summary(record)
-    return "\n".join(lines) + "\n"
 
 
 def nutrient_summary(n: Nutrient) -> list[str]:

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.content import Content
 
+from kb.engine import find_spans
 from kb.model.results import Snippet
-from kb.search.snippets import find_spans
 
 KIND_LABELS = {"section": "SECTION", "faq": "FAQ", "nutrient": "NUTRIENT"}
 KIND_NAMES = {"section": "Sections", "faq": "FAQs", "nutrient": "Nutrients"}

@@ -35,3 +35,26 @@ def test_the_tui_does_import_textual():
     result = subprocess.run([sys.executable, "-c", "import sys, kb.tui.app; print('textual' in sys.modules)"],
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "True", result.stderr
+
+
+def _kb_imports(path: Path) -> set[str]:
+    """Every kb module a file imports (at any depth: inside functions and TYPE_CHECKING blocks too)."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {n for n in names if n == "kb" or n.startswith("kb.")}
+
+
+def test_the_cli_and_the_tui_import_only_the_engine_and_the_model():
+    allowed = ("kb.engine", "kb.model", "kb.cli", "kb.tui")
+    faces = sorted((*(_KB / "cli").rglob("*.py"), *(_KB / "tui").rglob("*.py")))
+    assert len(faces) > 20
+    bad = {str(p.relative_to(_KB)): sorted(m for m in _kb_imports(p)
+                                            if not any(m == a or m.startswith(a + ".") for a in allowed))
+           for p in faces}
+    assert {k: v for k, v in bad.items() if v} == {}

@@ -263,7 +263,7 @@ async def test_a_text_mode_browser_is_never_started_over_the_app(app_factory, mo
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert ran == []
-    assert notes and "text-mode browser (lynx)" in notes[0] and "c copies it" in notes[0]
+    assert notes and "text-mode browser (lynx)" in notes[0] and "ctrl+y copies it" in notes[0]
 
 
 def test_only_web_links_are_opened():
@@ -388,3 +388,26 @@ async def test_an_faq_path_never_wraps_mid_name_in_a_narrow_preview(app_factory)
         width = app.query_one("#record-head").content_size.width
         assert "corpus/faq/do-bananas-help-cramps.yaml:1" in head  # a line of its own
         assert all(len(line) <= width for line in head[1:])
+
+
+async def test_the_articles_contents_stand_beside_the_text_only_where_there_is_room(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await type_query(app, pilot, "stretching calves")
+        await pilot.press("down", "ctrl+l")
+        await settle(app, pilot)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen)
+        toc, text = screen.query_one(Contents), screen.query_one("#article-text")
+        assert toc.display and toc.region.width == 32 and text.region.width == 120 - 32
+        for width in (80, 60):
+            await pilot.resize_terminal(width, 20)
+            await pilot.pause()
+            assert not toc.display and text.region.width == width, width  # the text takes the whole width
+        await pilot.press("t")  # no contents to go to: the keyboard stays in the text
+        assert app.focused is text
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert toc.display

@@ -7,7 +7,7 @@ import gc
 
 from textual.app import App, ComposeResult
 
-import kb.tui.screens.search as search_module
+import kb.tui.screens.search_detail as search_module
 from kb.model.results import Hit, Snippet
 from kb.tui.heap import NEVER, HeapKeeper
 from kb.tui.widgets.record_view import RecordView

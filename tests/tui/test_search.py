@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kb.model.results import Response
+from kb.tui.session import Outcome, Request
 from kb.tui.widgets.correction_banner import CorrectionBanner
 from kb.tui.widgets.detail_pane import DetailPane
 from kb.tui.widgets.empty_state import EmptyState
@@ -181,7 +182,8 @@ async def test_a_stale_answer_never_overwrites_a_newer_one(app_factory):
         screen = search_screen(app)
         newest = hit_ids(app)
         stale = Response(query="cramps", results=(), total=0)
-        screen._show_response(screen._seq - 1, stale, {}, False)  # an older search answering late
+        late = Request(screen.session.seq - 1, "cramps", None, False, 50)  # an older search answering late
+        screen.show_outcome(Outcome(late, stale))
         assert hit_ids(app) == newest and screen.response.query == "eyelid"
 
 

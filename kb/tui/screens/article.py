@@ -18,6 +18,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.model.records import Reference, Section
+from kb.tui.listkeys import LETTER_KEYS, move
 from kb.tui.text import highlighted, literal
 from kb.tui.widgets.highlight_markdown import HighlightMarkdown
 from kb.tui.widgets.references import References
@@ -46,8 +47,10 @@ class ArticleScreen(Screen[None]):
         Binding("n,right_square_bracket", "next_section", "Next section"),
         Binding("p,left_square_bracket", "previous_section", "Previous section"),
         Binding("t", "focus_contents", "Contents"),
+        *LETTER_KEYS,  # nothing is typed here: j / k move in the contents and references, and scroll the text
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    WIDE = 90  # columns from which the contents stand beside the text
     DEFAULT_CSS = """
     ArticleScreen {
         #article-main { height: 1fr; }
@@ -117,7 +120,16 @@ class ArticleScreen(Screen[None]):
         toc = self.query_one(Contents)
         toc.border_title = "Contents"
         self.call_after_refresh(self.go_to, self.current)
+        self._fit()
         text.focus()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The contents only where the text keeps room beside them. Set here as well as by the ``-narrow`` class:
+        in a terminal a pushed screen sometimes kept the contents at 60 columns (the class came too late)."""
+        self.query_one(Contents).display = self.app.size.width >= self.WIDE
 
     def go_to(self, index: int) -> None:
         """Scroll section ``index`` to the top and mark it in the contents."""
@@ -150,6 +162,9 @@ class ArticleScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_move(self, step: int) -> None:
+        move(self.focused, step)
 
     @on(OptionList.OptionSelected, "#article-toc")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.tui.bookmarks import Bookmark, Bookmarks
+from kb.tui.listkeys import LETTER_KEYS, move
 from kb.tui.text import badge, literal
 
 
@@ -45,8 +46,7 @@ class BookmarksScreen(ModalScreen[Bookmark | None]):
     BINDINGS = [
         Binding("escape,f2,q", "close", "Close"),
         Binding("delete,d", "remove", "Remove"),
-        Binding("j,ctrl+j", "move(1)", "Down", show=False),
-        Binding("k,ctrl+k", "move(-1)", "Up", show=False),
+        *LETTER_KEYS,
     ]
 
     def __init__(self, bookmarks: Bookmarks, gone: Collection[str] = ()) -> None:
@@ -87,8 +87,7 @@ class BookmarksScreen(ModalScreen[Bookmark | None]):
             self.dismiss(chosen[0])
 
     def action_move(self, step: int) -> None:
-        lst = self.query_one(OptionList)
-        (lst.action_cursor_down if step > 0 else lst.action_cursor_up)()
+        move(self.query_one(OptionList), step)
 
     def action_remove(self) -> None:
         lst = self.query_one(OptionList)

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from kb.tui.keys import KEYS
+from kb.tui.listkeys import LETTER_KEYS, move
 from kb.tui.text import literal
 
 
@@ -37,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
         & #help-disclaimer { margin-top: 1; color: $text-warning; }
     }
     """
-    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close"), *LETTER_KEYS]
 
     def __init__(self, disclaimer: str) -> None:
         super().__init__()
@@ -58,3 +59,7 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_move(self, step: int) -> None:
+        """j / k scroll the help a line."""
+        move(self.query_one(VerticalScroll), step)

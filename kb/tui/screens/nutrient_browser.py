@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from kb.engine import NutrientSummary
+from kb.tui.listkeys import CONTROL_KEYS, move
 from kb.tui.text import literal_text
 
 
@@ -39,8 +40,8 @@ class NutrientBrowser(ModalScreen[str | None]):
         & #browser-filter { color: $text-accent; text-style: bold; height: 1; }
     }
     """
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+j", "move(1)", show=False),
-                Binding("ctrl+k", "move(-1)", show=False)]
+    # the type-ahead owns the letters (j and k filter): the list moves with up/down and ctrl+j/ctrl+k
+    BINDINGS = [Binding("escape", "close", "Close"), *CONTROL_KEYS]
 
     def __init__(self, nutrients: list[NutrientSummary]) -> None:
         super().__init__()
@@ -102,8 +103,7 @@ class NutrientBrowser(ModalScreen[str | None]):
         self._fill()
 
     def action_move(self, step: int) -> None:
-        table = self.query_one(DataTable)
-        (table.action_cursor_down if step > 0 else table.action_cursor_up)()
+        move(self.query_one(DataTable), step)
 
     @on(DataTable.RowSelected)
     def choose(self, event: DataTable.RowSelected) -> None:

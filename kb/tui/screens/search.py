@@ -1,9 +1,9 @@
 """The search screen: a live search box, the ranked results, and a detail pane that follows the highlight.
 
-Searching runs in a thread worker on every keystroke; each search carries a sequence number and only the
-newest one's answer is shown. The detail pane shows what the history says is current: the preview of the
-highlighted result, a record opened by id, or a nutrient pane. The app sets index state (catalog, problems,
-status) through ``index_updated`` and the ``show_*`` methods, and handles ``EditFile``.
+An adapter: :class:`kb.tui.session.SearchSession` decides what to search (every keystroke, a kind filter, as
+typed, the next page) and which answer is the newest; a thread worker asks the engine; this paints the answer.
+The detail pane is :mod:`.search_detail`, keys, history and focus :mod:`.search_nav`. The app sets index state
+(catalog, problems, status) through ``index_updated`` and the ``show_*`` methods, and handles ``EditFile``.
 """
 
 from __future__ import annotations
@@ -16,19 +16,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Markdown
+from textual.widgets import ContentSwitcher, Footer, Input
 from textual.worker import get_current_worker
 
 from kb.engine import KnowledgeBase, SearchFailed
-from kb.model.errors import KbError, Problem, UnknownFilter, UnknownId
-from kb.model.records import Nutrient, Record
+from kb.model.errors import Problem
 from kb.model.results import Response, Snippet
 from kb.tui.bookmarks import Bookmarks
 from kb.tui.catalog import Catalog
 from kb.tui.history import RESULTS, History, Location, QueryHistory
+from kb.tui.screens.search_detail import SearchDetail
 from kb.tui.screens.search_nav import SearchNavigation
+from kb.tui.session import Outcome, Request, SearchSession, run
 from kb.tui.state import StateFile
 from kb.tui.text import KIND_NAMES
 from kb.tui.widgets.correction_banner import CorrectionBanner
@@ -38,33 +37,14 @@ from kb.tui.widgets.emergency_callout import EmergencyCallout
 from kb.tui.widgets.empty_state import EmptyState
 from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.kind_filter import KindFilter
-from kb.tui.widgets.nutrient_links import NutrientLinks
-from kb.tui.widgets.nutrient_view import NutrientView
 from kb.tui.widgets.problems_panel import ProblemsPanel
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import StatusLine, Tone
 from kb.tui.workers import deliver
 
-PAGE = 50  # results loaded at once; the list asks for the next page near its end
-# While someone types, the preview waits for a pause this long: each keystroke's results are painted first, and
-# laying out a Markdown preview (20-50 ms of the app's thread at 10k sections) is done once per pause rather than
-# once per keystroke, where it would delay the next keystroke's results.
-PREVIEW_DELAY = 0.12
-NUTRIENT_SCHEME = "nutrient:"
 
-
-@dataclass(frozen=True)
-class _Detail:
-    """What a detail worker loaded for one location."""
-
-    location: Location
-    record: Record | None = None
-    linked: tuple[Record, ...] = ()
-    missing: str = ""
-
-
-class SearchScreen(SearchNavigation, Screen[None]):
+class SearchScreen(SearchNavigation, SearchDetail):
     """Search box, results with kind filters, and the preview / nutrient pane, with back and forward.
 
     Every printable key is text here (see :mod:`kb.tui.screens.search_nav`); commands have modifier keys.
@@ -102,22 +82,10 @@ class SearchScreen(SearchNavigation, Screen[None]):
         self.engine = engine
         self.history = History()
         self.queries = QueryHistory(StateFile(state, "history.json"))
+        self.session = SearchSession(self.queries)
         self.bookmarks = Bookmarks(state)
         self._focus_at: dict[Location, str] = {}
-        self.limit = PAGE  # results asked for: grows by a page as the list reaches its end
-        self._jump_to_last = False  # End asked for everything: highlight the last result when it lands
-        self._loading_more = False  # a next page is on its way
         self.catalog = Catalog()
-        self.response: Response | None = None
-        self.counts: dict[str, int] = {}  # results by kind, whatever the filter
-        self.kind: str | None = None  # the kind filter, None for all
-        self.as_typed = False  # showing the query as typed after the engine corrected it
-        self.correction: str | None = None  # what the engine ran instead of the words as typed, if anything
-        self.query_text = ""
-        self._seq = 0
-        self._detail_seq = 0
-        self._footer_state: tuple[bool, bool] | None = None
-        self._preview_timer: Timer | None = None  # a preview waiting for a pause in typing
 
     # --- layout --------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -155,8 +123,9 @@ class SearchScreen(SearchNavigation, Screen[None]):
         self.catalog = catalog
         self.query_one(Intro).show(catalog.counts)
         self.query_one(EmptyState).nutrients = list(catalog.nutrients)
-        if self.query_text.strip():
-            self.start_search(self.query_text, refresh=True)
+        request = self.session.refresh()  # snippets for every row kept (the highlighted one among them)
+        if request is not None:
+            self.run_search(request)
         else:
             self.query_one(EmptyState).show_welcome()
             self._show_location(self.history.current)
@@ -173,101 +142,77 @@ class SearchScreen(SearchNavigation, Screen[None]):
     def show_disclaimer(self, text: str) -> None:
         self.query_one(DisclaimerNote).show(text)
 
-    # --- searching -----------------------------------------------------------------------------------------
+    # --- searching: the session decides, a worker asks the engine, this paints -----------------------------------
+    @property
+    def response(self) -> Response | None:
+        return self.session.response
+
     @on(Input.Changed, "#search")
     def search_as_you_type(self, event: Input.Changed) -> None:
         self.typed(event.value)
-        self.as_typed = False
         self._cancel_preview()  # still typing: the new results will ask again
-        self.start_search(event.value)
-
-    def start_search(self, query: str, refresh: bool = False, more: bool = False) -> None:
-        """Search ``query`` in a worker; ``refresh`` keeps the highlighted result and the detail pane, ``more``
-        (a refresh) asks for ``limit`` results, the ones on show keeping their snippets."""
-        self._seq += 1
-        if not refresh:
-            self.limit = PAGE
-        self.query_text = query
-        if not query.strip():
-            self.response = None
-            self.correction = None
-            self.query_one(EmergencyCallout).show(None)
-            self.query_one(CorrectionBanner).show(query, None, False)
-            self.query_one(KindFilter).clear()
-            self.query_one("#left", Vertical).border_title = "Results"
-            self.query_one(ResultList).show([], ())
-            self.query_one("#left-switcher", ContentSwitcher).current = "empty-scroll"
-            self.query_one(EmptyState).show_welcome()
-            self._follow()
+        # snippets for the rows painted at once; the rest after the frame
+        request = self.session.typed(event.value, self.query_one(ResultList).rows_on_screen())
+        if request is not None:
+            self.run_search(request)
             return
-        # snippets for the rows painted at once (plus the one kept highlighted); the rest after the frame
-        results = self.query_one(ResultList)
-        keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
-        first = 0 if more else (results.rows_on_screen() if keep is None else PAGE)
-        self.run_search(self._seq, query, self.kind, refresh, self.as_typed, first, self.limit)
+        self.query_one(EmergencyCallout).show(None)
+        self.query_one(CorrectionBanner).show(event.value, None, False)
+        self.query_one(KindFilter).clear()
+        self.query_one("#left", Vertical).border_title = "Results"
+        self.query_one(ResultList).show([], ())
+        self.query_one("#left-switcher", ContentSwitcher).current = "empty-scroll"
+        self.query_one(EmptyState).show_welcome()
+        self._follow()
 
     @work(exclusive=True, thread=True, group="search")
-    def run_search(self, seq: int, query: str, kind: str | None, refresh: bool, as_typed: bool = False,
-                   snippets: int = PAGE, limit: int = PAGE) -> None:
+    def run_search(self, request: Request) -> None:
         worker = get_current_worker()
         try:
-            response = self.engine.search(query, limit=limit, prefix=True, correct=not as_typed,
-                                          snippets=snippets)
-            counts = dict(response.facets.get("kind", {}))
-            if kind:
-                response = self.engine.search(query, limit=limit, kind=kind, prefix=True, correct=not as_typed,
-                                              snippets=snippets)
-        except UnknownFilter as exc:  # kind:bogus, nutrient:bogus: say which values exist, never search words
-            if not worker.is_cancelled and seq == self._seq:
-                deliver(self.app, self._show_response, seq, Response(query=query), {}, refresh, str(exc))
-            return
+            outcome = run(self.engine, request)
         except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
             if not worker.is_cancelled:  # the engine's SearchFailed already says "search failed"
                 text = str(exc) if isinstance(exc, SearchFailed) else f"search failed: {exc}"
                 deliver(self.app, self.show_status, text, "error")
             return
-        if worker.is_cancelled or seq != self._seq:
+        if worker.is_cancelled or not self.session.is_current(request.seq):
             return  # a newer query is on its way: never let this answer land
-        deliver(self.app, self._show_response, seq, response, counts, refresh)
+        deliver(self.app, self.show_outcome, outcome)
 
-    def _show_response(self, seq: int, response: Response, counts: dict[str, int], refresh: bool,
-                       notice: str | None = None) -> None:
-        if seq != self._seq or not self.is_attached:
+    def show_outcome(self, outcome: Outcome) -> None:
+        """Paint the answer, unless a newer request was made meanwhile."""
+        if not self.is_attached or not self.session.accept(outcome):
             return
-        self._loading_more = False
-        self.response, self.counts = response, counts
-        if not self.as_typed:  # as typed, the engine was told not to correct: keep the correction it made
-            self.correction = response.corrected
+        session, response, request = self.session, outcome.response, outcome.request
         self.query_one(EmergencyCallout).show(response.emergency)
-        self.query_one(CorrectionBanner).show(response.query, self.correction, self.as_typed)
+        self.query_one(CorrectionBanner).show(response.query, session.correction, session.as_typed)
         results = self.query_one(ResultList)
-        keep = results.highlighted_hit.id if refresh and results.highlighted_hit else None
+        keep = results.highlighted_hit.id if request.refresh and results.highlighted_hit else None
         hits = response.results
-        if self._loading_more:  # a next page: the rows on show keep their snippets
+        if request.more:  # a next page: the rows on show keep their snippets
             had = {h.id: h.snippet for h in results.hits if h.snippet.text}
             hits = tuple(replace(h, snippet=had[h.id]) if not h.snippet.text and h.id in had else h for h in hits)
         without = [h.id for h in hits if not h.snippet.text]  # past the snippets asked for (or no text at all)
-        # the engine returned all it was asked for and counts more: the list may load the next page
-        results.more = more = len(hits) >= self.limit and response.total > len(hits)
-        if self._jump_to_last and hits:  # End asked for everything: the last result is the one to highlight
-            self._jump_to_last = False
+        results.more = more = session.has_more(len(hits))
+        if session.jump_to_last and hits:  # End asked for everything: the last result is the one to highlight
+            session.jump_to_last = False
             keep = hits[-1].id
         results.show(hits, response.terms, keep_id=keep, rest_later=bool(without))
         if without:
             self.call_after_refresh(self.fill_snippets, results.generation, without, response.terms)
         kinds = self.query_one(KindFilter)
-        kinds.show(counts, response.total, len(hits), self.kind, more)
+        kinds.show(outcome.counts, response.total, len(hits), session.kind, more)
         self.query_one("#left", Vertical).border_title = kinds.title
         switcher = self.query_one("#left-switcher", ContentSwitcher)
         if hits:
             switcher.current = "results"
         else:
             switcher.current = "empty-scroll"
-            suggestion = self.correction if self.as_typed else response.suggestion
-            only = KIND_NAMES[self.kind].lower() if self.kind and any(counts.values()) else None
-            self.query_one(EmptyState).show_no_results(response.query, suggestion, self.as_typed, only, notice)
+            only = KIND_NAMES[session.kind].lower() if session.kind and any(outcome.counts.values()) else None
+            self.query_one(EmptyState).show_no_results(response.query, session.suggestion, session.as_typed, only,
+                                                       outcome.notice)
         self._refresh_footer()
-        if refresh:
+        if request.refresh:
             self._show_location(self.history.current)
         else:
             self.history.open(RESULTS)
@@ -276,13 +221,9 @@ class SearchScreen(SearchNavigation, Screen[None]):
     @on(ResultList.NeedMore)
     def load_more(self, event: ResultList.NeedMore) -> None:
         """The list reached its end: ask for the next page (everything, for End) of the same search."""
-        total = self.response.total if self.response is not None else 0
-        if not self.query_text.strip() or self.limit >= total:
-            return
-        self.limit = total if event.everything else self.limit + PAGE
-        self._jump_to_last = self._jump_to_last or event.everything
-        self._loading_more = True
-        self.start_search(self.query_text, refresh=True, more=True)
+        request = self.session.next_page(event.everything)
+        if request is not None:
+            self.run_search(request)
 
     @work(exclusive=True, thread=True, group="snippets")
     def fill_snippets(self, generation: int, ids: list[str], terms: frozenset[str]) -> None:
@@ -301,224 +242,4 @@ class SearchScreen(SearchNavigation, Screen[None]):
     @property
     def terms(self) -> frozenset[str]:
         """The words to highlight in the detail pane: those of the current results."""
-        return self.response.terms if self.response is not None else frozenset()
-
-    # --- the detail pane -----------------------------------------------------------------------------------
-    def _follow(self) -> None:
-        """Preview the highlighted result (a new place in the history if something else was open)."""
-        self._cancel_preview()
-        self.history.open(RESULTS)
-        self._show_location(RESULTS)
-
-    @property
-    def preview_pending(self) -> bool:
-        """True while the preview of new results waits for a pause in typing."""
-        return self._preview_timer is not None
-
-    def _preview_later(self) -> None:
-        self._cancel_preview()
-        self._preview_timer = self.set_timer(PREVIEW_DELAY, self._preview_now, name="preview after a pause")
-
-    def _cancel_preview(self) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-            self._preview_timer = None
-
-    def _preview_now(self) -> None:
-        self._preview_timer = None
-        if self.history.current.kind == "results":  # nothing else was opened meanwhile
-            self._show_location(RESULTS)
-
-    def open_location(self, location: Location, focus: bool = True) -> None:
-        """Open a record or nutrient as a new place in the history (what links, the palette and browse do)."""
-        left = self.history.current
-        if self.history.open(location):
-            self.left_from(left)
-        self._show_location(location, focus)
-
-    def _show_location(self, location: Location, focus: bool = False, refocus: bool = False) -> None:
-        """Show ``location``; ``focus`` puts the keyboard in the pane, ``refocus`` back where it was there."""
-        self._detail_seq += 1
-        target = location
-        if location.kind == "results":
-            results = self.query_one(ResultList)
-            hit = results.highlighted_hit if results.hits else None
-            if hit is None:
-                self.query_one(DetailPane).show_intro()
-                self._title_detail()
-                return
-            target = Location("record", hit.id)
-        self.load_detail(self._detail_seq, target, focus, location if refocus else None)
-
-    @work(exclusive=True, thread=True, group="detail")
-    def load_detail(self, seq: int, location: Location, focus: bool, refocus: Location | None = None) -> None:
-        try:
-            if location.kind == "nutrient":
-                nutrient, linked = self.engine.nutrient(location.key)
-                detail = _Detail(location, nutrient, tuple(linked))
-            else:
-                detail = _Detail(location, self.engine.get(location.key))
-        except UnknownId:
-            detail = _Detail(location, missing=location.key)
-        except KbError as exc:
-            detail = _Detail(location, missing=f"{location.key}: {exc}")
-        if not get_current_worker().is_cancelled:
-            deliver(self.app, self._show_detail, seq, detail, focus, refocus)
-
-    async def _show_detail(self, seq: int, detail: _Detail, focus: bool, refocus: Location | None = None) -> None:
-        if seq != self._detail_seq or not self.is_attached:
-            return
-        pane = self.query_one(DetailPane)
-        record = detail.record
-        if record is None:
-            await pane.show_missing(detail.missing)
-        elif detail.location.kind == "nutrient" and isinstance(record, Nutrient):
-            await pane.show_nutrient(record, detail.linked, self.terms, focus)
-        else:
-            names = {slug: self.catalog.nutrient_name(slug) for slug in record.nutrients}
-            await pane.show_record(record, names, self.terms, focus)
-        if refocus is not None:
-            self.focus_back(refocus)
-        self._title_detail()
-
-    def _title_detail(self) -> None:
-        pane = self.query_one(DetailPane)
-        kind = self.history.current.kind
-        pane.set_titles(kind, self.history.can_go_back, self.history.can_go_forward)
-        pane.border_title = self.detail_title(kind)
-        self._refresh_footer()
-
-
-    def _refresh_footer(self) -> None:
-        # the footer rebuilds itself on every refresh: only ask when a conditional key came or went
-        state = (self.correction is not None, self.edit_target() is not None)
-        if state != self._footer_state:
-            self._footer_state = state
-            self.refresh_bindings()
-
-    # --- what the person does ------------------------------------------------------------------------------
-    @on(ResultList.Highlighted)
-    def preview_highlighted(self) -> None:
-        self._follow()
-
-    @on(ResultList.Chosen)
-    def open_chosen(self, event: ResultList.Chosen) -> None:
-        self.remember_query()
-        if event.hit.kind == "nutrient":
-            self.open_location(Location("nutrient", event.hit.id.split("/", 1)[1]))
-        else:
-            self.query_one("#record-body").focus()
-
-    @on(NutrientLinks.Chosen)
-    @on(EmptyState.OpenNutrient)
-    def open_nutrient(self, event: NutrientLinks.Chosen | EmptyState.OpenNutrient) -> None:
-        self.open_location(Location("nutrient", event.slug))
-
-    @on(NutrientView.RecordChosen)
-    @on(EmergencyCallout.Open)
-    def open_linked_record(self, event: NutrientView.RecordChosen | EmergencyCallout.Open) -> None:
-        self.open_location(Location("record", event.record_id))
-
-    @on(Markdown.LinkClicked)
-    def follow_link(self, event: Markdown.LinkClicked) -> None:
-        event.stop()
-        if event.href.startswith(NUTRIENT_SCHEME):
-            self.open_location(Location("nutrient", event.href[len(NUTRIENT_SCHEME):]))
-        else:  # a link written in the corpus: shown, never opened or run
-            self.notify(event.href, title="Link", markup=False)
-
-    @on(EmptyState.SearchFor)
-    def search_for(self, event: EmptyState.SearchFor) -> None:
-        if self.as_typed and event.query == self.correction:
-            self.action_toggle_as_typed()
-            return
-        search = self.query_one(SearchBox)
-        search.value = event.query
-        search.cursor_position = len(event.query)
-        search.focus()
-
-    @on(KindFilter.Toggled)
-    def kind_clicked(self, event: KindFilter.Toggled) -> None:
-        self.action_toggle_kind(event.kind)
-
-    @on(CorrectionBanner.Clicked)
-    def banner_clicked(self) -> None:
-        self.action_toggle_as_typed()
-
-    @on(Input.Submitted, "#search")
-    @on(SearchBox.ToResults)
-    def go_to_results(self) -> None:
-        self.remember_query()
-        results = self.query_one(ResultList)
-        if results.hits:
-            results.focus()
-
-    @on(ProblemsPanel.Open)
-    def edit_problem(self, event: ProblemsPanel.Open) -> None:
-        self.post_message(self.EditFile(event.problem.path, event.problem.line))
-
-    # --- actions -------------------------------------------------------------------------------------------
-    def action_back(self) -> None:
-        detail = self.query_one(DetailPane)
-        reading = self.focused is not None and detail in self.focused.ancestors
-        if reading and self.history.current == RESULTS and self.query_one(ResultList).hits:
-            self.query_one(ResultList).focus()  # reading the highlighted result's preview: back to the list
-            return
-        location = self.history.back()
-        if location is None:
-            self.query_one(SearchBox).focus()
-            return
-        self._leave_detail()
-        self._show_location(location, refocus=True)
-
-    def action_forward(self) -> None:
-        location = self.history.forward()
-        if location is not None:
-            self._leave_detail()
-            self._show_location(location, refocus=True)
-
-    def _leave_detail(self) -> None:
-        """The detail pane is about to change under the keyboard: hand the keyboard to the results."""
-        detail = self.query_one(DetailPane)
-        if self.focused is not None and detail in self.focused.ancestors:
-            results = self.query_one(ResultList)
-            (results if results.hits else self.query_one(SearchBox)).focus()
-
-    def action_focus_search(self) -> None:
-        self.query_one(SearchBox).focus()
-
-    def action_toggle_kind(self, kind: str) -> None:
-        self.stop_recalling()
-        self.kind = None if kind == self.kind or not kind else kind
-        if self.query_text.strip():
-            self.start_search(self.query_text)
-
-    def action_toggle_as_typed(self) -> None:
-        """Search the words as typed (after the engine corrected them), or go back to the correction."""
-        if self.correction is None or not self.query_text.strip():
-            return
-        self.as_typed = not self.as_typed
-        self.start_search(self.query_text)
-
-    def edit_target(self) -> tuple[str, int] | None:
-        """The file and line ``e`` opens: the highlighted problem, else the record or nutrient on show."""
-        panel = self.query_one(ProblemsPanel)
-        if self.focused is not None and panel in self.focused.ancestors_with_self:
-            problem = panel.highlighted_problem
-            return (problem.path, problem.line or 1) if problem else None
-        record = self.query_one(DetailPane).shown
-        return (record.path, record.line) if record is not None else None
-
-    def action_edit(self) -> None:
-        target = self.edit_target()
-        if target is not None:
-            self.post_message(self.EditFile(*target))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_as_typed":
-            return self.correction is not None
-        if action == "edit":
-            return not isinstance(self.focused, Input) and self.edit_target() is not None
-        if action == "bookmark":
-            return self.bookmark_target() is not None
-        return True
+        return self.session.terms

@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import Input
 
 from kb.tui.bookmarks import Bookmarks
-from kb.tui.history import Location, QueryHistory
+from kb.tui.history import RESULTS, Location, QueryHistory
+from kb.tui.listkeys import move
 from kb.tui.widgets.detail_pane import TITLES, DetailPane
+from kb.tui.widgets.empty_state import EmptyState
+from kb.tui.widgets.kind_filter import KindFilter
+from kb.tui.widgets.problems_panel import ProblemsPanel
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox, alt_digit
 
@@ -26,9 +30,6 @@ if TYPE_CHECKING:
     _Base = SearchScreen
 else:
     _Base = object
-
-KIND_KEYS = {"section": "alt+1", "faq": "alt+2", "nutrient": "alt+3"}
-
 
 class SearchNavigation(_Base):
     """Key routing, query history, bookmarks and where the keyboard goes back to; needs ``queries`` and
@@ -77,11 +78,7 @@ class SearchNavigation(_Base):
 
     def action_move(self, step: int) -> None:
         """ctrl+j / ctrl+k in any list on the screen (the results have their own binding)."""
-        focused = self.focused
-        if isinstance(focused, OptionList | DataTable):
-            (focused.action_cursor_down if step > 0 else focused.action_cursor_up)()
-        elif focused is not None and focused.allow_vertical_scroll:
-            focused.scroll_relative(y=step, animate=False)
+        move(self.focused, step)
 
     # --- the search box's own messages ---------------------------------------------------------------------
     def on_search_box_recall(self, event: SearchBox.Recall) -> None:
@@ -121,7 +118,48 @@ class SearchNavigation(_Base):
 
     def remember_query(self) -> None:
         """Keep the query in the history (leaving the box, opening a result, starting a new one, quitting)."""
-        self.queries.add(self.query_text)
+        self.session.remember()
+
+    # --- what the person does in the panes -----------------------------------------------------------------
+    def on_empty_state_search_for(self, event: EmptyState.SearchFor) -> None:
+        if self.session.as_typed and event.query == self.session.correction:
+            self.action_toggle_as_typed()
+            return
+        search = self.query_one(SearchBox)
+        search.value = event.query
+        search.cursor_position = len(event.query)
+        search.focus()
+
+    def on_kind_filter_toggled(self, event: KindFilter.Toggled) -> None:
+        self.action_toggle_kind(event.kind)
+
+    def on_correction_banner_clicked(self) -> None:
+        self.action_toggle_as_typed()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self.on_search_box_to_results()
+
+    def on_search_box_to_results(self) -> None:
+        self.remember_query()
+        results = self.query_one(ResultList)
+        if results.hits:
+            results.focus()
+
+    def on_problems_panel_open(self, event: ProblemsPanel.Open) -> None:
+        self.post_message(self.EditFile(event.problem.path, event.problem.line))
+
+    def action_toggle_kind(self, kind: str) -> None:
+        self.stop_recalling()
+        request = self.session.toggle_kind(kind, self.query_one(ResultList).rows_on_screen())
+        if request is not None:
+            self.run_search(request)
+
+    def action_toggle_as_typed(self) -> None:
+        """Search the words as typed (after the engine corrected them), or go back to the correction."""
+        request = self.session.toggle_as_typed(self.query_one(ResultList).rows_on_screen())
+        if request is not None:
+            self.run_search(request)
 
     # --- bookmarks -----------------------------------------------------------------------------------------
     def bookmark_target(self) -> tuple[str, str, str] | None:
@@ -178,3 +216,56 @@ class SearchNavigation(_Base):
         if self.focused is not None and pane in self.focused.ancestors:
             title += " - reading (esc: back to the results)" if kind == "results" else " - reading"
         return title
+
+    # --- back, forward and editing ---------------------------------------------------------------------------
+    def action_back(self) -> None:
+        detail = self.query_one(DetailPane)
+        reading = self.focused is not None and detail in self.focused.ancestors
+        if reading and self.history.current == RESULTS and self.query_one(ResultList).hits:
+            self.query_one(ResultList).focus()  # reading the highlighted result's preview: back to the list
+            return
+        location = self.history.back()
+        if location is None:
+            self.query_one(SearchBox).focus()
+            return
+        self._leave_detail()
+        self._show_location(location, refocus=True)
+
+    def action_forward(self) -> None:
+        location = self.history.forward()
+        if location is not None:
+            self._leave_detail()
+            self._show_location(location, refocus=True)
+
+    def _leave_detail(self) -> None:
+        """The detail pane is about to change under the keyboard: hand the keyboard to the results."""
+        detail = self.query_one(DetailPane)
+        if self.focused is not None and detail in self.focused.ancestors:
+            results = self.query_one(ResultList)
+            (results if results.hits else self.query_one(SearchBox)).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one(SearchBox).focus()
+
+    def edit_target(self) -> tuple[str, int] | None:
+        """The file and line ``e`` opens: the highlighted problem, else the record or nutrient on show."""
+        panel = self.query_one(ProblemsPanel)
+        if self.focused is not None and panel in self.focused.ancestors_with_self:
+            problem = panel.highlighted_problem
+            return (problem.path, problem.line or 1) if problem else None
+        record = self.query_one(DetailPane).shown
+        return (record.path, record.line) if record is not None else None
+
+    def action_edit(self) -> None:
+        target = self.edit_target()
+        if target is not None:
+            self.post_message(self.EditFile(*target))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_as_typed":
+            return self.session.correction is not None
+        if action == "edit":
+            return not isinstance(self.focused, Input) and self.edit_target() is not None
+        if action == "bookmark":
+            return self.bookmark_target() is not None
+        return True

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
-from kb.search.snippets import find_spans
+from kb.engine import find_spans
 from kb.tui.text import safe
 
 MATCH = ".highlight-markdown--match"

@@ -19,8 +19,6 @@ from kb.tui.widgets.nutrient_links import NutrientLinks
 from kb.tui.widgets.record_links import RecordLinks
 from kb.tui.widgets.references import References
 
-KIND_TEXT = {"section": "Article section", "faq": "Frequently asked question", "nutrient": "Nutrient"}
-
 
 def fit_path(where: str, width: int) -> str:
     """``path:line`` shortened in the middle of the file name to ``width`` cells, never wrapped mid-name."""

@@ -1,5 +1,5 @@
-"""A record's references as a keyboard list: each shows its title, publisher and URL; ``enter``/``o`` opens the
-URL in the browser and ``c`` copies it.
+"""A record's references as a keyboard list: each shows its title, publisher and URL; ``enter`` opens the URL in
+the browser (``webbrowser``) and ``ctrl+y`` copies it (letters typed here go to the search box).
 
 Only ``http``/``https`` URLs are opened (a corpus file could hold ``file:`` or ``javascript:`` ones); the
 browser is started in a thread worker, so a slow ``webbrowser`` never stalls the UI. Text is shown as Content,
@@ -70,11 +70,11 @@ class References(OptionList):
         self.set_options(options)
         self.set_class(bool(options), "-shown")
         self.border_title = f"References ({len(options)})" if options else ""
-        self.border_subtitle = "enter/o open  c copy" if options else ""
+        self.border_subtitle = "enter open  ctrl+y copy" if options else ""
 
     def on_focus(self) -> None:
         if self.highlighted is None and self.option_count:
-            self.highlighted = 0  # tab lands on a reference, so enter, o and c act at once
+            self.highlighted = 0  # tab lands on a reference, so enter and ctrl+y act at once
 
     @property
     def highlighted_reference(self) -> Reference | None:
@@ -107,7 +107,7 @@ class References(OptionList):
                 opened = bool(browser.open(url))
         except (webbrowser.Error, OSError) as exc:
             why = str(exc) or why
-        message = f"Opened {url}" if opened else f"Could not open {url}: {why} (c copies it)"
+        message = f"Opened {url}" if opened else f"Could not open {url}: {why} (ctrl+y copies it)"
         self.app.call_from_thread(self.notify, message, severity="information" if opened else "warning",
                                   markup=False)
 

@@ -30,8 +30,11 @@ class ResultList(OptionList):
     """
 
     BINDINGS = [
-        Binding("ctrl+j", "cursor_down", "Down", show=False),
-        Binding("ctrl+k", "cursor_up", "Up", show=False),
+        # fzf's list keys; letters typed here start a new query, so j / k type. ctrl+n wins over the app's
+        # nutrient browser while the list has the keyboard; ctrl+p is the app's (a priority binding), which moves
+        # up here (KbApp.action_command_palette)
+        Binding("ctrl+n,ctrl+j", "cursor_down", "Down", show=False),
+        Binding("ctrl+p,ctrl+k", "cursor_up", "Up", show=False),
         Binding("end", "last_of_all", "Last", show=False),
     ]
     NEAR_END = 5  # results from the end of the loaded ones at which the next page is asked for

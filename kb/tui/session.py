@@ -53,16 +53,13 @@ class Outcome:
 def run(engine: KnowledgeBase, request: Request) -> Outcome:
     """Ask the engine (in a worker thread). The engine's errors other than an unknown filter propagate.
 
-    Two calls when a kind filter is on: the first counts every kind for the filter row. This is the one place
-    the TUI searches, so it becomes one call once ``engine.search`` counts facets before the kind filter.
+    One call per keystroke, kind filter or not: the engine counts the kind facet before the kind filter, so the
+    filter row's counts come with the filtered results.
     """
-    options = {"limit": request.limit, "prefix": True, "correct": not request.as_typed,
-               "snippets": request.snippets}
     try:
-        response = engine.search(request.query, **options)
+        response = engine.search(request.query, limit=request.limit, kind=request.kind, prefix=True,
+                                 correct=not request.as_typed, snippets=request.snippets)
         counts = dict(response.facets.get("kind", {}))
-        if request.kind:
-            response = engine.search(request.query, kind=request.kind, **options)
     except UnknownFilter as exc:  # kind:bogus, nutrient:bogus: say which values exist, never search words
         return Outcome(request, Response(query=request.query), {}, str(exc))
     return Outcome(request, response, counts)

@@ -127,17 +127,27 @@ class FakeEngine:
         return Response(query=query, total=1 if kind else 4, facets={"kind": {"section": 3, "faq": 1}})
 
 
-def test_run_asks_once_without_a_kind_and_twice_with_one_counting_every_kind():
+def test_run_asks_the_engine_once_per_keystroke_with_or_without_a_kind():
     engine = FakeEngine()
     session = SearchSession()
     outcome = run(engine, session.typed("cramps", snippets=7))  # type: ignore[arg-type]
-    assert len(engine.calls) == 1
-    assert engine.calls[0] == {"query": "cramps", "limit": PAGE, "prefix": True, "correct": True, "snippets": 7}
+    assert engine.calls == [{"query": "cramps", "limit": PAGE, "kind": None, "prefix": True, "correct": True,
+                             "snippets": 7}]
     assert outcome.counts == {"section": 3, "faq": 1} and outcome.notice is None
     engine.calls.clear()
     outcome = run(engine, session.toggle_kind("faq"))  # type: ignore[arg-type]
-    assert [c.get("kind") for c in engine.calls] == [None, "faq"]
+    assert [c.get("kind") for c in engine.calls] == ["faq"]
     assert outcome.response.total == 1 and outcome.counts == {"section": 3, "faq": 1}
+
+
+def test_with_a_kind_the_filter_row_still_counts_every_kind_on_a_real_index(kb):
+    session = SearchSession()
+    everything = run(kb, session.typed("cramps", snippets=0))
+    session.toggle_kind("faq")
+    faqs = run(kb, session.search("cramps", snippets=0))
+    assert faqs.counts == everything.counts and faqs.counts["faq"] < sum(faqs.counts.values())
+    assert faqs.response.total == faqs.counts["faq"]
+    assert {h.kind for h in faqs.response.results} == {"faq"}
 
 
 def test_run_turns_an_unknown_filter_into_a_notice_and_lets_other_errors_through():

@@ -14,17 +14,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import pickle
 import re
-import struct
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-
-import whoosh
 
 from kb.corpus.disclaimer import read_disclaimer
 from kb.corpus.root import find_root
@@ -34,6 +29,7 @@ from kb.index.w3 import fastpath
 from kb.model.errors import KbError, UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section
 from kb.model.results import Response, Snippet
+from kb.search.damage import is_index_damage
 from kb.search.emergency import emergency_callout
 from kb.search.plan import check_filters, parse, valid_kind
 from kb.search.searcher import IndexSearcher
@@ -59,39 +55,8 @@ def _close(wanted: str, choices: list[str], what: str) -> str:
         return f"; did you mean {', '.join(close)}?"
     return f" ({what}: {', '.join(choices)})" if len(choices) <= 30 else ""
 
-# Code that reads the index's files: an exception raised there (innermost kb or Whoosh frame) means damage.
-_WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
-_KB_DIR = os.path.dirname(__file__) + os.sep
-_INDEX_READERS = frozenset(_KB_DIR + name.replace("/", os.sep) for name in (
-    "index/w3/postings.py", "index/w3/lexicon.py", "index/w3/perdoc.py", "index/documents.py", "search/docsets.py",
-    "search/phrases.py", "search/ranking.py", "search/searcher.py", "search/records.py", "search/vocabulary.py",
-    "index/w3/sidecar.py", "index/w3/positions.py", "index/store.py"))
-# what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system)
-_READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError)
-
-
 class SearchFailed(KbError):
     """A search (or a look-up) failed for a reason other than a damaged index: reported, nothing rebuilt."""
-
-
-def is_index_damage(exc: BaseException) -> bool:
-    """Whether ``exc``, raised while answering, comes from reading the index's files.
-
-    True for the errors reading damaged bytes gives (I/O, zlib, struct, pickle, EOF) and for any exception
-    whose innermost kb or Whoosh frame is in Whoosh or in kb's readers of the index format. An exception from
-    the rest of kb (making a snippet, parsing the query...) is a fault of kb, not of the index: rebuilding
-    cannot help, and at 100k records a rebuild takes a minute.
-    """
-    if isinstance(exc, _READ_ERRORS):
-        return True
-    where = None
-    tb = exc.__traceback__
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name.startswith(_WHOOSH_DIR) or name.startswith(_KB_DIR):
-            where = name
-        tb = tb.tb_next
-    return where is not None and (where.startswith(_WHOOSH_DIR) or where in _INDEX_READERS)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from kb.index.store import (
     write_lock,
     write_manifest,
 )
-from kb.index.w3 import sidecar
+from kb.index.w3 import sidecar_write
 from kb.index.w3.bulkwriter import BulkSegmentWriter
 from kb.index.w3.segments import segment_count
 from kb.model.errors import KbError
@@ -120,7 +120,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
               for rels in split(others, run.stamps, 1 + worker_count(len(others)), CALLER_SHARE)]
     with fewer_collections():
         rows, new_ids = _build(run, old, ex, parsed, shares, ix, gen_dir, progress)
-    sidecar.write_index(ix, gen_dir)  # each segment's postings decoded, for first searches (kb.index.w3.sidecar)
+    sidecar_write.write_index(ix, gen_dir)  # each segment's postings decoded, for first searches (kb.index.w3.sidecar)
     manifest = Manifest()
     for row in rows:
         manifest.add(row)
@@ -305,7 +305,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
         raise
     finally:
         searcher.close()
-    sidecar.write_index(ix, gen_dir)  # the new segment's (a merged one's) decoded postings
+    sidecar_write.write_index(ix, gen_dir)  # the new segment's (a merged one's) decoded postings
     report.records = records_before + report.added - report.removed
     _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing, touched=True)
     return report

@@ -8,7 +8,7 @@ any of its names inside the text, case aside, also as part of a hyphenated word 
 
 Linking runs on every section of a full build, so ASCII text (nearly all of it) takes a fast path: one regex scan
 of the lowercased text with every name in a trie-shaped pattern. Other text takes the word-set path; both find
-the same names (``tests/test_linking.py`` checks them against each other).
+the same names (``tests/corpus/test_linking.py`` checks them against each other).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ blocks and statistics in one loop (:func:`_write_field`). Per-document data (sto
 still goes through Whoosh's per-document writer. For the same documents (kb's 10k benchmark corpus: 6.6 s of
 CPU with ``SegmentWriter``, 3.1 s with this, before the block changes below) a reader sees the same terms,
 postings, positions, weights, term and block statistics, field lengths and stored fields
-(``tests/test_bulkwriter.py`` compares them all). The bytes differ where Whoosh's reader does not care: blocks
+(``tests/index/test_bulkwriter.py`` compares them all). The bytes differ where Whoosh's reader does not care: blocks
 under ``COMPRESS_FROM`` bytes are stored uncompressed (each block says whether it is), others compressed at
 level 1 instead of 3, and equal position values are pickled once per block.
 

@@ -233,6 +233,6 @@ def test_the_word_list_is_loaded_only_for_an_unknown_word(kb):
         print("wordfreq" in sys.modules)
         """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).parent)
+                          cwd=Path(__file__).parents[1])
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]

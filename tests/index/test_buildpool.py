@@ -190,7 +190,7 @@ def test_a_worker_dies_with_its_parent(tmp_path: Path) -> None:
         "    print(p.pid, flush=True)\n"
         "    time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=Path(__file__).resolve().parents[2])
     child = int(proc.stdout.readline())
     time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)

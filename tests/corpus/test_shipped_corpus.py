@@ -16,7 +16,7 @@ import pytest
 from kb.corpus.loader import Corpus, load_corpus
 from kb.corpus.nutrient_fields import MIN_FOODS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_NUTRIENTS = {"magnesium", "calcium", "potassium", "sodium", "vitamin-d", "vitamin-b12", "vitamin-b6"}
 
 

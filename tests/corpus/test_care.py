@@ -210,7 +210,7 @@ def test_kb_show_prints_the_care_level(care_kb: KnowledgeBase, capsys) -> None:
 
 
 # --- the shipped corpus: a record's level is that of its main advice -------------------------------------------
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

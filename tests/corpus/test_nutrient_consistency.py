@@ -17,7 +17,7 @@ from kb.corpus.nutrient_fields import MIN_FOODS, unit_ceiling
 from kb.model.lifestages import STAGES, Band, parse_ages
 from kb.model.records import Nutrient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NUTRIENTS = sorted(load_corpus(ROOT).nutrients, key=lambda n: n.slug)
 ADULTS = Band(228, 852)  # 19-70 years: what the Daily Value is set for
 

@@ -15,7 +15,7 @@ import pytest
 
 from kb.cli.main import COMMANDS, EXAMPLES, build_parser, main
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 HIT_KEYS = {"id", "kind", "title", "article", "article_slug", "nutrients", "score", "snippet", "path", "line",
             "reviewed", "care"}
 

@@ -16,7 +16,7 @@ from kb.engine import KnowledgeBase
 from kb.index.documents import plain_of
 from kb.index.schema import text_analyzer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SYNONYMS = read_synonyms(REPO)[0]
 GROUPS = [*SYNONYMS.groups]
 

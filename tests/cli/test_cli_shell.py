@@ -142,7 +142,7 @@ def test_an_unknown_section_lists_that_articles_sections(root, capsys) -> None:
 
 def test_every_help_example_runs(tmp_path) -> None:
     """What ``kb CMD --help`` shows as an example works on the shipped corpus (watch and the TUI aside)."""
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     env = {**os.environ, "KB_ROOT": str(repo)}
     for name, example in EXAMPLES.items():
         for line in example.split("\n"):

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 Notify = Callable[[str], None]
 T = TypeVar("T")
 # No real word is longer (the longest English one has 45 letters). Whoosh's spelling correction builds an
-# edit-distance automaton per word whose cost explodes with its length: one 900-letter word took 1.4-2.7 s.
+# edit-distance automaton per word whose cost explodes with its length: one 900-letter word took seconds.
 MAX_WORD_CHARS = 48
 MAX_QUERY_CHARS = 2000  # kb.search.plan.parse reads no further either
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")

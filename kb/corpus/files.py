@@ -36,7 +36,7 @@ class Column:
 
     Directory order does not change while a folder's entries do not, so the manifest keeps its stamps in this
     order and finds what changed by comparing arrays, not by looking 19k paths up one at a time (that lookup,
-    with its cache misses, cost more than 10 ms of every update at 100k sections).
+    with its cache misses, was a large part of every update at 100k sections).
     """
 
     paths: list[str]  # corpus-relative, "corpus/faq/x.yaml"

@@ -72,7 +72,7 @@ def open_current(base: Path, touch: bool = True) -> tuple[FileIndex, Path]:
     """Open the serving index read-only; with ``touch``, open every segment too, so damage shows here.
 
     An incremental update passes ``touch=False``: it opens its own reader a moment later (where damage shows
-    just the same) and at 100k sections each reader costs about 1 ms per segment.
+    just the same) and on a large index each reader opened costs time for every segment.
 
     Raises:
         IndexMissing: there is none, it is damaged, or it was built with another schema version.
@@ -99,9 +99,9 @@ def open_current(base: Path, touch: bool = True) -> tuple[FileIndex, Path]:
 def open_generation(gen_dir: Path, readonly: bool = False) -> FileIndex:
     """Open the Whoosh index in ``gen_dir`` without memory-mapping its segment files.
 
-    With mmap, Whoosh 2.7 copies each mapped sub-file into a BytesIO when a reader opens: on a 100k-section
-    index that was about 60 ms per open (every search generation, every incremental update) against under
-    2 ms reading through the file.
+    With mmap, Whoosh 2.7 copies each mapped sub-file into a BytesIO when a reader opens: on a large index
+    that made every open (every search generation, every incremental update) far slower than reading through
+    the file.
     """
     return FileStorage(str(gen_dir), supports_mmap=False, readonly=readonly).open_index()
 

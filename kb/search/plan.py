@@ -178,8 +178,8 @@ class SearchPlan:
 
 #: words a worried person adds to a description that say nothing about what they want ("im always tired", "my
 #: muscles keep jumping", "it hurts all the time"): dropped from a query that has other words, kept in the index
-#: (Lucene's query-side stop words). Measured on the judged set, split by query id parity (odd / even):
-#: nDCG@10 symptoms 0.664 / 0.622 -> 0.666 / 0.637, questions 0.833 / 0.849 -> 0.841 / 0.849.
+#: (Lucene's query-side stop words). On the judged set, split by query id parity (odd / even), dropping them
+#: ranked the symptom queries better on both halves and the questions better on one, the same on the other.
 QUERY_STOP_WORDS = frozenset(
     "im ive id dont wont cant couldnt didnt doesnt isnt keep keeps kept always really now since loads lot lots "
     "all over time every quite bit little awful terrible feel feels felt like something".split()

@@ -10,24 +10,22 @@ length-normalised with b=0.75 and times the field's ``field_boost``, is summed o
 saturates once with k1 (:data:`K1`), times Lucene's idf = ln(1 + (N - df + 0.5) / (df + 0.5)) of the documents
 holding the term in any field. Saturating each field apart and adding the fields' scores (as before) let a word
 found in the title, the article name and the text count up to seven times a word found in the text only, so a
-long description was ranked by its one title word rather than by how many of its words a record holds:
-nDCG@10 on the judged set, odd / even query ids, 0.748 / 0.779 -> 0.765 / 0.797 (symptoms 0.666 / 0.637 ->
-0.687 / 0.675); per field with any k1 from 2 to 10 it stayed within 0.749-0.753 / 0.778-0.781.
-Lucene's idf replaced Whoosh's ln(N / (df + 1)) + 1, which flattens rare against common words: on the judged set
-(tests/relevance/judged.yaml, ``python -m benchmarks relevance``) it is worth +0.008 nDCG@10 overall, and on
-tests/relevance/queries.yaml it raised success@3 from 0.958 to 0.979 and MRR from 0.861 to 0.888.
+long description was ranked by its one title word rather than by how many of its words a record holds;
+summing first ranked better on the judged set on both halves by query id parity (odd / even), the symptom
+descriptions most, and saturating per field stayed behind it with any k1 from 2 to 10.
+Lucene's idf replaced Whoosh's ln(N / (df + 1)) + 1, which flattens rare against common words: it ranked better
+on the judged set (tests/relevance/judged.yaml, ``python -m benchmarks relevance``) and on
+tests/relevance/queries.yaml (success@3 and MRR).
 
 Scoring: each typed word (a *unit*) scores as its best alternative (the word, a prefix completion, a synonym,
 each with its weight; a synonym never counts for more than the typed word would with the same frequency); a
 document's score is the sum over units, times the share of units it matched, so a text holding every word typed
 outranks one repeating a single word. Softer coverage (the square root of the share, or none) was measured and
-lost on the judged set (nDCG@10 0.716 with the share, 0.699 with its square root, 0.677 without), so the share
-stays; but each unit counts by the idf of its typed word, so a record lacking one common word of a long,
-sentence-like query ("how much ... a day") loses little and one lacking its rarest word loses most (a plain
-share halved a record lacking either word of two). On the judged set the two are even (nDCG@10, odd / even query
-ids: share 0.794 / 0.809, idf-weighted 0.796 / 0.807; idf to the power 0.5 0.794 / 0.806; squared lost 0.009
-overall); the idf-weighted share is kept for long queries over long documents, where Lucene's BM25, with no
-coordination at all, is the reference.
+lost on the judged set (none lost most), so the share stays; but each unit counts by the idf of its typed word,
+so a record lacking one common word of a long, sentence-like query ("how much ... a day") loses little and one
+lacking its rarest word loses most (a plain share halved a record lacking either word of two). On the judged
+set the two are even (so is idf to the power 0.5; idf squared lost); the idf-weighted share is kept for long
+queries over long documents, where Lucene's BM25, with no coordination at all, is the reference.
 """
 
 from __future__ import annotations
@@ -44,12 +42,11 @@ from kb.search.docsets import Bits
 
 B = 0.75
 # BM25F's k1: the fields' weighted frequencies (title 3, article and names 1.5, body 1) add up before it applies,
-# so it is larger than the single-field 1.2; on the judged set (nDCG@10, odd / even query ids) 1.2 gave
-# 0.734 / 0.770, 3 0.751 / 0.784, 6 0.760 / 0.793, 8 0.765 / 0.797, 12 0.764 / 0.796, 20 0.766 / 0.793; later
-# (idf-weighted coverage) 1.2 0.766 / 0.780, 4 0.788 / 0.796, 6 0.795 / 0.803, 8 0.796 / 0.807, 12 0.797 / 0.807.
+# so it is larger than the single-field 1.2; on the judged set (odd / even query ids) ranking improved with k1
+# up to about 8 and stayed flat beyond it, with the plain and with the idf-weighted coverage.
 # A k1 this high could over-reward repeated words in long texts: with each article merged into one long record
-# (``python -m benchmarks relevance --long``) it still measured best: 0.9 0.832, 1.2 0.837, 4 0.852, 8 0.857
-# (tantivy's BM25, k1 1.2, 0.708 there)
+# (``python -m benchmarks relevance --long``) 8 still measured best of the values tried, and above tantivy's
+# BM25 (k1 1.2) there
 K1 = 8.0
 CACHE_BYTES = 96 * 1024 * 1024  # posting arrays kept per generation (8 bytes per posting)
 

@@ -101,9 +101,9 @@ class _FieldTerms:
 class _EnglishList:
     """wordfreq's English list as two small arrays (word hashes, sorted, and their Zipf frequencies).
 
-    ``wordfreq.zipf_frequency`` keeps the whole list as a dict of 321,000 strings (about 37 MB more resident
-    memory in the searching process); here the list file is read one frequency bucket at a time and only a
-    64-bit hash per word is kept (4 MB). The file format, "cBpack", is the one wordfreq documents
+    ``wordfreq.zipf_frequency`` keeps the whole list as a dict of 321,000 strings (tens of megabytes more
+    resident memory in the searching process); here the list file is read one frequency bucket at a time and
+    only a 64-bit hash per word is kept, a fraction of that. The file format, "cBpack", is the one wordfreq documents
     (``wordfreq.read_cBpack``): gzipped msgpack, a header, then one list of words per centibel of frequency.
     A hash collision could only make an unknown word look English (left as typed): one chance in 2**64/321,000.
     """
@@ -182,7 +182,7 @@ def listed_slip(word: str) -> str | None:
     one and ``word`` is rarer than :data:`LISTED_SLIP_ZIPF` in English; else None.
 
     Entries with several corrections ("abd->and, bad,") or a reason (a correction disabled for a clash) are
-    ambiguous and left alone. The file (1.5 MB) is read on the first unknown word only.
+    ambiguous and left alone. The file is large, so it is read on the first unknown word only.
     """
     data = _slips()
     key = b"\n" + word.encode("utf-8") + b"->"

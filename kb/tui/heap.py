@@ -3,9 +3,9 @@
 A full (oldest-generation) collection walks every live container object: with the index open that is a few
 hundred thousand (Whoosh readers, the engine's caches, Textual's widget tree), and CPython starts one whenever
 enough objects have survived the young collections - which a few frames of Textual strips and segments do
-every few keystrokes. Measured on the 10k-section benchmark corpus (12 queries typed through Pilot): about one
-keystroke in eight waited 100-650 ms for a full collection; keystroke-to-paint p95 was 326 ms with the
-collector as it comes and 78 ms with it disabled.
+every few keystrokes. Measured on the 10k-section benchmark corpus (queries typed through Pilot): a good share
+of keystrokes waited for a full collection, far longer than the search itself took, and keystroke-to-paint p95
+was several times higher with the collector as it comes than with it disabled.
 
 So while the app runs, full collections are taken out of CPython's hands and done when the person pauses
 (:meth:`HeapKeeper.idle`), and the objects alive after each index update are frozen (:meth:`HeapKeeper.settle`)

@@ -2,11 +2,11 @@
 
 Whoosh's multi-segment reader merges the segments' term lists and looks every term up in every segment
 (``MultiReader.iter_field`` -> ``term_info``): on a 100k-section index built in several segments that took
-2-3 s. Here each segment's own list is read and the document frequencies summed, which gives the same
+seconds. Here each segment's own list is read and the document frequencies summed, which gives the same
 numbers; for Whoosh 2.7's term files (an ordered table of key, term info records) a field's records are read
-with one file read and parsed in place, three reads and a term-info object per term less (about 0.1 s at
-100k sections instead of 0.4). Other segments (and every segment when :mod:`kb.index.w3.fastpath` says no) take
-Whoosh's ``iter_field``.
+with one file read and parsed in place, three reads and a term-info object per term less (a few times faster
+than reading each segment's list through Whoosh). Other segments (and every segment when
+:mod:`kb.index.w3.fastpath` says no) take Whoosh's ``iter_field``.
 """
 
 from __future__ import annotations

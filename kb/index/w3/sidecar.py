@@ -1,8 +1,8 @@
 """Each segment's posting lists once more, decoded, in a file of kb's own beside it: what a first search reads.
 
 Whoosh 2.7 keeps a posting list as zlib-compressed pickles of 128 postings with their positions; the first
-time a term is searched, inflating and unpickling its blocks (about 20 microseconds a block, most of it zlib
-inflating positions ranking never uses) was most of a query on a freshly opened index. So after each commit the
+time a term is searched, inflating and unpickling its blocks (most of that time zlib inflating positions
+ranking never uses) was most of a query on a freshly opened index. So after each commit the
 build writes, for every segment, ``kbpost-<segment id>.bin``: per field, the sorted terms as one fixed-width
 byte array, and every term's document numbers (uint32) and term frequencies (uint8/uint16, float32 when a
 frequency is not a small whole number) back to back, and for the fields phrases are looked for in, each

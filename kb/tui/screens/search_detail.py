@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from kb.tui.session import SearchSession
 
 # While someone types, the preview waits for a pause this long: each keystroke's results are painted first, and
-# laying out a Markdown preview (20-50 ms of the app's thread at 10k sections) is done once per pause rather than
-# once per keystroke, where it would delay the next keystroke's results.
+# laying out a Markdown preview (longer on the app's thread than a keystroke's search) is done once per pause
+# rather than once per keystroke, where it would delay the next keystroke's results.
 PREVIEW_DELAY = 0.12
 NUTRIENT_SCHEME = "nutrient:"
 

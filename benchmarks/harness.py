@@ -247,7 +247,7 @@ def run_child(part: str, root: Path, index: Path, work: Path, quick: bool, timeo
               max_mb: float = MAX_MB) -> dict:
     """``python -m benchmarks child PART``: one measurement in a process of its own (its peak memory is its own).
 
-    The child and its workers are sampled twice a second: one passing ``max_mb`` resident is stopped (with its
+    The child and its workers are sampled twice a second (more often in its first second): one passing ``max_mb`` resident is stopped (with its
     whole process group) and reported as an error, with the largest figures seen."""
     result = work / f".{part}.json"
     result.unlink(missing_ok=True)
@@ -259,6 +259,7 @@ def run_child(part: str, root: Path, index: Path, work: Path, quick: bool, timeo
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=err, stderr=subprocess.STDOUT, start_new_session=True)
         peak_one = peak_sum = 0.0
         stopped = ""
+        pause = 0.02  # short at first, so a part that passes the cap within its first second is caught too
         while proc.poll() is None:
             rss = _tree_rss_mb(proc.pid)
             one, total = max(rss.values(), default=0.0), sum(rss.values())
@@ -271,7 +272,8 @@ def run_child(part: str, root: Path, index: Path, work: Path, quick: bool, timeo
                 os.killpg(proc.pid, 9)
                 proc.wait()
                 break
-            time.sleep(0.5)
+            time.sleep(pause)
+            pause = min(0.5, pause * 2)
     took = time.perf_counter() - t0
     if stopped:
         return {"error": stopped, "peak_one_mb": peak_one, "peak_sum_mb": peak_sum}

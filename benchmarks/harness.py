@@ -247,8 +247,8 @@ def run_child(part: str, root: Path, index: Path, work: Path, quick: bool, timeo
               max_mb: float = MAX_MB) -> dict:
     """``python -m benchmarks child PART``: one measurement in a process of its own (its peak memory is its own).
 
-    The child and its workers are sampled twice a second (more often in its first second): one passing ``max_mb`` resident is stopped (with its
-    whole process group) and reported as an error, with the largest figures seen."""
+    The child and its workers are sampled twice a second (more often in its first second): one passing ``max_mb``
+    resident is stopped (with its whole process group) and reported as an error, with the largest figures seen."""
     result = work / f".{part}.json"
     result.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "benchmarks", "child", part, "--root", str(root), "--index", str(index),

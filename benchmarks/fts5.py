@@ -107,6 +107,39 @@ def build(root: Path, db_path: Path) -> dict[str, float]:
             "records": len(corpus.records), "bytes": size}
 
 
+def read_syntax(text: str) -> tuple[list[str], list[str], list[str], dict[str, list[str]]]:
+    """kb's query syntax as the peers read it: (words, phrases, excluded words or phrases, filters by field).
+
+    ``"phrase"``, ``-word``, ``-"phrase"`` and ``kind:``/``nutrient:``/``tag:`` filters, as kb reads them; an odd
+    quote is dropped, an unknown ``name:value`` is two words. Both peers (FTS5 and tantivy) translate from this.
+    """
+    words: list[str] = []
+    phrases: list[str] = []
+    excluded: list[str] = []
+    filters: dict[str, list[str]] = {}
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    for m in _TOKEN.finditer(text):
+        neg, phrase, token = m.group(1), m.group(2), m.group(3)
+        if phrase is not None:
+            if phrase.strip():
+                (excluded if neg else phrases).append(phrase)
+            continue
+        if ":" in token.strip(":") and not token.startswith("-"):
+            name, _, value = token.partition(":")
+            f = FILTERS.get(name.lower())
+            if f and value:
+                filters.setdefault(f, []).append(KINDS.get(value.lower(), value.lower()) if f == "kind"
+                                                 else _key(value))
+                continue
+            token = f"{name} {value}"
+        if token.startswith("-") and len(token) > 1 and token[1] != "-":
+            excluded.append(token[1:])
+            continue
+        words += _WORDS.findall(token.lower())
+    return words, phrases, excluded, filters
+
+
 class Peer:
     """An open FTS5 database answering kb-style queries."""
 
@@ -132,30 +165,7 @@ class Peer:
     # --- query translation -------------------------------------------------------------------------------------
     def translate(self, text: str, prefix: bool = False) -> tuple[str | None, list[str], str]:
         """(MATCH expression or None, kind values, filter expression) for what was typed."""
-        words: list[str] = []
-        phrases: list[str] = []
-        excluded: list[str] = []
-        filters: dict[str, list[str]] = {}
-        if text.count('"') % 2:
-            text = text.replace('"', " ")
-        for m in _TOKEN.finditer(text):
-            neg, phrase, token = m.group(1), m.group(2), m.group(3)
-            if phrase is not None:
-                if phrase.strip():
-                    (excluded if neg else phrases).append(phrase)
-                continue
-            if ":" in token.strip(":") and not token.startswith("-"):
-                name, _, value = token.partition(":")
-                f = FILTERS.get(name.lower())
-                if f and value:
-                    filters.setdefault(f, []).append(KINDS.get(value.lower(), value.lower()) if f == "kind"
-                                                     else _key(value))
-                    continue
-                token = f"{name} {value}"
-            if token.startswith("-") and len(token) > 1 and token[1] != "-":
-                excluded.append(token[1:])
-                continue
-            words += _WORDS.findall(token.lower())
+        words, phrases, excluded, filters = read_syntax(text)
         last_prefix = prefix and bool(words) and not text[-1:].isspace() and not text.rstrip().endswith('"')
         clauses: list[str] = []
         for i, w in enumerate(words):

@@ -61,7 +61,6 @@ class TantivyPeer:
 
 
 # --- the benchmark peer: an index on disk, asked the query list the way kb is ----------------------------------
-_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 PREFIX_FIELDS = ("title", "body", "names")  # where kb completes a typed prefix
 MAX_EXPANSIONS = 12  # kb's most frequent completions of a prefix
 PREFIX_WEIGHT = 0.8  # kb's weight of a completion
@@ -141,33 +140,9 @@ class TantivyBench:
         self.searcher = None
 
     def _parse(self, text: str) -> tuple[list[str], list[str], list[str], dict[str, list[str]]]:
-        from benchmarks.fts5 import FILTERS, KINDS
+        from benchmarks.fts5 import read_syntax
 
-        words: list[str] = []
-        phrases: list[str] = []
-        excluded: list[str] = []
-        filters: dict[str, list[str]] = {}
-        if text.count('"') % 2:
-            text = text.replace('"', " ")
-        for m in _TOKEN.finditer(text):
-            neg, phrase, token = m.group(1), m.group(2), m.group(3)
-            if phrase is not None:
-                if phrase.strip():
-                    (excluded if neg else phrases).append(phrase)
-                continue
-            if ":" in token.strip(":") and not token.startswith("-"):
-                name, _, value = token.partition(":")
-                f = FILTERS.get(name.lower())
-                if f and value:
-                    filters.setdefault(f, []).append(KINDS.get(value.lower(), value.lower()) if f == "kind"
-                                                     else _filter_key(value))
-                    continue
-                token = f"{name} {value}"
-            if token.startswith("-") and len(token) > 1 and token[1] != "-":
-                excluded.append(token[1:])
-                continue
-            words += _WORDS.findall(token.lower())
-        return words, phrases, excluded, filters
+        return read_syntax(text)
 
     def _completions(self, prefix: str) -> list[str]:
         counts: dict[str, int] = {}

@@ -130,3 +130,9 @@ def test_words_with_another_meaning_are_not_expanded(query, other) -> None:
     terms = _plan_terms(query)
     typed = set(_stems(query))
     assert not (set(_stems(other)) - typed) <= terms, f"{query!r} is expanded to {other!r}"
+
+
+def test_salt_is_not_every_electrolyte() -> None:
+    """Table salt is sodium chloride; "salt" alone is no synonym of potassium or magnesium (the electrolytes)."""
+    assert "electrolyt" not in _plan_terms("salt")
+    assert "electrolyt" in _plan_terms("blood salts")

@@ -85,7 +85,7 @@ LAY_TO_CLINICAL = [
     ("knackered", "tired"),
     ("lethargic", "tiredness"),
     ("foot fell asleep", "pins and needles"),
-    ("can't feel my toes", "numb"),
+    ("no feeling in my toes", "numb"),
     ("twitchy eyelid", "eyelid myokymia"),
     ("muscles jumping", "fasciculation"),
     ("winded", "breathless"),

@@ -82,7 +82,7 @@ LAY_TO_CLINICAL = [
     ("my throat is closing", "laryngospasm"),
     ("jaw won't open", "lockjaw"),
     ("worn out all the time", "fatigue"),
-    ("knackered", "tired"),
+    ("knackered", "tiredness"),
     ("lethargic", "tiredness"),
     ("foot fell asleep", "pins and needles"),
     ("no feeling in my toes", "numb"),
@@ -136,3 +136,19 @@ def test_salt_is_not_every_electrolyte() -> None:
     """Table salt is sodium chloride; "salt" alone is no synonym of potassium or magnesium (the electrolytes)."""
     assert "electrolyt" not in _plan_terms("salt")
     assert "electrolyt" in _plan_terms("blood salts")
+
+
+#: emergency signs as people put them: each must bring the emergency callout of a record about that sign
+LAY_RED_FLAGS = [
+    ("my throat is closing", "throat"),
+    ("my throat feels tight and my fingers tingle", "throat"),
+    ("my jaw won't open after a cut", "tetanus"),
+    ("suddenly short of breath and my calf is swollen", "breathlessness"),
+]
+
+
+@pytest.mark.parametrize(("query", "about"), LAY_RED_FLAGS, ids=[q for q, _ in LAY_RED_FLAGS])
+def test_lay_red_flags_bring_the_emergency_callout(query, about, shipped, record_stems) -> None:
+    r = shipped.search(query, limit=10, correct=False)
+    assert r.emergency is not None, f"{query!r} shows no emergency callout"
+    assert _holds(record_stems[r.emergency.record_id], _stems(about)), (query, r.emergency.record_id)

@@ -122,6 +122,7 @@ NOT_EXPANDED = [
     ("i fell asleep and woke with a cramp", "pins and needles"),  # "fell asleep" only of a limb
     ("jaw locked", "cramp"),  # "locked" alone stays with lockjaw; only "locked up" means a cramp
     ("tired", "drowsy"),  # drowsiness is a red-flag sign, tiredness is not
+    ("always tired", "heat exhaustion"),  # tiredness is no heat illness: "exhaustion" is kept out of the group
 ]
 
 
@@ -152,3 +153,11 @@ def test_lay_red_flags_bring_the_emergency_callout(query, about, shipped, record
     r = shipped.search(query, limit=10, correct=False)
     assert r.emergency is not None, f"{query!r} shows no emergency callout"
     assert _holds(record_stems[r.emergency.record_id], _stems(about)), (query, r.emergency.record_id)
+
+
+def test_tiredness_brings_no_heat_emergency(shipped) -> None:
+    """Feeling tired all the time is a reason to see a GP, not a heat emergency: "exhaustion" in the corpus is heat
+    exhaustion, so the tiredness group leaves it out and the query brings no emergency callout."""
+    for query in ("always tired", "tired all the time", "no energy and worn out"):
+        r = shipped.search(query, limit=10, correct=False)
+        assert r.emergency is None, (query, r.emergency.record_id)

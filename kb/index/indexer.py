@@ -22,7 +22,7 @@ from whoosh.index import FileIndex
 from kb.corpus.files import Listing, kind_of
 from kb.corpus.loader import cross_check, parse_file
 from kb.corpus.parsers import Parsed
-from kb.index import executor
+from kb.index import changes
 from kb.index.buildpool import (
     CALLER_SHARE,
     Share,
@@ -226,23 +226,17 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
 def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     started = time.perf_counter()
     report = Report()
-    run = Run(root, report)
     ix = open_generation(gen_dir)  # writable handle
     manifest = read_manifest(gen_dir)
     rebuilt_manifest = manifest is None or manifest.generation != ix.latest_generation()
     if rebuilt_manifest:
         manifest = Manifest.from_index(ix)
 
-    moved = manifest.changes(run.listing)
-    fresh = dict(moved.stamps)  # their new stamps; other files' come from the whole listing, built if needed
-    changed, touched = _changed(root, manifest, moved.stamps)
-    if moved.complete:
-        deleted: set[str] = set()  # the listing holds every path the manifest does
-    else:
-        deleted = {rel for rel in manifest.live_paths() - run.content if not run.kept(rel)}
-
+    found = changes.from_listing(root, manifest, report)
+    run, fresh, deleted = found.run, found.fresh, found.deleted
+    changed = found.changed
     parsed = {rel: parse_file(root, rel) for rel in sorted(changed)}
-    terms = _terms(manifest, parsed, deleted)
+    terms = changes.terms_after(manifest, parsed, deleted)
     relink = terms != manifest.nutrient_terms
     if relink:
         others = {rel for rel in run.content if kind_of(rel) != "nutrient"} - set(parsed)
@@ -262,12 +256,12 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
         return {searcher.stored_fields(d)["id"] for d in searcher.document_numbers(path=rel)}
 
     records_before = searcher.doc_count()
-    cross = cross_check(parsed, set(terms), run.article_slugs, taken)
+    cross = cross_check(parsed, set(terms), found.article_slugs, taken)
     if not parsed and not deleted and not relink:
         searcher.close()
         report.records = records_before
-        _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing,
-                         touched=touched or rebuilt_manifest or not moved.aligned)
+        _finish_manifest(manifest, ix, gen_dir, terms, report, started, found.listing,
+                         touched=found.touched or rebuilt_manifest)
         return report
     # keep small commits cheap; let Whoosh merge only when segments pile up. A commit that merges goes through
     # Whoosh's own writer (the bulk writer cannot merge); the others write their new segment as a full build does
@@ -307,41 +301,8 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
         searcher.close()
     sidecar_write.write_index(ix, gen_dir)  # the new segment's (a merged one's) decoded postings
     report.records = records_before + report.added - report.removed
-    _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing, touched=True)
+    _finish_manifest(manifest, ix, gen_dir, terms, report, started, found.listing, touched=True)
     return report
-
-
-def _changed(root: Path, manifest: Manifest, stamps: list[tuple[str, tuple[int, int]]]) -> tuple[set[str], bool]:
-    """Of the files whose stamp moved (from the listing's stamp arrays against the manifest's), those whose
-    digest moved too: only they are parsed. The others were touched, not changed: their new stamp is recorded
-    (saved with the manifest, so they are not digested again), and the flag says so."""
-    changed: set[str] = set()
-    touched = False
-    for rel, st in stamps:
-        digest = executor.digest(root, rel)
-        if digest and manifest.digest(rel) == digest:
-            manifest.record(rel, (*st, digest))
-            touched = True
-        else:
-            changed.add(rel)
-    return changed, touched
-
-
-def _terms(manifest: Manifest, parsed: dict[str, Parsed], deleted: set[str]) -> dict[str, list[str]]:
-    """slug -> names once ``parsed`` is indexed and ``deleted`` gone: a parsed nutrient file's own, a broken one's
-    last good version's, and every other nutrient file's as the manifest holds them."""
-    terms = {slug: manifest.nutrient_terms[slug] for rel, slug in manifest.nutrient_files.items()
-             if rel not in deleted and rel not in parsed and slug in manifest.nutrient_terms}
-    for rel, p in parsed.items():
-        if kind_of(rel) != "nutrient":
-            continue
-        if p.problems:  # keep the last good version's terms
-            slug = manifest.nutrient_files.get(rel)
-            if slug in manifest.nutrient_terms:
-                terms[slug] = manifest.nutrient_terms[slug]
-        else:
-            terms.update(nutrient_terms(r for r in p.records if isinstance(r, Nutrient)))
-    return terms
 
 
 def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: dict[str, list[str]],

@@ -92,14 +92,22 @@ class KnowledgeBase:
         return cls(find_root(root), Path(index_dir) if index_dir else None, notify)
 
     # --- building ---------------------------------------------------------------------------------------------
-    def update(self, full: bool = False, progress: Progress | None = None) -> Report:
-        """Re-index what changed (or everything, with ``full``); the previous index serves until it is done."""
+    def update(self, full: bool = False, progress: Progress | None = None,
+               paths: Iterable[str | os.PathLike[str]] | None = None) -> Report:
+        """Re-index what changed (or everything, with ``full``); the previous index serves until it is done.
+
+        ``paths``: the files edited, added or deleted (absolute, or relative to the current folder), when the
+        caller knows them (an editor's hook, a watcher): only those are looked at, not the whole corpus. A path
+        that names no corpus file raises :class:`~kb.model.errors.NotCorpusFile` (``path: what is wrong``).
+        """
         from kb.index import indexer  # building needs the parsers; searching an existing index does not
 
         if full:
+            if paths is not None:
+                raise ValueError("a full rebuild reads every file: give no paths")
             report = indexer.full_build(self.root, self.index_dir, progress)
         else:
-            report = indexer.update(self.root, self.index_dir, progress)
+            report = indexer.update(self.root, self.index_dir, progress, paths)
         if report.notice:
             self.notify(report.notice)
         return report

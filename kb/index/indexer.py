@@ -13,7 +13,7 @@ import contextlib
 import errno
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -22,6 +22,7 @@ from whoosh.index import FileIndex
 from kb.corpus.files import Listing, kind_of
 from kb.corpus.loader import cross_check, parse_file
 from kb.corpus.parsers import Parsed
+from kb.corpus.paths import corpus_relative
 from kb.index import changes
 from kb.index.buildpool import (
     CALLER_SHARE,
@@ -102,6 +103,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     started = time.perf_counter()
     report = Report(full=True, notice=notice)
     run = Run(root, report)
+    corpus_problems = list(report.problems)
     old = Previous(base, run)
     nutrient_files = {rel for rel in run.content if kind_of(rel) == "nutrient"}
     parsed = {rel: parse_file(root, rel) for rel in sorted(nutrient_files)}
@@ -126,6 +128,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
         manifest.add(row)
     manifest.nutrient_terms = ex.terms
     manifest.generation = ix.latest_generation()
+    manifest.problems, manifest.retry = corpus_problems, run.retry
     write_atomic(gen_dir / MANIFEST, manifest.to_bytes(run.listing))
     swap_in(base, gen_dir)
     report.records = len(new_ids)
@@ -157,6 +160,7 @@ def _build(run: Run, old: Previous, ex: Executor, parsed: dict[str, Parsed], sha
             summaries.update(got)
         cross = cross_check(summaries, set(ex.terms), run.article_slugs)
         skip = {rel for rel, s in summaries.items() if s.problems or rel in cross or rel in old.kept}
+        run.retry = {rel for rel in skip if summaries[rel].problems or rel in cross}
         if workers:
             workers.index([skip.intersection(share.rels) for share in shares[1:]])
         total = sum(len(s.records) for s in summaries.values())
@@ -199,11 +203,19 @@ def _build(run: Run, old: Previous, ex: Executor, parsed: dict[str, Parsed], sha
             workers.close()
 
 
-def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
+def update(root: Path, base: Path, progress: Progress | None = None,
+           paths: Iterable[str | os.PathLike[str]] | None = None) -> Report:
     """Bring the index up to date with the corpus, re-indexing only what changed.
 
-    Falls back to a full build (with ``notice`` saying why) when there is no usable index.
+    With ``paths`` (files edited, added or deleted: absolute, or relative to the current folder), only those
+    are looked at, with the files whose problems keep them out of date, instead of listing the whole corpus;
+    see :mod:`kb.index.changes`. Falls back to a full build (with ``notice`` saying why) when there is no
+    usable index.
+
+    Raises:
+        NotCorpusFile: a path names no file kb reads (before anything is done).
     """
+    rels = None if paths is None else sorted({corpus_relative(root, p) for p in paths})
     with write_lock(base, LOCK_TIMEOUT), _writing(base):
         try:
             ix, gen_dir = open_current(base, touch=False)  # damaged segments fail in _incremental instead
@@ -212,7 +224,7 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
             return _full(root, base, progress, notice)
         remove_stale(base, gen_dir)  # folders of full builds killed before their swap
         try:
-            return _incremental(root, ix, gen_dir)
+            return _incremental(root, ix, gen_dir, rels)
         except KbError:
             raise
         except Exception as exc:  # noqa: BLE001 - a segment damaged past its table of contents
@@ -223,7 +235,7 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
             return _full(root, base, progress, notice)
 
 
-def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
+def _incremental(root: Path, ix: FileIndex, gen_dir: Path, paths: list[str] | None = None) -> Report:
     started = time.perf_counter()
     report = Report()
     ix = open_generation(gen_dir)  # writable handle
@@ -231,14 +243,20 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
     rebuilt_manifest = manifest is None or manifest.generation != ix.latest_generation()
     if rebuilt_manifest:
         manifest = Manifest.from_index(ix)
-
-    found = changes.from_listing(root, manifest, report)
-    run, fresh, deleted = found.run, found.fresh, found.deleted
-    changed = found.changed
-    parsed = {rel: parse_file(root, rel) for rel in sorted(changed)}
-    terms = changes.terms_after(manifest, parsed, deleted)
-    relink = terms != manifest.nutrient_terms
+    found = None if paths is None or rebuilt_manifest else changes.from_paths(root, manifest, paths, report)
+    while True:
+        if found is None:
+            found = changes.from_listing(root, manifest, report)
+        run, fresh, deleted, changed = found.run, found.fresh, found.deleted, found.changed
+        parsed = {rel: parse_file(root, rel) for rel in sorted(changed)}
+        terms = changes.terms_after(manifest, parsed, deleted)
+        relink = terms != manifest.nutrient_terms
+        if relink and run is None:  # re-linking reads every file: list them (touched stamps stay recorded)
+            found, report = None, Report(missing=report.missing)
+            continue
+        break
     if relink:
+        assert run is not None
         others = {rel for rel in run.content if kind_of(rel) != "nutrient"} - set(parsed)
         parsed.update((rel, parse_file(root, rel)) for rel in sorted(others))
     ex = Executor(root, terms)
@@ -257,11 +275,14 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
 
     records_before = searcher.doc_count()
     cross = cross_check(parsed, set(terms), found.article_slugs, taken)
+    retry = {rel for rel, p in parsed.items() if p.problems or rel in cross}
+    noted = found.corpus_problems == manifest.problems and retry == manifest.retry
+    manifest.problems, manifest.retry = found.corpus_problems, retry
     if not parsed and not deleted and not relink:
         searcher.close()
         report.records = records_before
         _finish_manifest(manifest, ix, gen_dir, terms, report, started, found.listing,
-                         touched=found.touched or rebuilt_manifest)
+                         touched=found.touched or rebuilt_manifest or not noted)
         return report
     # keep small commits cheap; let Whoosh merge only when segments pile up. A commit that merges goes through
     # Whoosh's own writer (the bulk writer cannot merge); the others write their new segment as a full build does
@@ -282,7 +303,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             # only a nutrient record indexes names and aliases, and its own file changed: links decide the rest
             if rel not in changed and manifest.links.get(rel) == sig:
                 continue  # re-linked, links unchanged
-            stamp = ex.stamp(rel, fresh[rel] if rel in fresh else run.stamps[rel])
+            stamp = ex.stamp(rel, fresh[rel] if rel in fresh else run.stamps[rel])  # type: ignore[union-attr]
             if manifest.digest(rel) == stamp[2] and manifest.links.get(rel) == sig:
                 manifest.record(rel, stamp)
                 continue
@@ -306,7 +327,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
 
 
 def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: dict[str, list[str]],
-                     report: Report, started: float, listing: Listing, touched: bool) -> None:
+                     report: Report, started: float, listing: Listing | None, touched: bool) -> None:
     manifest.nutrient_terms = terms
     manifest.generation = ix.latest_generation()
     if touched:

@@ -21,9 +21,18 @@ def _under(base: str, path: str) -> str | None:
     return PurePath(rel).as_posix()
 
 
+def _relative(root: Path, full: str) -> str | None:
+    """``full`` (absolute) relative to ``root`` when it is in the corpus folder, else None."""
+    rel = _under(os.path.abspath(root), full)
+    if rel is None:  # the root, or the path, reached through a symbolic link: compare the real folders
+        real = os.path.join(os.path.realpath(os.path.dirname(full)), os.path.basename(full))
+        rel = _under(os.path.realpath(root), real)
+    return rel if rel is not None and rel.split("/")[0] == "corpus" else None
+
+
 def corpus_relative(root: Path, path: str | os.PathLike[str]) -> str:
     """The corpus-relative posix path (``corpus/faq/x.yaml``) of ``path`` (absolute, or relative to the current
-    folder), a file kb reads or would read once it exists.
+    folder; or to the root, when that is not in the corpus), a file kb reads or would read once it exists.
 
     Raises:
         NotCorpusFile: outside the knowledge base's corpus folder, a folder, or a name no corpus folder accepts
@@ -31,11 +40,11 @@ def corpus_relative(root: Path, path: str | os.PathLike[str]) -> str:
     """
     given = os.fspath(path)
     full = os.path.abspath(given)
-    rel = _under(os.path.abspath(root), full)
-    if rel is None:  # the root, or the path, reached through a symbolic link: compare the real folders
-        real = os.path.join(os.path.realpath(os.path.dirname(full)), os.path.basename(full))
-        rel = _under(os.path.realpath(root), real)
-    if rel is None or rel == "." or rel.split("/")[0] != "corpus":
+    rel = _relative(root, full)
+    if rel is None and not os.path.isabs(given):  # "corpus/faq/x.yaml" typed outside the root (KB_ROOT set)
+        full = os.path.abspath(os.path.join(root, given))
+        rel = _relative(root, full)
+    if rel is None:
         raise NotCorpusFile(given, f"not in the corpus folder ({Path(root) / 'corpus'})")
     parts = rel.split("/")
     name = parts[-1]

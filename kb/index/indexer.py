@@ -207,7 +207,7 @@ def update(root: Path, base: Path, progress: Progress | None = None,
            paths: Iterable[str | os.PathLike[str]] | None = None) -> Report:
     """Bring the index up to date with the corpus, re-indexing only what changed.
 
-    With ``paths`` (files edited, added or deleted: absolute, or relative to the current folder), only those
+    With ``paths`` (files edited, added or deleted: absolute, or relative to the current folder or the root), only those
     are looked at, with the files whose problems keep them out of date, instead of listing the whole corpus;
     see :mod:`kb.index.changes`. Falls back to a full build (with ``notice`` saying why) when there is no
     usable index.

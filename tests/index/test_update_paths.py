@@ -106,6 +106,12 @@ def test_paths_relative_to_the_current_folder(kb, monkeypatch):
     nothing_left(kb)
 
 
+def test_paths_relative_to_the_root_from_elsewhere(kb, monkeypatch, tmp_path):
+    edit(kb.root / "corpus/articles/nerves.md", "Vegans", "Strict vegans")
+    monkeypatch.chdir(tmp_path)  # not in the knowledge base: "corpus/..." is read from its root
+    assert kb.update(paths=["corpus/articles/nerves.md"]).updated == 2
+
+
 def test_an_unchanged_path_does_nothing(kb, reads):
     reads.clear()
     report = kb.update(paths=[kb.root / "corpus/articles/nerves.md"])
@@ -215,3 +221,26 @@ def test_synonyms_told_the_path(kb):
     report = kb.update(paths=[path])
     assert [p.path for p in report.problems] == ["corpus/synonyms.yaml"]
     assert report.records == ALL_RECORDS
+
+
+# --- what a watcher saw, as paths --------------------------------------------------------------------------------
+def test_a_watchers_changes_become_paths(kb_root):
+    from kb.engine import changed_paths
+
+    article = str(kb_root / "corpus/articles/nerves.md")
+    gone = str(kb_root / "corpus/articles/.nerves.md.swp")  # an editor's swap file, already removed
+    sed_temp = str(kb_root / "corpus/faq/sedAb12Cd")  # sed -i's temporary file, renamed away
+    assert changed_paths(kb_root, {article, gone, sed_temp}) == [article]
+    assert changed_paths(kb_root, {str(kb_root / "corpus/synonyms.yaml")}) == [str(kb_root / "corpus/synonyms.yaml")]
+
+
+def test_a_watchers_changes_that_only_a_listing_sees_whole(kb_root):
+    from kb.engine import changed_paths
+
+    stray = kb_root / "corpus/articles/notes.txt"
+    stray.write_text("x")  # an unknown file that stays: the listing reports it
+    assert changed_paths(kb_root, {str(stray)}) is None
+    (kb_root / "corpus/articles/sub.md").mkdir()  # a folder with a corpus file's name
+    assert changed_paths(kb_root, {str(kb_root / "corpus/articles/sub.md")}) is None
+    # a content folder moved away: no file event for what was in it
+    assert changed_paths(kb_root, {str(kb_root / "corpus/gone-faq")}) is None

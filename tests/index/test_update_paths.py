@@ -244,3 +244,37 @@ def test_a_watchers_changes_that_only_a_listing_sees_whole(kb_root):
     assert changed_paths(kb_root, {str(kb_root / "corpus/articles/sub.md")}) is None
     # a content folder moved away: no file event for what was in it
     assert changed_paths(kb_root, {str(kb_root / "corpus/gone-faq")}) is None
+
+
+# --- crash safety ------------------------------------------------------------------------------------------------
+class Killed(BaseException):
+    """What a kill looks like from inside: no ``except Exception`` catches it."""
+
+
+@pytest.mark.parametrize("where", ["commit", "sidecars", "manifest"])
+def test_a_told_update_stopped_midway_leaves_an_index_that_serves(kb, monkeypatch, where):
+    from kb.index import indexer
+    from kb.index.w3.bulkwriter import BulkSegmentWriter
+
+    path = kb.root / "corpus/faq/why-does-my-eyelid-twitch.yaml"
+    edit(path, "caffeine", "espresso")
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    target = {"commit": (BulkSegmentWriter, "commit"), "sidecars": (indexer.sidecar_write, "write_index"),
+              "manifest": (indexer, "write_manifest")}[where]
+    with monkeypatch.context() as m:
+        m.setattr(*target, killed)
+        with pytest.raises(Killed):
+            kb.update(paths=[path])
+    other = KnowledgeBase(kb.root, kb.index_dir)  # another process, after the kill
+    committed = where != "commit"
+    assert [h.id for h in other.search("espresso").results] == (["faq/why-does-my-eyelid-twitch"] if committed
+                                                              else [])
+    assert len(other.search("caffeine").results) == (0 if committed else 1)
+    report = other.update(paths=[path])  # the next update completes it
+    assert report.updated == (0 if committed else 1) and not report.problems
+    assert [h.id for h in other.search("espresso").results] == ["faq/why-does-my-eyelid-twitch"]
+    nothing_left(other)
+    other.close()

@@ -1,6 +1,7 @@
 """Building and updating the index: incremental by default, full on request or when the index is unusable.
 
-An incremental update stats every corpus file, reads only those whose stamp changed, and re-indexes a file's
+An incremental update stats every corpus file (or, told the paths that changed, only those and the files
+with problems: :mod:`kb.index.changes`), reads only those whose stamp changed, and re-indexes a file's
 records only when its content (digest) or its nutrient links changed. When nutrient names or aliases change,
 every article and FAQ is re-linked and only the records whose links moved are re-indexed. A file that fails
 validation keeps its last good records in the index (full builds carry them over too), so a broken edit never

@@ -5,7 +5,8 @@ peak resident set size (``VmHWM`` of that child) belongs to that work alone:
 build              kb full build (``KnowledgeBase.update(full=True)``), then a no-change ``update()``
 search             first search after opening; full and typing mode, first use and repeated; suggestions;
                    then (after the memory peak is read) the snippet figures
-incremental        ``update()`` after editing / adding / deleting one article; ``kb index`` as a process
+incremental        ``update(paths=[...])`` and ``update()`` after editing / adding / deleting one article;
+                   ``kb index PATH`` as a process
 fts5-build         the FTS5 peer's build (kb's parser + FTS5 inserts)
 fts5-search        the FTS5 peer's searches (same lists, same modes) and its incremental updates
 tantivy-build      the tantivy peer's build (kb's parser + tantivy's writer, two threads)
@@ -90,6 +91,9 @@ def child_search(root: Path, index: Path, quick: bool) -> dict:
 
 
 def child_incremental(root: Path, index: Path, quick: bool) -> dict:
+    """Edit, add and delete one article, each timed twice: ``update(paths=[...])`` told the file (as the FTS5 peer
+    is told it, and as an editor's hook or the TUI's watcher tells kb) and ``update()`` with no path, which lists
+    the whole corpus to find it; then ``kb index PATH`` as a fresh process."""
     from kb.engine import KnowledgeBase
 
     if not (root / STAMP).exists():
@@ -97,40 +101,51 @@ def child_incremental(root: Path, index: Path, quick: bool) -> dict:
     kb = KnowledgeBase(root, index)
     ed = Edits(root)
     kb.update()
-    res: dict[str, list[float]] = {"edit": [], "add": [], "delete": [], "cli_edit": []}
+    kinds = ("edit", "add", "delete")
+    res: dict[str, list[float]] = {k: [] for k in (*kinds, *(f"{k}_listed" for k in kinds), "cli_edit")}
     checks: list[str] = []
 
-    def timed(kind: str) -> None:
+    def timed(kind: str, path: Path, told: bool) -> None:
+        name = kind if told else f"{kind}_listed"
         t0 = time.perf_counter()
-        report = kb.update()
-        res[kind].append(ms(time.perf_counter() - t0))
+        report = kb.update(paths=[path]) if told else kb.update()
+        res[name].append(ms(time.perf_counter() - t0))
         if not (report.added or report.updated or report.removed):
-            checks.append(f"{kind}: the update found nothing to do")
+            checks.append(f"{name}: the update found nothing to do")
+
+    def undo(path: Path, told: bool) -> None:
+        report = kb.update(paths=[path]) if told else kb.update()
+        if not (report.added or report.updated or report.removed):
+            checks.append(f"undoing a change ({'path given' if told else 'listed'}): the update found nothing to do")
 
     try:
         for i in range(settings(quick)["incr_repeats"]):
-            path = ed.pick(i)
-            ed.edit(path)
-            timed("edit")
-            ed.restore()
-            kb.update()
-            new = ed.add(i, ed.pick(i + 100))
-            timed("add")
-            new.unlink()
-            kb.update()
-            path = ed.pick(i + 200)
-            ed.delete(path)
-            timed("delete")
-            ed.restore()
-            kb.update()
+            for told in (True, False):
+                path = ed.pick(i + 400 * told)
+                ed.edit(path)
+                timed("edit", path, told)
+                ed.restore()
+                undo(path, told)
+                new = ed.add(i, ed.pick(i + 100 + 400 * told))
+                timed("add", new, told)
+                new.unlink()
+                undo(new, told)
+                path = ed.pick(i + 200 + 400 * told)
+                ed.delete(path)
+                timed("delete", path, told)
+                ed.restore()
+                undo(path, told)
             path = ed.pick(i + 300)
             ed.edit(path)
             t0 = time.perf_counter()
-            subprocess.run([kb_exe(), "--root", str(root), "--index", str(index), "index"], check=True,
+            subprocess.run([kb_exe(), "--root", str(root), "--index", str(index), "index", str(path)], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             res["cli_edit"].append(ms(time.perf_counter() - t0))
             ed.restore()
-            kb.update()
+            undo(path, True)
+        left = kb.update()  # what the told updates left: a listing must find nothing more to do
+        if left.added or left.updated or left.removed:
+            checks.append(f"after the told updates a listing still found work: {left.summary()}")
     finally:
         ed.restore()
         kb.update()

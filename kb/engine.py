@@ -92,14 +92,22 @@ class KnowledgeBase:
         return cls(find_root(root), Path(index_dir) if index_dir else None, notify)
 
     # --- building ---------------------------------------------------------------------------------------------
-    def update(self, full: bool = False, progress: Progress | None = None) -> Report:
-        """Re-index what changed (or everything, with ``full``); the previous index serves until it is done."""
+    def update(self, full: bool = False, progress: Progress | None = None,
+               paths: Iterable[str | os.PathLike[str]] | None = None) -> Report:
+        """Re-index what changed (or everything, with ``full``); the previous index serves until it is done.
+
+        ``paths``: the files edited, added or deleted (absolute, or relative to the current folder or the root),
+        when the caller knows them (an editor's hook, a watcher): only those are looked at, not the whole corpus.
+        A path that names no corpus file raises :class:`~kb.model.errors.NotCorpusFile` (``path: what is wrong``).
+        """
         from kb.index import indexer  # building needs the parsers; searching an existing index does not
 
         if full:
+            if paths is not None:
+                raise ValueError("a full rebuild reads every file: give no paths")
             report = indexer.full_build(self.root, self.index_dir, progress)
         else:
-            report = indexer.update(self.root, self.index_dir, progress)
+            report = indexer.update(self.root, self.index_dir, progress, paths)
         if report.notice:
             self.notify(report.notice)
         return report
@@ -356,8 +364,8 @@ from kb.index.documents import dump as record_json  # noqa: E402 - re-exported f
 from kb.index.documents import plain_of  # noqa: E402
 from kb.search.snippets import find_spans  # noqa: E402
 
-__all__ = ["KnowledgeBase", "NutrientSummary", "SearchFailed", "corpus_changes", "create_knowledge_base",
-           "find_root", "find_spans", "is_corpus_file", "plain_of", "record_json"]
+__all__ = ["KnowledgeBase", "NutrientSummary", "SearchFailed", "changed_paths", "corpus_changes",
+           "create_knowledge_base", "find_root", "find_spans", "is_corpus_file", "plain_of", "record_json"]
 
 
 def corpus_changes(root: Path, stop: threading.Event | None = None) -> Iterable[set[str]]:
@@ -365,6 +373,14 @@ def corpus_changes(root: Path, stop: threading.Event | None = None) -> Iterable[
     from kb.corpus.watch import corpus_changes as changes  # watchfiles: only for the watchers
 
     return changes(root, stop)
+
+
+def changed_paths(root: Path, changed: set[str]) -> list[str] | None:
+    """What a watcher saw, as the ``paths`` of :meth:`KnowledgeBase.update`; None: update with no paths (a
+    folder or an unknown file changed, which only a listing of the corpus sees whole)."""
+    from kb.corpus.watch import corpus_paths
+
+    return corpus_paths(root, changed)
 
 
 def is_corpus_file(root: Path, path: str) -> bool:

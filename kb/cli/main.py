@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kb.cli.parser import EXAMPLES, build_parser
 from kb.cli.terminal import Style, clean, output_width, use_color, wrap
-from kb.model.errors import KbError, UnknownFilter, UnknownId
+from kb.model.errors import KbError, NotCorpusFile, UnknownFilter, UnknownId
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -78,25 +78,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    if args.full and args.paths:
+        sys.stderr.write("kb: --full rebuilds from every file; give no PATH with it\n")
+        return EXIT_USAGE
     kb = _open(args)
-    report = kb.update(full=args.full, progress=_progress())
+    try:
+        report = kb.update(full=args.full, progress=_progress(), paths=args.paths or None)
+    except NotCorpusFile as exc:  # path: what is wrong
+        sys.stderr.write(f"{clean(str(exc))}\n")
+        return EXIT_USAGE
     for problem in report.problems:
         _print(clean(str(problem)))
+    for rel in report.missing:
+        sys.stderr.write(f"{clean(rel)}: no such file, and not in the index\n")
     _print(report.summary())
     if args.watch:
         return _watch(kb)
+    if report.missing:
+        return EXIT_USAGE
     return EXIT_PROBLEMS if report.problems else 0
 
 
 def _watch(kb) -> int:
-    from kb.engine import corpus_changes, is_corpus_file
+    from kb.engine import changed_paths, corpus_changes, is_corpus_file
 
     _print(f"watching {kb.root / 'corpus'} (ctrl+c to stop)")
     sys.stdout.flush()  # piped stdout is block-buffered: say we are watching now, not after the first edit
     try:
         for changed in corpus_changes(kb.root):
             try:
-                report = kb.update()
+                report = kb.update(paths=changed_paths(kb.root, changed))
             except KbError as exc:
                 _print(f"kb: {clean(str(exc))}")
                 continue

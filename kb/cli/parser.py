@@ -12,7 +12,8 @@ EXIT_USAGE = 2
 EXAMPLES = {
     "validate": "kb validate --root ~/health-kb",
     "index": "kb index            # only what changed\n  kb index --full     # rebuild and swap in\n"
-             "  kb index --watch    # keep current while you edit",
+             "  kb index --watch    # keep current while you edit\n"
+             "  kb index corpus/faq/are-salt-substitutes-safe.yaml   # just the file you saved",
     "search": 'kb search "cramps at night" --limit 5\n  kb search magnesium --kind faq --json',
     "show": 'kb show "article/night-time-leg-cramps#how-to-stop-a-cramp-now"\n'
             "  kb show night-time-leg-cramps     # a whole article, with its contents",
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add(sub, "validate", "Check every corpus file; print every problem as path:line: message.")
 
     s = _add(sub, "index", "Update the index: only changed files, or everything with --full.")
+    s.add_argument("paths", nargs="*", metavar="PATH",
+                   help="only these corpus files, edited, added or deleted (relative to the current folder, or to "
+                   "the root); the rest of the corpus is not looked at")
     s.add_argument("--full", action="store_true", help="rebuild into a fresh folder and swap it in")
     s.add_argument("--watch", action="store_true", help="keep the index current while files are edited")
 

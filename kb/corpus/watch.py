@@ -10,6 +10,8 @@ from pathlib import Path
 from watchfiles import watch
 
 from kb.corpus.files import FOLDERS, is_ignored
+from kb.corpus.paths import corpus_relative
+from kb.model.errors import NotCorpusFile
 
 
 def is_corpus_file(root: Path, path: str) -> bool:
@@ -18,6 +20,26 @@ def is_corpus_file(root: Path, path: str) -> bool:
     if len(parts) == 1:
         return parts[0] in ("disclaimer.md", "synonyms.yaml")
     return len(parts) == 2 and parts[0] in FOLDERS and parts[1].endswith(FOLDERS[parts[0]])
+
+
+def corpus_paths(root: Path, changed: set[str]) -> list[str] | None:
+    """The changed paths to tell an update (``update(paths=...)``), or None when they cannot say it all and the
+    update must list the corpus: a folder or an unknown file appeared (the listing reports it), or something
+    that is not a file kb reads went away where a corpus folder could have been (a moved folder).
+
+    An editor's or sed's temporary file that came and went inside a content folder is no change to kb.
+    """
+    out: list[str] = []
+    for path in sorted(changed):
+        try:
+            corpus_relative(root, path)
+        except NotCorpusFile:
+            parts = Path(os.path.relpath(path, root / "corpus")).parts
+            if os.path.lexists(path) or not (len(parts) == 2 and parts[0] in FOLDERS):
+                return None
+            continue
+        out.append(path)
+    return out
 
 
 def corpus_changes(root: Path, stop: threading.Event | None = None, debounce_ms: int = 300) -> Iterator[set[str]]:

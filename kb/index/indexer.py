@@ -1,6 +1,7 @@
 """Building and updating the index: incremental by default, full on request or when the index is unusable.
 
-An incremental update stats every corpus file, reads only those whose stamp changed, and re-indexes a file's
+An incremental update stats every corpus file (or, told the paths that changed, only those and the files
+with problems: :mod:`kb.index.changes`), reads only those whose stamp changed, and re-indexes a file's
 records only when its content (digest) or its nutrient links changed. When nutrient names or aliases change,
 every article and FAQ is re-linked and only the records whose links moved are re-indexed. A file that fails
 validation keeps its last good records in the index (full builds carry them over too), so a broken edit never
@@ -13,16 +14,20 @@ import contextlib
 import errno
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
+from whoosh.reading import SegmentReader
+from whoosh.writing import NO_MERGE, fib
 
 from kb.corpus.files import Listing, kind_of
 from kb.corpus.loader import cross_check, parse_file
 from kb.corpus.parsers import Parsed
-from kb.index import executor
+from kb.corpus.paths import corpus_relative
+from kb.index import changes, documents
 from kb.index.buildpool import (
     CALLER_SHARE,
     Share,
@@ -59,6 +64,7 @@ from kb.model.records import Nutrient
 
 Progress = Callable[[int, int], None]
 LOCK_TIMEOUT = 10.0
+MAX_SEGMENTS = 8  # an update with more folds the smallest into its own (see _fold_small)
 
 
 def _write_failure(exc: BaseException, base: Path):  # noqa: ANN202 - IndexWriteFailed | None
@@ -102,6 +108,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     started = time.perf_counter()
     report = Report(full=True, notice=notice)
     run = Run(root, report)
+    corpus_problems = list(report.problems)
     old = Previous(base, run)
     nutrient_files = {rel for rel in run.content if kind_of(rel) == "nutrient"}
     parsed = {rel: parse_file(root, rel) for rel in sorted(nutrient_files)}
@@ -126,6 +133,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
         manifest.add(row)
     manifest.nutrient_terms = ex.terms
     manifest.generation = ix.latest_generation()
+    manifest.problems, manifest.retry = corpus_problems, run.retry
     write_atomic(gen_dir / MANIFEST, manifest.to_bytes(run.listing))
     swap_in(base, gen_dir)
     report.records = len(new_ids)
@@ -157,6 +165,7 @@ def _build(run: Run, old: Previous, ex: Executor, parsed: dict[str, Parsed], sha
             summaries.update(got)
         cross = cross_check(summaries, set(ex.terms), run.article_slugs)
         skip = {rel for rel, s in summaries.items() if s.problems or rel in cross or rel in old.kept}
+        run.retry = {rel for rel in skip if summaries[rel].problems or rel in cross}
         if workers:
             workers.index([skip.intersection(share.rels) for share in shares[1:]])
         total = sum(len(s.records) for s in summaries.values())
@@ -199,11 +208,19 @@ def _build(run: Run, old: Previous, ex: Executor, parsed: dict[str, Parsed], sha
             workers.close()
 
 
-def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
+def update(root: Path, base: Path, progress: Progress | None = None,
+           paths: Iterable[str | os.PathLike[str]] | None = None) -> Report:
     """Bring the index up to date with the corpus, re-indexing only what changed.
 
-    Falls back to a full build (with ``notice`` saying why) when there is no usable index.
+    With ``paths`` (files edited, added or deleted: absolute, or relative to the current folder or the root), only those
+    are looked at, with the files whose problems keep them out of date, instead of listing the whole corpus;
+    see :mod:`kb.index.changes`. Falls back to a full build (with ``notice`` saying why) when there is no
+    usable index.
+
+    Raises:
+        NotCorpusFile: a path names no file kb reads (before anything is done).
     """
+    rels = None if paths is None else sorted({corpus_relative(root, p) for p in paths})
     with write_lock(base, LOCK_TIMEOUT), _writing(base):
         try:
             ix, gen_dir = open_current(base, touch=False)  # damaged segments fail in _incremental instead
@@ -212,7 +229,7 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
             return _full(root, base, progress, notice)
         remove_stale(base, gen_dir)  # folders of full builds killed before their swap
         try:
-            return _incremental(root, ix, gen_dir)
+            return _incremental(root, ix, gen_dir, rels)
         except KbError:
             raise
         except Exception as exc:  # noqa: BLE001 - a segment damaged past its table of contents
@@ -223,28 +240,28 @@ def update(root: Path, base: Path, progress: Progress | None = None) -> Report:
             return _full(root, base, progress, notice)
 
 
-def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
+def _incremental(root: Path, ix: FileIndex, gen_dir: Path, paths: list[str] | None = None) -> Report:
     started = time.perf_counter()
     report = Report()
-    run = Run(root, report)
     ix = open_generation(gen_dir)  # writable handle
     manifest = read_manifest(gen_dir)
     rebuilt_manifest = manifest is None or manifest.generation != ix.latest_generation()
     if rebuilt_manifest:
         manifest = Manifest.from_index(ix)
-
-    moved = manifest.changes(run.listing)
-    fresh = dict(moved.stamps)  # their new stamps; other files' come from the whole listing, built if needed
-    changed, touched = _changed(root, manifest, moved.stamps)
-    if moved.complete:
-        deleted: set[str] = set()  # the listing holds every path the manifest does
-    else:
-        deleted = {rel for rel in manifest.live_paths() - run.content if not run.kept(rel)}
-
-    parsed = {rel: parse_file(root, rel) for rel in sorted(changed)}
-    terms = _terms(manifest, parsed, deleted)
-    relink = terms != manifest.nutrient_terms
+    found = None if paths is None or rebuilt_manifest else changes.from_paths(root, manifest, paths, report)
+    while True:
+        if found is None:
+            found = changes.from_listing(root, manifest, report)
+        run, fresh, deleted, changed = found.run, found.fresh, found.deleted, found.changed
+        parsed = {rel: parse_file(root, rel) for rel in sorted(changed)}
+        terms = changes.terms_after(manifest, parsed, deleted)
+        relink = terms != manifest.nutrient_terms
+        if relink and run is None:  # re-linking reads every file: list them (touched stamps stay recorded)
+            found, report = None, Report(missing=report.missing)
+            continue
+        break
     if relink:
+        assert run is not None
         others = {rel for rel in run.content if kind_of(rel) != "nutrient"} - set(parsed)
         parsed.update((rel, parse_file(root, rel)) for rel in sorted(others))
     ex = Executor(root, terms)
@@ -262,17 +279,20 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
         return {searcher.stored_fields(d)["id"] for d in searcher.document_numbers(path=rel)}
 
     records_before = searcher.doc_count()
-    cross = cross_check(parsed, set(terms), run.article_slugs, taken)
+    cross = cross_check(parsed, set(terms), found.article_slugs, taken)
+    retry = {rel for rel, p in parsed.items() if p.problems or rel in cross}
+    noted = found.corpus_problems == manifest.problems and retry == manifest.retry
+    manifest.problems, manifest.retry = found.corpus_problems, retry
     if not parsed and not deleted and not relink:
         searcher.close()
         report.records = records_before
-        _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing,
-                         touched=touched or rebuilt_manifest or not moved.aligned)
+        _finish_manifest(manifest, ix, gen_dir, terms, report, started, found.listing,
+                         touched=found.touched or rebuilt_manifest or not noted)
         return report
-    # keep small commits cheap; let Whoosh merge only when segments pile up. A commit that merges goes through
-    # Whoosh's own writer (the bulk writer cannot merge); the others write their new segment as a full build does
-    merge = segment_count(ix) > 8
-    writer = ix.writer() if merge else BulkSegmentWriter(ix)
+    # keep small commits cheap: the new segment is written as a full build writes its own; once segments pile
+    # up, the smallest are folded into it (see _fold_small)
+    merge = segment_count(ix) > MAX_SEGMENTS
+    writer = BulkSegmentWriter(ix)
     try:
         for rel in sorted(deleted):
             report.removed += len(indexed_ids(rel))
@@ -288,7 +308,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             # only a nutrient record indexes names and aliases, and its own file changed: links decide the rest
             if rel not in changed and manifest.links.get(rel) == sig:
                 continue  # re-linked, links unchanged
-            stamp = ex.stamp(rel, fresh[rel] if rel in fresh else run.stamps[rel])
+            stamp = ex.stamp(rel, fresh[rel] if rel in fresh else run.stamps[rel])  # type: ignore[union-attr]
             if manifest.digest(rel) == stamp[2] and manifest.links.get(rel) == sig:
                 manifest.record(rel, stamp)
                 continue
@@ -299,7 +319,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
             report.added += len(new_ids - old_ids)
             report.updated += len(new_ids & old_ids)
             report.removed += len(old_ids - new_ids)
-        writer.commit(merge=merge)
+        writer.commit(mergetype=_fold_small(terms) if merge else NO_MERGE)
     except BaseException:
         writer.cancel()
         raise
@@ -307,45 +327,43 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path) -> Report:
         searcher.close()
     sidecar_write.write_index(ix, gen_dir)  # the new segment's (a merged one's) decoded postings
     report.records = records_before + report.added - report.removed
-    _finish_manifest(manifest, ix, gen_dir, terms, report, started, run.listing, touched=True)
+    _finish_manifest(manifest, ix, gen_dir, terms, report, started, found.listing, touched=True)
     return report
 
 
-def _changed(root: Path, manifest: Manifest, stamps: list[tuple[str, tuple[int, int]]]) -> tuple[set[str], bool]:
-    """Of the files whose stamp moved (from the listing's stamp arrays against the manifest's), those whose
-    digest moved too: only they are parsed. The others were touched, not changed: their new stamp is recorded
-    (saved with the manifest, so they are not digested again), and the flag says so."""
-    changed: set[str] = set()
-    touched = False
-    for rel, st in stamps:
-        digest = executor.digest(root, rel)
-        if digest and manifest.digest(rel) == digest:
-            manifest.record(rel, (*st, digest))
-            touched = True
-        else:
-            changed.add(rel)
-    return changed, touched
+def _fold_small(terms: dict[str, list[str]]) -> Callable[[BulkSegmentWriter, list[Any]], list[Any]]:
+    """A Whoosh merge policy for the bulk writer: the segments Whoosh's ``MERGE_SMALL`` would merge (the
+    smallest ones, while together they hold fewer documents than a Fibonacci number of their count) have their
+    live documents added again, from their stored records, to the segment being written; the others stay.
 
-
-def _terms(manifest: Manifest, parsed: dict[str, Parsed], deleted: set[str]) -> dict[str, list[str]]:
-    """slug -> names once ``parsed`` is indexed and ``deleted`` gone: a parsed nutrient file's own, a broken one's
-    last good version's, and every other nutrient file's as the manifest holds them."""
-    terms = {slug: manifest.nutrient_terms[slug] for rel, slug in manifest.nutrient_files.items()
-             if rel not in deleted and rel not in parsed and slug in manifest.nutrient_terms}
-    for rel, p in parsed.items():
-        if kind_of(rel) != "nutrient":
-            continue
-        if p.problems:  # keep the last good version's terms
-            slug = manifest.nutrient_files.get(rel)
-            if slug in manifest.nutrient_terms:
-                terms[slug] = manifest.nutrient_terms[slug]
+    Whoosh's own merge goes through its slow writer (about 160 ms at 100k sections, every few updates); folding
+    a few dozen documents through the bulk writer costs a few ms, and drops the deleted documents as a merge
+    does.
+    """
+    def policy(writer: BulkSegmentWriter, segments: list[Any]) -> list[Any]:
+        ordered = sorted(segments, key=lambda seg: seg.doc_count_all())
+        total = 0
+        for i, seg in enumerate(ordered):
+            total += seg.doc_count_all()
+            if i > 3 and total < fib(i + 5):
+                break
         else:
-            terms.update(nutrient_terms(r for r in p.records if isinstance(r, Nutrient)))
-    return terms
+            return segments
+        for seg in ordered[:i + 1]:
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            try:
+                for _, fields in reader.iter_docs():  # live documents only: this update's deletions included
+                    record = documents.load(fields["data"])
+                    writer.add_document(**documents.to_document(record, terms, list(fields["stamp"])))
+            finally:
+                reader.close()
+        return ordered[i + 1:]
+
+    return policy
 
 
 def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: dict[str, list[str]],
-                     report: Report, started: float, listing: Listing, touched: bool) -> None:
+                     report: Report, started: float, listing: Listing | None, touched: bool) -> None:
     manifest.nutrient_terms = terms
     manifest.generation = ix.latest_generation()
     if touched:

@@ -29,6 +29,8 @@ class Report:
     records: int = 0
     notice: str = ""
     problems: list[Problem] = field(default_factory=list)
+    #: paths the update was told about that are neither a file nor in the index (``kb index PATH`` says so)
+    missing: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         mode = "full rebuild" if self.full else "incremental"
@@ -89,6 +91,8 @@ class Run:
             probs = _side_problems(root, rel, listing.top.get(rel), read)
             report.problems += [p for p in probs if p not in listing.problems]  # a refused link: said once
         self.article_slugs = ArticleSlugs(listing)
+        #: content files whose problems keep them out of date (the manifest's ``retry``), set by a full build
+        self.retry: set[str] = set()
 
     @property
     def stamps(self) -> dict[str, tuple[int, int]]:

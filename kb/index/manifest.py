@@ -8,6 +8,7 @@ another generation, is rebuilt from the index's stored fields.
 
 from __future__ import annotations
 
+import bisect
 import json
 import sys
 from array import array
@@ -21,6 +22,7 @@ from kb.corpus.files import Listing
 from kb.index import documents
 from kb.index.executor import signature
 from kb.index.schema import SCHEMA_VERSION
+from kb.model.errors import Problem
 from kb.model.records import Nutrient, Record
 
 MANIFEST = "kb-manifest.bin"
@@ -69,18 +71,44 @@ class Manifest:
         self.runs: dict[str, tuple[int, int]] = {}
         self._pos: dict[str, int] | None = {}  # path -> position; None until first needed after a read
         self._hints: dict[str, int] = {}  # positions changes() found without building _pos
+        self._scans = 0  # look-ups answered by scanning the paths (see position())
         self._gone: set[int] = set()  # forgotten positions, dropped on write
         self._aligned: set[str] = set()  # folders changes() found in their run's order
+        #: the corpus-level problems the last listing found (unknown files, refused links, synonyms.yaml...):
+        #: what an update told paths (it lists nothing) reports of the rest of the corpus
+        self.problems: list[Problem] = []
+        #: content files whose problems keep them out of date (never parsed cleanly, or their last good version
+        #: kept): every update reads them again; None when not known (a manifest rebuilt from the index)
+        self.retry: set[str] | None = None
 
     # --- reading and changing -----------------------------------------------------------------------------
     def position(self, rel: str) -> int | None:
         """Where ``rel`` is in the columns, or None when the index does not hold it."""
         i = self._hints.get(rel)
         if i is None:
+            if self._pos is None and self._scans < 8:
+                # the first few look-ups (all an update told paths makes) scan the list in C: building the
+                # dictionary of every path cost 10 ms at 19k files
+                self._scans += 1
+                i = self._scan(rel)
+                if i is not None:
+                    self._hints[rel] = i
+                return i
             if self._pos is None:
                 self._pos = {p: i for i, p in enumerate(self.paths) if i not in self._gone}
             i = self._pos.get(rel)
         return i
+
+    def _scan(self, rel: str) -> int | None:
+        start = 0
+        while True:
+            try:
+                i = self.paths.index(rel, start)
+            except ValueError:
+                return None
+            if i not in self._gone:
+                return i
+            start = i + 1
 
     def __contains__(self, rel: object) -> bool:
         return isinstance(rel, str) and self.position(rel) is not None
@@ -199,7 +227,10 @@ class Manifest:
         ]
         header = {"format": MANIFEST_FORMAT, "schema": SCHEMA_VERSION, "generation": self.generation,
                   "count": len(paths), "byteorder": sys.byteorder, "columns": [len(c) for c in columns],
-                  "runs": runs, "nutrient_terms": self.nutrient_terms, "nutrient_files": self.nutrient_files}
+                  "runs": runs, "nutrient_terms": self.nutrient_terms, "nutrient_files": self.nutrient_files,
+                  "problems": [[p.path, p.line, p.message] for p in self.problems]}
+        if self.retry is not None:
+            header["retry"] = sorted(self.retry)
         return b"".join([MANIFEST_MAGIC, json.dumps(header, separators=(",", ":")).encode(), b"\n", *columns])
 
     def _order(self, listing: Listing | None) -> tuple[list[int] | None, dict[str, list[int]]]:
@@ -208,10 +239,14 @@ class Manifest:
         With a listing, each folder's paths come in its directory order (listed files the index does not hold
         as placeholders), then every other path the manifest holds (files of a refused folder, kept).
         """
-        if listing is None:
+        if listing is None:  # the folders' runs stay, less the positions forgotten (paths added follow them)
+            runs = {key: list(run) for key, run in self.runs.items()}
             if not self._gone:
-                return None, {}
-            return [i for i in range(len(self.paths)) if i not in self._gone], {}
+                return None, runs
+            gone = sorted(self._gone)
+            for run in runs.values():  # each position moves down by the forgotten ones before it
+                run[:] = [run[0] - bisect.bisect_left(gone, run[0]), run[1] - bisect.bisect_left(gone, run[1])]
+            return [i for i in range(len(self.paths)) if i not in self._gone], runs
         order: list[int] = []
         runs: dict[str, list[int]] = {}
         for key, col in listing.columns.items():
@@ -271,6 +306,8 @@ class Manifest:
             m.runs[str(key)] = (start, stop)
         m.nutrient_terms = {str(k): [str(t) for t in v] for k, v in header["nutrient_terms"].items()}
         m.nutrient_files = {str(k): str(v) for k, v in header["nutrient_files"].items()}
+        m.problems = [Problem(str(path), int(line), str(message)) for path, line, message in header.get("problems", [])]
+        m.retry = {str(rel) for rel in header["retry"]} if "retry" in header else None
         m._pos = None  # built when a path must be looked up
         return m
 

@@ -59,3 +59,14 @@ class UnknownFilter(KbError, ValueError):
     def __init__(self, message: str, valid: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.valid = valid
+
+
+class NotCorpusFile(KbError, ValueError):
+    """A path given to ``kb index PATH`` (or ``update(paths=...)``) that names no file kb reads: outside the corpus
+    folder, a folder, or a name no corpus folder accepts. A usage error (the CLI exits 2); ``str()`` is
+    ``path: what is wrong``."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(f"{path}: {what}")
+        self.path = path
+        self.what = what

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 
-from kb.engine import KnowledgeBase, corpus_changes
+from kb.engine import KnowledgeBase, changed_paths, corpus_changes
 from kb.model.errors import KbError, Problem
 from kb.tui.catalog import Catalog, load_catalog
 from kb.tui.heap import HeapKeeper
@@ -95,8 +95,9 @@ class IndexUpdates(App[int]):
             return
         deliver(self, self._updated, report, problems, catalog, "start", disclaimer)
 
-    def request_update(self, reason: str = "key") -> None:
-        """Re-index in the background (``reason``: key, watch, edit, palette, full); one update at a time."""
+    def request_update(self, reason: str = "key", paths: list[str] | None = None) -> None:
+        """Re-index in the background (``reason``: key, watch, edit, palette, full); one update at a time.
+        ``paths``: the files the watcher saw change (a request that has to wait lists the whole corpus)."""
         if self._shutting_down():
             return  # closing
         if self._updating:
@@ -104,12 +105,12 @@ class IndexUpdates(App[int]):
             return
         self._updating = True
         self.search_screen.show_status("Re-indexing...", "busy")
-        self.run_update(reason)
+        self.run_update(reason, paths)
 
     @work(thread=True, group="index")
-    def run_update(self, reason: str) -> None:
+    def run_update(self, reason: str, paths: list[str] | None = None) -> None:
         try:
-            report = self.engine.update(full=reason == "full", progress=self._progress(False))
+            report = self.engine.update(full=reason == "full", progress=self._progress(False), paths=paths)
             catalog = load_catalog(self.engine)
             self.heap.settle()
         except KbError as exc:
@@ -194,10 +195,10 @@ class IndexUpdates(App[int]):
     @work(thread=True, group="watch")
     def watch_corpus(self) -> None:
         """Re-index whenever files under corpus/ settle after an edit, until the app closes."""
-        for _ in corpus_changes(self.engine.root, self._stop):
+        for changed in corpus_changes(self.engine.root, self._stop):
             if self._stop.is_set():
                 return
-            deliver(self, self.request_update, "watch")
+            deliver(self, self.request_update, "watch", changed_paths(self.engine.root, changed))
 
     def _engine_notice(self, message: str) -> None:
         if threading.get_ident() == self._thread_id:

@@ -328,3 +328,53 @@ def test_a_destructors_buffer_error_stays_off_the_terminal(root, capsys, monkeyp
     monkeypatch.setenv("KB_DEBUG", "1")
     assert main(["--root", root, "search", "x"]) == 0
     assert "exported buffers" in capsys.readouterr().err
+
+
+# --- kb index PATH ----------------------------------------------------------------------------------------------
+def test_index_given_a_path_reindexes_that_file(root, capsys, monkeypatch):
+    path = Path(root) / "corpus/faq/why-does-my-eyelid-twitch.yaml"
+    path.write_text(path.read_text().replace("caffeine", "espresso"))
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    monkeypatch.chdir(Path(root) / "corpus" / "faq")  # a PATH is relative to the current folder
+    assert run(["--root", root, "index", "why-does-my-eyelid-twitch.yaml"]) == 0
+    assert capsys.readouterr().out.startswith("incremental: 0 added, 1 updated, 0 removed, 10 records")
+    assert run(["--root", root, "search", "espresso", "--json"]) == 0
+    assert [h["id"] for h in json.loads(capsys.readouterr().out)["results"]] == ["faq/why-does-my-eyelid-twitch"]
+
+
+@pytest.mark.parametrize(("rel", "what"), [
+    ("corpus/README.md", "not a corpus file"),
+    ("corpus/articles/Night Cramps.md", "file name 'Night Cramps' is not a slug"),
+    ("corpus/faq", "is a folder"),
+])
+def test_index_given_a_path_that_is_no_corpus_file_says_so(root, capsys, rel, what):
+    given = str(Path(root) / rel)
+    assert run(["--root", root, "index", given]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{given}: {what}") and err.count("\n") == 1
+
+
+def test_index_given_a_path_outside_the_corpus_says_so(root, capsys, tmp_path):
+    outside = tmp_path / "notes.md"
+    outside.write_text("x")
+    assert run(["--root", root, "index", str(outside)]) == 2
+    assert capsys.readouterr().err == f"{outside}: not in the corpus folder ({Path(root) / 'corpus'})\n"
+
+
+def test_index_given_a_missing_path_says_so(root, capsys):
+    assert run(["--root", root, "index", str(Path(root) / "corpus/articles/nite-cramps.md")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "corpus/articles/nite-cramps.md: no such file, and not in the index\n"
+    assert "0 added, 0 updated, 0 removed, 10 records" in captured.out
+
+
+def test_index_full_takes_no_path(root, capsys):
+    assert run(["--root", root, "index", "--full", str(Path(root) / "corpus/articles/nerves.md")]) == 2
+    assert "give no PATH" in capsys.readouterr().err
+
+
+def test_index_given_a_deleted_path_removes_it_in_a_real_process(root):
+    (Path(root) / "corpus/articles/nerves.md").unlink()
+    done = kb_cmd("--root", root, "index", "corpus/articles/nerves.md", cwd=Path(root))
+    assert done.returncode == 0, done.stderr
+    assert "0 added, 0 updated, 2 removed, 8 records" in done.stdout

@@ -26,6 +26,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from conftest import NUTRIENT, REF, write_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -82,8 +83,11 @@ class Corpus:
     root: Path
     files: dict[str, str] = field(default_factory=dict)
     clock: int = 0
+    #: paths written or deleted since the last update (what an editor's hook would tell ``update(paths=...)``)
+    changed: set[str] = field(default_factory=set)
 
     def write(self, rel: str, text: str) -> None:
+        self.changed.add(rel)
         self.files[rel] = text
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +96,7 @@ class Corpus:
         os.utime(path, ns=(self.clock, self.clock))
 
     def delete(self, rel: str) -> None:
+        self.changed.add(rel)
         del self.files[rel]
         (self.root / rel).unlink()
 
@@ -266,9 +271,12 @@ def answer(engine: KnowledgeBase, query: str) -> Response | UnknownFilter:
 STATS = {"exact": 0, "sets": 0, "order_differs": 0, "spelling_differs": 0}
 
 
+@pytest.mark.parametrize("told", [False, True], ids=["listing", "paths"])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_incremental_update_answers_like_a_full_rebuild(data):
+@given(data=st.data())
+def test_incremental_update_answers_like_a_full_rebuild(told, data):
+    """``told``: each update is given the paths that changed (``update(paths=...)``), not left to list the corpus;
+    a later update with no paths must then find nothing to do."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "kb"
         corpus = base_corpus(root)
@@ -276,15 +284,19 @@ def test_incremental_update_answers_like_a_full_rebuild(data):
         inc.update()
         steps = data.draw(st.integers(min_value=1, max_value=6), label="steps")
         for step in range(steps):
+            corpus.changed.clear()
             for _ in range(data.draw(st.integers(min_value=1, max_value=3), label="changes before update")):
                 apply_step(data.draw, corpus)
-            report = inc.update()
+            report = inc.update(paths=[root / rel for rel in sorted(corpus.changed)]) if told else inc.update()
             assert not report.full and not report.problems, report.problems
             full = KnowledgeBase(root, index_dir=Path(tmp) / f"full-{step}")
             full.update(full=True)
             try:
                 assert report.records == len(full.records())
                 assert_same(inc, full, STATS)
+                if told:
+                    again = inc.update()
+                    assert (again.added, again.updated, again.removed) == (0, 0, 0), again.summary()
             finally:
                 full.close()
         inc.close()

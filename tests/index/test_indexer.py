@@ -132,7 +132,7 @@ def test_edit_reindexes_only_that_file(kb, reads):
 
 
 def test_many_edits_in_a_row_merge_segments_and_answer_like_a_rebuild(kb, tmp_path):
-    """Each update writes one small segment; past eight Whoosh merges them (through its own writer)."""
+    """Each update writes one small segment; past eight the smallest are folded into the new one."""
     from kb.index.store import open_current
     from kb.index.w3.segments import segment_count
 

@@ -30,6 +30,7 @@ queries over long documents, where Lucene's BM25, with no coordination at all, i
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -58,6 +59,9 @@ K1 = 8.0
 FEEDBACK_DOCS = 3
 FEEDBACK_TERMS = 20
 FEEDBACK_WEIGHT = 0.3
+#: the words weighed by idf: the most frequent in the feedback records (a cap on the cost; as many as were
+#: found measured the same on the judged set)
+FEEDBACK_CANDIDATES = 100
 #: below this many records there are too few for the best ones to tell a topic's words from chance
 FEEDBACK_MIN_RECORDS = 100
 CACHE_BYTES = 96 * 1024 * 1024  # posting arrays kept per generation (8 bytes per posting)
@@ -232,8 +236,9 @@ class Ranker:
             own[docnum] = Counter({t: s / total * c / length for t, c in counts.items()
                                    if t not in query_terms and len(t) > 2})
         weights: Counter[str] = sum(own.values(), Counter())
+        weights = Counter(dict(weights.most_common(FEEDBACK_CANDIDATES)))
         idf = {t: self.idf(len(self.term(t)[0])) for t in weights}
-        chosen = sorted(weights, key=lambda t: (-weights[t] * idf[t], t))[:FEEDBACK_TERMS]
+        chosen = heapq.nsmallest(FEEDBACK_TERMS, weights, key=lambda t: (-weights[t] * idf[t], t))
         heaviest = weights[chosen[0]] * idf[chosen[0]] if chosen else 0.0
         if heaviest <= 0:
             return gain
@@ -241,11 +246,12 @@ class Ranker:
         scale = FEEDBACK_WEIGHT / heaviest
         sources = np.fromiter(own, dtype=np.int64, count=len(own))
         for t in chosen:
-            ids, vals = self.term(t)
+            ids, vals = self.term(t)  # ids ascend (segments in order, documents in order within each)
             extra[ids] += vals * np.float32(scale * weights[t] * idf[t])
-            held = np.isin(ids, sources)  # a feedback record is not rewarded for its own words, only the others'
-            for d, v in zip(ids[held].tolist(), vals[held].tolist(), strict=True):
-                extra[d] -= np.float32(scale * own[d][t] * idf[t] * v)
+            at = np.minimum(np.searchsorted(ids, sources), len(ids) - 1)
+            for d, i in zip(sources.tolist(), at.tolist(), strict=True):
+                if ids[i] == d and t in own[d]:  # a feedback record is not rewarded for its own words
+                    extra[d] -= np.float32(scale * own[d][t] * idf[t] * float(vals[i]))
         out = gain + extra * (gain > 0)
         first = best[0][0]
         top = out[first]

@@ -38,7 +38,7 @@ from kb.search.plan import (
     stems,
     without_filler,
 )
-from kb.search.ranking import Ranker
+from kb.search.ranking import FEEDBACK_CHARS, Ranker
 from kb.search.records import Records, linked_ranked
 from kb.search.snippets import make_snippet
 from kb.search.vocabulary import Vocabulary, corrected_text
@@ -283,8 +283,9 @@ class IndexSearcher:
         return levels if levels.any() else None
 
     def _doc_terms_uncached(self, docnum: int) -> Counter[str]:
-        """How often each analysed term occurs in a document's text and title (for pseudo-relevance feedback)."""
-        return Counter(stems(self.records.plain_text(docnum)))
+        """How often each analysed term occurs in the start of a document's text and title (``FEEDBACK_CHARS``),
+        for pseudo-relevance feedback."""
+        return Counter(stems(self.records.plain_text(docnum)[:FEEDBACK_CHARS]))
 
     def _titles_uncached(self, docnum: int) -> tuple[tuple[tuple[str, str], ...], ...]:
         """The words of a document's title, and of each name and alias of a nutrient (see :func:`surface`)."""

@@ -9,6 +9,7 @@ gets a new searcher, so no cache outlives the index it describes.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -37,7 +38,7 @@ from kb.search.plan import (
     stems,
     without_filler,
 )
-from kb.search.ranking import Ranker
+from kb.search.ranking import FEEDBACK_CHARS, Ranker
 from kb.search.records import Records, linked_ranked
 from kb.search.snippets import make_snippet
 from kb.search.vocabulary import Vocabulary, corrected_text
@@ -63,6 +64,7 @@ class IndexSearcher:
         self._ranker: Ranker | None = None
         self._id_rank: np.ndarray | None = None
         self._titles = lru_cache(maxsize=TITLE_CACHE)(self._titles_uncached)
+        self._doc_terms = lru_cache(maxsize=TITLE_CACHE)(self._doc_terms_uncached)
         self._phrase_checks: PhraseChecks | None = None
 
     def close(self) -> None:
@@ -149,7 +151,7 @@ class IndexSearcher:
             ranked = [(1.0, d) for d in self._first_by_id(matching, limit)]
         else:
             typed = surface(" ".join([*plan.typed_phrases, *plan.words]))
-            ranked = [(score, d) for d, score in self._top(plan, matching, limit, exact, typed)]
+            ranked = [(score, d) for d, score in self._top(plan, matching, limit, exact, typed, counted)]
         hits = []
         n_snip = limit if snippets is None else snippets
         for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, self._ids_rank)):
@@ -197,8 +199,9 @@ class IndexSearcher:
         return Bits(value) & self.docsets.live()
 
     def _top(self, plan: SearchPlan, matching: Bits, limit: int, exact: dict[int, np.ndarray],
-             typed: tuple[tuple[str, str], ...]) -> list[tuple[int, float]]:
-        """The best ``limit`` (docnum, score) of ``matching`` (with every document tied with the last).
+             typed: tuple[tuple[str, str], ...], counted: Bits) -> list[tuple[int, float]]:
+        """The best ``limit`` (docnum, score) of ``matching`` (with every document tied with the last);
+        ``counted``: ``matching`` before the kind asked for apart (where pseudo-relevance feedback looks).
 
         The score is the text score (kb.search.ranking) with a bonus for the words typed next to each other found so,
         plus, for a record whose title holds every word typed, an offset above every such score: 1 to 4 times
@@ -208,6 +211,8 @@ class IndexSearcher:
         ranker = self.ranker
         allowed = ranker.mask(matching)
         gain = ranker.score(plan.units, plan.weights, exact)
+        if not plan.last_is_prefix:  # full queries only (typing mode is the hot path): see Ranker.feedback
+            gain = ranker.feedback(gain, ranker.mask(counted), plan.terms, self._doc_terms)
         base = np.where(allowed, gain, np.float32(0))
         pairs = self._adjacent_pairs(plan.words, plan.last_is_prefix)
         levels = self._title_levels(plan, typed, base)
@@ -276,6 +281,11 @@ class IndexSearcher:
             level = max(title_level(typed, name, plan.last_is_prefix) for name in self._titles(int(d)))
             levels[d] = level + 1 if level else 0
         return levels if levels.any() else None
+
+    def _doc_terms_uncached(self, docnum: int) -> Counter[str]:
+        """How often each analysed term occurs in the start of a document's text and title (``FEEDBACK_CHARS``),
+        for pseudo-relevance feedback."""
+        return Counter(stems(self.records.plain_text(docnum)[:FEEDBACK_CHARS]))
 
     def _titles_uncached(self, docnum: int) -> tuple[tuple[tuple[str, str], ...], ...]:
         """The words of a document's title, and of each name and alias of a nutrient (see :func:`surface`)."""

@@ -373,6 +373,36 @@ def test_words_next_to_each_other_as_typed_outrank_scattered_ones(tmp_path):
     assert got.index("faq/together") < got.index("faq/apart"), ids(kb.search("charley horse", prefix=True))
 
 
+def _with_fillers(files: dict[str, str], n: int = 110) -> dict[str, str]:
+    """``files`` and ``n`` FAQs on other topics: feedback needs an index of more than a handful of records."""
+    topics = ["sleep hygiene and screens", "reading food labels", "sunscreen and skin", "hearing and noise",
+              "dental care at home", "posture at a desk", "allergy season", "travel vaccines", "eye strain"]
+    out = dict(files)
+    for i in range(n):
+        topic = topics[i % len(topics)]
+        out[f"corpus/faq/filler-{i:03d}.yaml"] = faq(f"Question {i} about {topic}?", f"Notes {i} on {topic}.")
+    return out
+
+
+def test_feedback_ranks_records_sharing_the_best_matchs_words_higher(tmp_path):
+    files = {k: v for k, v in FILES.items() if not k.startswith("corpus/faq/")}
+    files["corpus/faq/seized.yaml"] = faq("My leg seized up", "A sudden cramp; stretch the calf muscle gently.")
+    # both hold only "leg"; "a-broken" sorts first, so without feedback the tie would put it first
+    files["corpus/faq/a-broken.yaml"] = faq("A broken leg", "See a doctor about the fracture and the plaster.")
+    files["corpus/faq/b-cramp.yaml"] = faq("A cramping leg", "Stretch the calf muscle and flex the foot gently.")
+    # the best match's words, but none typed: feedback reorders what the words found, it adds nothing
+    files["corpus/faq/runners.yaml"] = faq("Stretches for runners", "Stretch the calf muscle gently after a run.")
+    kb = engine_on(tmp_path / "kb", _with_fillers(files))
+    r = kb.search("my leg seized up", limit=50)
+    got = ids(r)
+    assert got[0] == "faq/seized"
+    assert got.index("faq/b-cramp") < got.index("faq/a-broken"), got
+    assert "faq/runners" not in got and r.total == len(got), got
+    # typing mode (the hot path) gets no feedback: the two records holding only "leg" tie, first by id
+    typing = ids(kb.search("my leg seized u", prefix=True, limit=50))
+    assert typing.index("faq/a-broken") < typing.index("faq/b-cramp"), typing
+
+
 def test_a_phrase_counts_only_where_it_is_exact(kb):
     r = kb.search('"night cramp"', limit=100)
     loose = kb.search("night cramp", limit=100)

@@ -9,6 +9,9 @@ path, so the arrays never depend on the shortcut.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
+
 import numpy as np
 from whoosh.reading import IndexReader
 
@@ -127,3 +130,51 @@ def id_rank(reader: IndexReader, field: str = "id") -> np.ndarray:
     rank = np.empty(len(values), dtype=np.int64)
     rank[np.asarray(order, dtype=np.int64)] = np.arange(len(values), dtype=np.int64)
     return rank
+
+
+def id_keys(reader: IndexReader, field: str = "id") -> Callable[[int], bytes]:
+    """A document number -> its ``field`` value (column bytes), for ordering a few documents as :func:`id_rank`
+    orders them all, without reading and sorting every id (a fifth of a second at 100k sections).
+
+    Each segment's column is read on its first use: for a W3 VarBytes column, its offsets and data in two reads.
+    """
+    leaves = _leaves(reader)
+    bases = [base for _sub, base in leaves]
+    fast = fastpath.use(reader)
+    opened: dict[int, Callable[[int], bytes]] = {}
+
+    def segment(i: int) -> Callable[[int], bytes]:
+        sub = leaves[i][0]
+        col = sub.column_reader(field, translate=False)
+        found = _var_blob(col, sub.doc_count_all()) if fast else None
+        if found is None:
+            return col.__getitem__
+        blob, offsets, lengths = found
+        return lambda d: blob[offsets[d]:offsets[d] + lengths[d]]
+
+    def key(docnum: int) -> bytes:
+        i = bisect.bisect_right(bases, docnum) - 1
+        get = opened.get(i)
+        if get is None:
+            get = opened[i] = segment(i)
+        return get(docnum - bases[i])
+
+    return key
+
+
+def _var_blob(col, n: int) -> tuple[bytes, list[int], list[int]] | None:
+    """The data, offsets and lengths of a Whoosh VarBytes column, or None if it is not one."""
+    from whoosh.columns import VarBytesColumn
+
+    need = ("_dbfile", "_basepos", "_lengths", "_offsets")
+    if not isinstance(col, VarBytesColumn.Reader) or not all(hasattr(col, a) for a in need):
+        return None
+    if len(col._lengths) != n or not n:
+        return None
+    offsets = np.asarray(col._offsets, dtype=np.int64)
+    lengths = np.asarray(col._lengths, dtype=np.int64)
+    end = int((offsets + lengths).max())
+    blob = col._dbfile.get(col._basepos, end)
+    if len(blob) != end:
+        return None
+    return blob, offsets.tolist(), lengths.tolist()

@@ -150,7 +150,7 @@ def id_keys(reader: IndexReader, field: str = "id") -> Callable[[int], bytes]:
         if found is None:
             return col.__getitem__
         blob, offsets, lengths = found
-        return lambda d: blob[offsets[d]:offsets[d] + lengths[d]]
+        return lambda d: blob[int(offsets[d]):int(offsets[d]) + int(lengths[d])]
 
     def key(docnum: int) -> bytes:
         i = bisect.bisect_right(bases, docnum) - 1
@@ -162,7 +162,7 @@ def id_keys(reader: IndexReader, field: str = "id") -> Callable[[int], bytes]:
     return key
 
 
-def _var_blob(col, n: int) -> tuple[bytes, list[int], list[int]] | None:
+def _var_blob(col, n: int) -> tuple[bytes, np.ndarray, np.ndarray] | None:
     """The data, offsets and lengths of a Whoosh VarBytes column, or None if it is not one."""
     from whoosh.columns import VarBytesColumn
 
@@ -177,4 +177,4 @@ def _var_blob(col, n: int) -> tuple[bytes, list[int], list[int]] | None:
     blob = col._dbfile.get(col._basepos, end)
     if len(blob) != end:
         return None
-    return blob, offsets.tolist(), lengths.tolist()
+    return blob, offsets, lengths

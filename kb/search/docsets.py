@@ -25,7 +25,7 @@ from kb.index.w3.perdoc import live
 from kb.index.w3.postings import posting_arrays
 
 CACHE_SIZE = 2048  # term bitsets (a 100k-document index: up to 12.5 kB each)
-CACHE_BYTES = 8 * 1024 * 1024  # and at most this much of them (the memory target while searching 100k: 100 MB)
+CACHE_BYTES = 4 * 1024 * 1024  # and at most this much of them (the memory target while searching 100k: 100 MB)
 QUERY_CACHE_SIZE = 256  # filter, exclusion and phrase bitsets
 
 

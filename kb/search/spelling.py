@@ -76,13 +76,14 @@ class _FieldTerms:
     def __init__(self, terms: list[str]) -> None:
         self.terms = terms
         self.lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        self.counts = np.zeros((len(terms), _BUCKETS), dtype=np.int16)
+        # uint8: a count past 255 belongs to a term over 255 characters, which the length test rules out first
+        self.counts = np.zeros((len(terms), _BUCKETS), dtype=np.uint8)
         for lo in range(0, len(terms), _CHUNK):  # in chunks: one int64 count per bucket of every term at once
             hi = min(lo + _CHUNK, len(terms))  # was 15 MB more resident at 100k sections
             cps = _codepoints("".join(terms[lo:hi]))
             owner = np.repeat(np.arange(hi - lo, dtype=np.int64), self.lengths[lo:hi])
             flat = np.bincount(owner * _BUCKETS + _bucket_of(cps), minlength=(hi - lo) * _BUCKETS)
-            self.counts[lo:hi] = flat.reshape(hi - lo, _BUCKETS)
+            self.counts[lo:hi] = np.minimum(flat, 255).reshape(hi - lo, _BUCKETS)
 
     def near(self, word: str) -> list[str]:
         """Terms sharing ``word``'s first character whose bag distance to it is at most MAXDIST."""
@@ -95,7 +96,7 @@ class _FieldTerms:
         if not len(rows):
             return []
         q = np.bincount(_bucket_of(_codepoints(word)), minlength=_BUCKETS).astype(np.int16)
-        diff = self.counts[rows] - q
+        diff = self.counts[rows].astype(np.int16) - q
         extra = np.clip(diff, 0, None).sum(axis=1)
         missing = np.clip(-diff, 0, None).sum(axis=1)
         keep = rows[np.maximum(extra, missing) <= MAXDIST]

@@ -46,6 +46,8 @@ MAX_WORD_CHARS = 48
 MAX_QUERY_CHARS = 2000  # kb.search.plan.parse reads no further either
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: the synonyms last parsed in this process, by (path, inode, (mtime, size)) of synonyms.yaml
+_SYNONYMS: dict[tuple, Synonyms] = {}
 
 
 def _close(wanted: str, choices: list[str], what: str) -> str:
@@ -200,10 +202,17 @@ class KnowledgeBase:
         try:
             st = path.stat()
             stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+            inode = st.st_ino
         except OSError:
-            stamp = None
+            stamp, inode = None, 0
         if stamp != self._synonyms[0]:
-            syn, _ = read_synonyms(self.root)
+            key = (str(path), inode, stamp)
+            syn = _SYNONYMS.get(key) if stamp is not None else None
+            if syn is None:
+                syn, _ = read_synonyms(self.root)
+                if stamp is not None:  # another engine on the same file (a reopened TUI) need not parse it again
+                    _SYNONYMS.clear()
+                    _SYNONYMS[key] = syn
             self._synonyms = (stamp, syn)
         return self._synonyms[1]
 

@@ -24,7 +24,8 @@ from whoosh.searching import Searcher
 from kb.index.w3.perdoc import live
 from kb.index.w3.postings import posting_arrays
 
-CACHE_SIZE = 2048  # term bitsets (a 100k-document index: 12.5 kB each)
+CACHE_SIZE = 2048  # term bitsets (a 100k-document index: up to 12.5 kB each)
+CACHE_BYTES = 4 * 1024 * 1024  # and at most this much of them (the memory target while searching 100k: 100 MB)
 QUERY_CACHE_SIZE = 256  # filter, exclusion and phrase bitsets
 
 
@@ -76,10 +77,13 @@ EMPTY = Bits(0)
 
 
 class _Lru:
-    """A small least-recently-used map."""
+    """A small least-recently-used map of bitsets, bounded by entries and, when ``max_bytes`` is given, by the
+    bytes of their ints (a term held by one document of a 100k index still costs 12.5 kB as an int)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int | None = None) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.items: OrderedDict[tuple, Bits] = OrderedDict()
 
     def peek(self, key: tuple) -> Bits | None:
@@ -90,11 +94,18 @@ class _Lru:
         if bits is None:
             bits = make()
             self.items[key] = bits
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
+            self.bytes += _nbytes(bits)
+            while len(self.items) > self.size or (
+                    self.max_bytes is not None and self.bytes > self.max_bytes and len(self.items) > 1):
+                _, old = self.items.popitem(last=False)
+                self.bytes -= _nbytes(old)
         else:
             self.items.move_to_end(key)
         return bits
+
+
+def _nbytes(bits: Bits) -> int:
+    return (bits.value.bit_length() + 7) >> 3
 
 
 class DocSets:
@@ -113,7 +124,7 @@ class DocSets:
         self.size = self.reader.doc_count_all()
         self._term_ids = term_ids
         self._term_fields = tuple(term_fields)
-        self._terms = _Lru(CACHE_SIZE)
+        self._terms = _Lru(CACHE_SIZE, CACHE_BYTES)
         self._queries = _Lru(QUERY_CACHE_SIZE)
         self._live: Bits | None = None
 

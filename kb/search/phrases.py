@@ -35,7 +35,7 @@ from kb.search.plan import Phrase, stems
 RESCORE_WINDOW = 40  # documents rescored for words typed next to each other (at least twice the page)
 MAX_CHECKS = 4096  # past this many documents per phrase, checking them all at once through Whoosh is cheaper
 BULK_FROM = 256  # candidates from which decoding every position of the phrase's words is cheaper
-KEPT = 64  # phrases whose checked documents are remembered
+KEPT = 256  # phrases whose checked documents are remembered (sorted document numbers: small)
 
 
 def _in_field(reader: IndexReader, field: str, words: tuple[str, ...], docs: list[int]) -> set[int]:
@@ -73,32 +73,47 @@ def _in_field(reader: IndexReader, field: str, words: tuple[str, ...], docs: lis
 
 
 class PhraseChecks:
-    """Per phrase: which documents were checked and which of them hold the phrase exactly."""
+    """Per phrase: which documents were checked and which of them hold the phrase exactly (sorted document
+    numbers, not an array per document: a few hundred checked of a 100k-document index)."""
 
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
         self.size = reader.doc_count_all()
         self._known = lru_cache(maxsize=KEPT)(self._fresh_state)
 
-    def state(self, phrase: Phrase) -> tuple[np.ndarray, np.ndarray]:
-        """(checked, exact) boolean arrays for ``phrase``, shared and updated in place."""
+    def state(self, phrase: Phrase) -> list[np.ndarray]:
+        """[checked, exact] sorted document numbers for ``phrase``, shared and updated in place."""
         return self._known(phrase)
 
-    def _fresh_state(self, _phrase: Phrase) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=bool)
+    def _fresh_state(self, _phrase: Phrase) -> list[np.ndarray]:
+        return [np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)]
+
+    def unchecked(self, phrase: Phrase, docs: np.ndarray) -> np.ndarray:
+        """The documents of ``docs`` not checked for ``phrase`` yet."""
+        return docs[~np.isin(docs, self.state(phrase)[0])]
+
+    def exact(self, phrase: Phrase, docs: np.ndarray) -> np.ndarray:
+        """One boolean per document of ``docs``: checked and found to hold ``phrase`` exactly."""
+        return np.isin(docs, self.state(phrase)[1])
+
+    def exact_mask(self, phrase: Phrase) -> np.ndarray:
+        """One boolean per document of the index: checked and found to hold ``phrase`` exactly."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.state(phrase)[1]] = True
+        return mask
 
     def check(self, phrase: Phrase, docs: np.ndarray) -> None:
         """Check ``docs`` for ``phrase`` (skipping those already checked)."""
-        checked, exact = self.state(phrase)
-        todo = sorted(int(d) for d in docs[~checked[docs]])
+        state = self.state(phrase)
+        todo = sorted(int(d) for d in self.unchecked(phrase, docs))
         if not todo:
             return
         hits: set[int] = set()
         for field, words in phrase.parts():
             hits |= _in_field(self.reader, field, words, todo)
-        checked[todo] = True
+        state[0] = np.union1d(state[0], np.asarray(todo, dtype=np.int64))
         if hits:
-            exact[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+            state[1] = np.union1d(state[1], np.fromiter(hits, dtype=np.int64, count=len(hits)))
 
 
 @dataclass(frozen=True)
@@ -129,11 +144,10 @@ def exact_docs(checks: PhraseChecks, phrase: Phrase, candidates: np.ndarray,
             pass
     if len(candidates) > MAX_CHECKS:
         return whoosh_docs(phrase)
-    checked, exact = checks.state(phrase)
-    todo = candidates[~checked[candidates]]
+    todo = checks.unchecked(phrase, candidates)
     if len(todo):
         checks.check(phrase, todo)
-    return exact.copy()
+    return checks.exact_mask(phrase)
 
 
 def phrase_docs(reader: IndexReader, field: str, words: tuple[str, ...], docs: np.ndarray | None = None
@@ -184,7 +198,7 @@ def rerank_adjacent(base: np.ndarray, allowed: np.ndarray, k: int, pairs: list[A
         todo = docs[pair.both[docs]]
         if len(todo):
             checks.check(pair.phrase, todo)
-            held += checks.state(pair.phrase)[1][docs] * np.float32(pair.idf)
+            held += checks.exact(pair.phrase, docs) * np.float32(pair.idf)
     final = base[docs] + np.float32(bonus) * held
     order = np.lexsort((docs, -final))
     return [(int(docs[i]), float(final[i])) for i in order]

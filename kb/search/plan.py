@@ -226,7 +226,37 @@ def _synonym_index(synonyms: Synonyms) -> list[tuple[tuple[str, ...], list[tuple
     return out
 
 
-_syn_cache: dict[int, list] = {}
+@dataclass(frozen=True)
+class _SynonymLookup:
+    """A synonym index ready for planning: what each single stem's groups offer, in index order, and the
+    multi-word patterns (a plan looks a stem up in a dict instead of walking every group per word)."""
+
+    index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]
+    single: dict[str, list[tuple[str, ...]]]
+    multi: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]
+
+
+def _lookup(index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]) -> _SynonymLookup:
+    single: dict[str, list[tuple[str, ...]]] = {}
+    for pattern, others in index:
+        if len(pattern) == 1:
+            single.setdefault(pattern[0], []).extend(others)
+    return _SynonymLookup(index, single, [(p, o) for p, o in index if len(p) > 1])
+
+
+#: synonym groups -> their lookup: analysing every phrase is a few milliseconds, and the groups change only when
+#: synonyms.yaml does (a new engine on the same file reads equal groups: keyed by value, not by object)
+_syn_cache: dict[tuple, _SynonymLookup] = {}
+
+
+def _synonyms_of(synonyms: Synonyms) -> _SynonymLookup:
+    key = synonyms.groups
+    found = _syn_cache.get(key)
+    if found is None:
+        if len(_syn_cache) >= 4:
+            _syn_cache.clear()
+        found = _syn_cache[key] = _lookup(_synonym_index(synonyms))
+    return found
 
 
 def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] = (), last_is_prefix: bool = False,
@@ -238,15 +268,12 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
         last_is_prefix: the last raw word is a prefix being typed (:func:`last_word_typing`).
         kind, nutrient, care: filters asked for apart from the text.
     """
-    key = id(synonyms)
-    if key not in _syn_cache:
-        _syn_cache.clear()
-        _syn_cache[key] = _synonym_index(synonyms)
-    syn_index = _syn_cache[key]
+    lookup = _synonyms_of(synonyms)
 
     word_stems = [stems(w) for w in pq.words]
     if any(w.lower().translate(_APOSTROPHES) in QUERY_STOP_WORDS for w in pq.words):
-        word_stems = without_filler(pq.words, word_stems, last_is_prefix, synonym_phrase_words(word_stems, syn_index))
+        word_stems = without_filler(pq.words, word_stems, last_is_prefix,
+                                    synonym_phrase_words(word_stems, lookup.multi))
     flat: list[str] = [s for ws in word_stems for s in ws]
     terms: set[str] = set(flat)
     units: list[list[frozenset[str]]] = []  # units[k] belongs to flat[k]; prefix-only and phrases follow
@@ -262,15 +289,13 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
                 unit += [frozenset([t]) for t in prefix_terms]
                 wts += [PREFIX_WEIGHT] * len(prefix_terms)
             seen_alts = {(s,)}  # a phrase in several groups adds its alternative once
-            for pattern, others in syn_index:
-                if len(pattern) == 1 and pattern[0] == s:
-                    for other in others:
-                        if other in seen_alts:
-                            continue
-                        seen_alts.add(other)
-                        terms.update(other)
-                        unit.append(frozenset(other))
-                        wts.append(SYNONYM_WEIGHT)
+            for other in lookup.single.get(s, ()):
+                if other in seen_alts:
+                    continue
+                seen_alts.add(other)
+                terms.update(other)
+                unit.append(frozenset(other))
+                wts.append(SYNONYM_WEIGHT)
             units.append(unit)
             weights.append(wts)
         if not ws and is_last and last_is_prefix and prefix_terms:
@@ -279,10 +304,11 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
             weights.append([PREFIX_WEIGHT] * len(prefix_terms))
     # multi-word synonyms: "low potassium" -> hypokalemia, "charley horse" -> cramp
     matched: set[tuple[str, ...]] = set()
-    for pattern, others in syn_index:
+    present = set(flat)
+    for pattern, others in lookup.multi:
         n = len(pattern)
-        if n > 1 and pattern not in matched and any(tuple(flat[j:j + n]) == pattern
-                                                     for j in range(len(flat) - n + 1)):
+        if pattern[0] in present and pattern not in matched and any(
+                tuple(flat[j:j + n]) == pattern for j in range(len(flat) - n + 1)):
             matched.add(pattern)
             for o in others:
                 terms.update(o)

@@ -21,7 +21,7 @@ from kb.corpus.synonyms import Synonyms
 from kb.index import documents
 from kb.index.schema import TEXT_FIELDS
 from kb.index.w3 import sidecar
-from kb.index.w3.perdoc import id_rank
+from kb.index.w3.perdoc import id_keys, id_rank
 from kb.model.records import Faq, Nutrient, Record, Section
 from kb.model.results import Hit, Response, Snippet
 from kb.search.docsets import Bits, DocSets
@@ -63,6 +63,7 @@ class IndexSearcher:
         self._docsets: DocSets | None = None
         self._ranker: Ranker | None = None
         self._id_rank: np.ndarray | None = None
+        self._id_key: Callable[[int], bytes] | None = None
         self._titles = lru_cache(maxsize=TITLE_CACHE)(self._titles_uncached)
         self._doc_terms = lru_cache(maxsize=TITLE_CACHE)(self._doc_terms_uncached)
         self._phrase_checks: PhraseChecks | None = None
@@ -154,7 +155,7 @@ class IndexSearcher:
             ranked = [(score, d) for d, score in self._top(plan, matching, limit, exact, typed, counted)]
         hits = []
         n_snip = limit if snippets is None else snippets
-        for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, self._ids_rank)):
+        for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, self._ids_key)):
             record = self.records.record(docnum)
             snippet = make_snippet(documents.plain_of(record), plan.terms) if rank < n_snip else None
             hits.append(_hit(record, score, snippet))
@@ -314,6 +315,12 @@ class IndexSearcher:
             self._docsets = DocSets(self.searcher, lambda term: ranker.term(term)[0], ranker.fields)
         return self._docsets
 
+    def _ids_key(self) -> Callable[[int], bytes]:
+        """A document's id (column bytes), read per document (to order the few documents of a score tie)."""
+        if self._id_key is None:
+            self._id_key = id_keys(self.searcher.reader())
+        return self._id_key
+
     def _ids_rank(self) -> np.ndarray:
         """Each document's position in id order, read once (for filter-only listings and score ties)."""
         if self._id_rank is None:
@@ -359,13 +366,14 @@ def _found(response: Response) -> int:
     return sum(response.facets.get("kind", {}).values())
 
 
-def _tie_break(ranked: list[tuple[float, int]], limit: int, rank: Callable[[], np.ndarray]
+def _tie_break(ranked: list[tuple[float, int]], limit: int, id_key: Callable[[], Callable[[int], bytes]]
                ) -> list[tuple[float, int]]:
     """The first ``limit`` of score-sorted (score, docnum) pairs, equal scores ordered by id.
 
     Document numbers depend on the index's history (an incremental update appends, a full build follows file
-    order); by id, the same corpus always ranks the same way. ``rank`` gives each document's position in id
-    order; it is asked for only when there is a tie to break.
+    order); by id, the same corpus always ranks the same way. ``id_key`` gives the function from a document
+    number to its id; it is asked for only when there is a tie to break (ids are unique among live documents,
+    so this is the order of :func:`kb.index.w3.perdoc.id_rank`, without reading every id).
     """
     out: list[tuple[float, int]] = []
     i = 0
@@ -375,8 +383,8 @@ def _tie_break(ranked: list[tuple[float, int]], limit: int, rank: Callable[[], n
             j += 1
         group = ranked[i:j]
         if len(group) > 1:
-            order = rank()
-            group.sort(key=lambda sd: order[sd[1]])
+            key = id_key()
+            group.sort(key=lambda sd: key(sd[1]))
         out += group
         i = j
     return out[:limit]

@@ -12,11 +12,14 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import distance
 
 from kb.corpus.synonyms import Synonyms
 from kb.index.w3.lexicon import Lexicon
+from kb.index.w3.perdoc import live
+from kb.index.w3.postings import posting_arrays
 from kb.search.plan import FILTER_WORDS, stems
 from kb.search.spelling import (
     MIN_LENGTH,
@@ -51,6 +54,7 @@ class Vocabulary:
         self._plain_text = plain_text
         self._lexicon: Lexicon | None = None
         self._speller: Speller | None = None
+        self._live_docs: np.ndarray | None = None
         self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
         self._known = lru_cache(maxsize=8192)(self._known_uncached)
         # looked up at call time (not bound here), so a test can see a cache miss
@@ -85,7 +89,10 @@ class Vocabulary:
         return tuple(out[:MAX_EXPANSIONS])
 
     def _known_uncached(self, stem: str) -> bool:
-        """Whether any prefix field holds ``stem`` (a term lookup per field: no need for the whole lexicon)."""
+        """Whether any prefix field holds ``stem`` (the lexicon's when it is read, else a term lookup per field:
+        no need for the whole lexicon)."""
+        if self._lexicon is not None:
+            return stem in self._lexicon.df
         reader = self.reader
         return any(f in reader.schema and (f, stem) in reader for f in PREFIX_FIELDS)
 
@@ -138,16 +145,23 @@ class Vocabulary:
 
     def _texts_with(self, term: str) -> list[str]:
         """The plain text of the first few records holding ``term`` in a spelling field (their surface words)."""
-        reader = self.reader
         docs: list[int] = []
         for fieldname in SPELLING_FIELDS:
-            if (fieldname, term) in reader:
-                for docnum in reader.postings(fieldname, term).all_ids():
-                    if len(docs) >= SURFACE_RECORDS:
-                        break
-                    if docnum not in docs:
-                        docs.append(docnum)
+            found = posting_arrays(self.reader, fieldname, term)  # ascending, deleted documents included
+            if found is None:
+                continue
+            ids = found[0]
+            for docnum in ids[self._live()[ids]][:SURFACE_RECORDS].tolist():
+                if len(docs) >= SURFACE_RECORDS:
+                    break
+                if docnum not in docs:
+                    docs.append(docnum)
         return [self._plain_text(d) for d in docs]
+
+    def _live(self) -> np.ndarray:
+        if self._live_docs is None:
+            self._live_docs = live(self.reader)
+        return self._live_docs
 
     def corrections(self, words: list[str], synonyms: Synonyms) -> dict[str, Correction]:
         """Typed word -> its correction, for the words that need one (a synonym's word never does: it may

@@ -110,6 +110,21 @@ def test_editing_synonyms_needs_no_reindex(kb, monkeypatch):
     assert (kb.index_dir / "CURRENT").read_text() == pointer
 
 
+def test_a_new_engine_sees_the_synonyms_as_they_are_now(kb):
+    """Synonyms are parsed once per process per version of the file: a second engine on the same corpus gets
+    them without parsing, and one opened after an edit gets the edit."""
+    assert "faq/why-does-my-eyelid-twitch" not in ids(kb.search("flicker"))
+    again = KnowledgeBase(kb.root, kb.index_dir)
+    assert again.synonyms == kb.synonyms
+    syn = kb.root / "corpus" / "synonyms.yaml"
+    syn.write_text(FILES["corpus/synonyms.yaml"] + "  - [twitch, flicker]\n")
+    st = syn.stat()
+    os.utime(syn, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    edited = KnowledgeBase(kb.root, kb.index_dir)
+    assert "faq/why-does-my-eyelid-twitch" in ids(edited.search("flicker"))
+    assert "faq/why-does-my-eyelid-twitch" in ids(again.search("flicker"))
+
+
 # --- typing mode ----------------------------------------------------------------------------------------------
 def test_prefix_mode_completes_the_last_word(kb):
     r = kb.search("magn", prefix=True)

@@ -102,6 +102,11 @@ def test_field_lengths_live_and_id_order_equal_whoosh(big):
     ids = [reader.stored_fields(d)["id"] for d in range(n)]
     rank = perdoc.id_rank(reader)
     assert sorted(range(n), key=lambda d: (ids[d], d)) == np.argsort(rank, kind="stable").tolist()
+    # score ties are ordered by the tied documents' ids alone: the same order among the live ones
+    key = perdoc.id_keys(reader)
+    live = [d for d in range(n) if perdoc.live(reader)[d]]
+    assert sorted(live, key=key) == sorted(live, key=lambda d: rank[d])
+    assert [key(d) for d in range(n)] == [i.encode() if isinstance(i, str) else i for i in ids]
 
 
 def test_lexicon_equals_whoosh_term_lists(big):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from whoosh.reading import IndexReader
 
-from kb.index.w3 import fastpath
+from kb.index.w3 import fastpath, sidecar
 
 _LENGTHS = struct.Struct("!ii")  # an ordered hash record: key length, value length, then key, value
 _DF = struct.Struct("!I")  # W3 term info: flags (1 byte), total weight (4), then the document frequency
@@ -87,6 +87,13 @@ class Lexicon:
             df: dict[str, int] = {}
             get = df.get
             for sub, _base in reader.leaf_readers():
+                side = sidecar.for_segment(reader, sub) if fast else None
+                table = side.term_table(fieldname) if side is not None else None
+                if table is not None:  # kb's copy of the term table: two arrays, no record parsed in Python
+                    for key, n in zip(*table, strict=True):
+                        t = key.decode("utf-8")
+                        df[t] = get(t, 0) + n
+                    continue
                 for t, n in _segment_terms(sub, fieldname, fast):
                     df[t] = get(t, 0) + n
             per_field[fieldname] = df

@@ -9,6 +9,9 @@ path, so the arrays never depend on the shortcut.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
+
 import numpy as np
 from whoosh.reading import IndexReader
 
@@ -127,3 +130,23 @@ def id_rank(reader: IndexReader, field: str = "id") -> np.ndarray:
     rank = np.empty(len(values), dtype=np.int64)
     rank[np.asarray(order, dtype=np.int64)] = np.arange(len(values), dtype=np.int64)
     return rank
+
+
+def id_keys(reader: IndexReader, field: str = "id") -> Callable[[int], bytes]:
+    """A document number -> its ``field`` value (column bytes), for ordering a few documents as :func:`id_rank`
+    orders them all, without reading and sorting every id (a fifth of a second at 100k sections).
+
+    Each segment's column reader is opened on its first use and asked per document (a read of a few bytes).
+    """
+    leaves = _leaves(reader)
+    bases = [base for _sub, base in leaves]
+    opened: dict[int, Callable[[int], bytes]] = {}
+
+    def key(docnum: int) -> bytes:
+        i = bisect.bisect_right(bases, docnum) - 1
+        get = opened.get(i)
+        if get is None:
+            get = opened[i] = leaves[i][0].column_reader(field, translate=False).__getitem__
+        return get(docnum - bases[i])
+
+    return key

@@ -105,6 +105,15 @@ class Sidecar:
         """Whether this file holds ``field`` undamaged (checked on first use)."""
         return field in self._header and self._table(field) is not None
 
+    def term_table(self, field: str) -> tuple[list[bytes], list[int]] | None:
+        """Every term of ``field`` (UTF-8, sorted) and its number of postings (Whoosh's document frequency,
+        deleted documents included), from the checked term table; None when the file lacks the field."""
+        if not self.has(field):
+            return None
+        table = self._table(field)
+        assert table is not None
+        return table["keys"].tolist(), np.diff(table["starts"]).tolist()
+
     def has_positions(self, field: str) -> bool:
         return self.has(field) and "pos" in self._header[field]["arrays"]
 

@@ -169,7 +169,7 @@ class IndexUpdates(App[int]):
         self.search_screen.index_updated(catalog)
         self._titles_seq += 1
         self.titles_ready.clear()
-        self.load_titles(self._titles_seq, catalog)
+        self.call_after_refresh(self.load_titles, self._titles_seq, catalog)  # after the frame: GIL to the paint
         self._focus_after_edit()
         if reason == "start":
             self.check_bookmarks(notice=True)
@@ -199,7 +199,7 @@ class IndexUpdates(App[int]):
             catalog: Catalog | None = fill_catalog(self.engine, overview)
         except Exception:  # noqa: BLE001 - the index went away meanwhile: the next update reads them again
             catalog = None
-        self.heap.settle()  # what the update and the titles left alive is frozen
+        self.heap.settle_later()  # what the update and the titles left alive is frozen at the next pause
         deliver(self, self._titles_loaded, seq, catalog)
 
     def _titles_loading(self) -> bool:

@@ -21,8 +21,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from whoosh.query import Term
-
 from kb.corpus.disclaimer import read_disclaimer
 from kb.corpus.root import find_root
 from kb.corpus.synonyms import Synonyms, read_synonyms
@@ -294,23 +292,6 @@ class KnowledgeBase:
         """Every indexed record, in id order."""
         return sorted(self._use(lambda s: s.records.all()), key=lambda r: r.id)
 
-    def overview(self) -> tuple[dict[str, int], list[Nutrient]]:
-        """Records by kind and every nutrient record, decoding no other record (what a face's first screen shows)."""
-        def glance(s: IndexSearcher) -> tuple[dict[str, int], list[Nutrient]]:
-            counts = {k: sum(1 for _ in s.searcher.docs_for_query(Term("kind", k))) for k in s.records.values("kind")}
-            return counts, [r for r in s.records.of_kind("nutrient") if isinstance(r, Nutrient)]
-        return self._use(glance)
-
-    def listing(self) -> list[dict[str, str]]:
-        """The fields stored beside each record (id, kind, title, article, path, nutrients: comma-separated), decoding
-        none, through a reader of its own (searches go on meanwhile). Raises SearchFailed if the index is unreadable."""
-        try:
-            ix, _ = open_current(self.index_dir, touch=False)
-            with ix.reader() as reader:
-                return [{k: v for k, v in f.items() if k not in ("data", "stamp")} for f in reader.all_stored_fields()]
-        except Exception as exc:  # noqa: BLE001 - missing, swapped away or damaged: the caller keeps what it had
-            raise SearchFailed(f"could not list the index ({type(exc).__name__}: {exc})") from exc
-
     def nutrients(self) -> list[NutrientSummary]:
         """Every nutrient, by name, with counts of linked sections and FAQs."""
         def summaries(s: IndexSearcher) -> list[NutrientSummary]:
@@ -381,10 +362,12 @@ class KnowledgeBase:
 # --- the rest of what the CLI and the TUI use (they import only kb.engine and kb.model) ------------------------
 from kb.index.documents import dump as record_json  # noqa: E402 - re-exported for the faces (find_root too)
 from kb.index.documents import plain_of  # noqa: E402
+from kb.search.listing import overview, stored_fields  # noqa: E402 - the first screen and the palette's titles
 from kb.search.snippets import find_spans  # noqa: E402
 
 __all__ = ["KnowledgeBase", "NutrientSummary", "SearchFailed", "changed_paths", "corpus_changes",
-           "create_knowledge_base", "find_root", "find_spans", "is_corpus_file", "plain_of", "record_json"]
+           "create_knowledge_base", "find_root", "find_spans", "is_corpus_file", "overview", "plain_of",
+           "record_json", "stored_fields"]
 
 
 def corpus_changes(root: Path, stop: threading.Event | None = None) -> Iterable[set[str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from kb.engine import KnowledgeBase, NutrientSummary
+from kb.engine import KnowledgeBase, NutrientSummary, overview, stored_fields
 from kb.model.records import Nutrient
 from kb.tui.history import Location
 
@@ -45,7 +45,7 @@ class Catalog:
 
 def load_overview(engine: KnowledgeBase, previous: Catalog | None = None) -> Catalog:
     """The counts by kind and the nutrients of the index; the titles are ``previous``'s until :func:`fill_catalog`."""
-    counts, records = engine.overview()
+    counts, records = overview(engine)
     nutrients = sorted(records, key=lambda n: (n.name.lower(), n.id))
     kept = previous or Catalog()
     return Catalog(counts, tuple((n.slug, n.name) for n in nutrients), kept.entries, kept.summaries,
@@ -54,7 +54,7 @@ def load_overview(engine: KnowledgeBase, previous: Catalog | None = None) -> Cat
 
 def fill_catalog(engine: KnowledgeBase, overview: Catalog) -> Catalog:
     """Every nutrient, article, section and FAQ in the index, by title, and the nutrients' link counts."""
-    listing = sorted(engine.listing(), key=lambda f: f["id"])
+    listing = sorted(stored_fields(engine), key=lambda f: f["id"])
     entries: list[Entry] = []
     for n in sorted(overview.nutrient_records, key=lambda n: n.id):
         names = f" ({', '.join(n.aliases)})" if n.aliases else ""

@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections import Counter
 
+import kb.tui.catalog as catalog_module
 from kb.engine import KnowledgeBase
 from kb.model.records import Faq, Nutrient, Section
 from kb.tui.catalog import ORDER, Entry, load_catalog, load_overview
@@ -59,25 +60,25 @@ def test_the_catalog_holds_what_the_records_say_without_decoding_them(kb_root):
 
 
 class _Held:
-    """``engine.listing`` held back until :meth:`release` (a slow disk, a large index)."""
+    """Reading the stored fields held back until :meth:`release` (a slow disk, a large index)."""
 
-    def __init__(self, engine: KnowledgeBase) -> None:
+    def __init__(self, monkeypatch) -> None:
         self.gate, self.asked = threading.Event(), threading.Event()
-        self._listing = engine.listing
-        engine.listing = self.listing  # type: ignore[method-assign]
+        self._read = catalog_module.stored_fields
+        monkeypatch.setattr(catalog_module, "stored_fields", self.read)
 
-    def listing(self) -> list[dict[str, str]]:
+    def read(self, engine: KnowledgeBase) -> list[dict[str, str]]:
         self.asked.set()
         assert self.gate.wait(30)
-        return self._listing()
+        return self._read(engine)
 
     def release(self) -> None:
         self.gate.set()
 
 
-async def test_the_first_screen_is_ready_and_searches_run_before_the_titles_are_read(app_factory):
+async def test_the_first_screen_is_ready_and_searches_run_before_the_titles_are_read(app_factory, monkeypatch):
     app = app_factory()
-    held = _Held(app.engine)
+    held = _Held(monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         assert await wait_for(pilot, lambda: app.updates >= 1 and held.asked.is_set())
         assert "not medical advice" in str(app.query_one(DisclaimerNote).render())
@@ -94,9 +95,9 @@ async def test_the_first_screen_is_ready_and_searches_run_before_the_titles_are_
         assert app.catalog.complete and app.titles_ready.is_set()
 
 
-async def test_the_palette_typed_into_before_the_titles_are_read_finds_them_when_they_come(app_factory):
+async def test_the_palette_typed_into_before_the_titles_are_read_finds_them_when_they_come(app_factory, monkeypatch):
     app = app_factory()
-    held = _Held(app.engine)
+    held = _Held(monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         assert await wait_for(pilot, lambda: app.updates >= 1 and held.asked.is_set())
         provider = RecordCommands(app.screen)
@@ -112,9 +113,9 @@ async def test_the_palette_typed_into_before_the_titles_are_read_finds_them_when
         assert task.result()[0] == "Do bananas help with cramps?"
 
 
-async def test_the_nutrient_browser_opened_before_the_titles_are_read_shows_every_count(app_factory):
+async def test_the_nutrient_browser_opened_before_the_titles_are_read_shows_every_count(app_factory, monkeypatch):
     app = app_factory()
-    held = _Held(app.engine)
+    held = _Held(monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         assert await wait_for(pilot, lambda: app.updates >= 1 and held.asked.is_set())
         await pilot.press("ctrl+n")

@@ -371,10 +371,12 @@ class KnowledgeBase:
 # --- the rest of what the CLI and the TUI use (they import only kb.engine and kb.model) ------------------------
 from kb.index.documents import dump as record_json  # noqa: E402 - re-exported for the faces (find_root too)
 from kb.index.documents import plain_of  # noqa: E402
+from kb.search.listing import overview, stored_fields  # noqa: E402 - the first screen and the palette's titles
 from kb.search.snippets import find_spans  # noqa: E402
 
 __all__ = ["KnowledgeBase", "NutrientSummary", "SearchFailed", "changed_paths", "corpus_changes",
-           "create_knowledge_base", "find_root", "find_spans", "is_corpus_file", "plain_of", "record_json"]
+           "create_knowledge_base", "find_root", "find_spans", "is_corpus_file", "overview", "plain_of",
+           "record_json", "stored_fields"]
 
 
 def corpus_changes(root: Path, stop: threading.Event | None = None) -> Iterable[set[str]]:

@@ -79,6 +79,9 @@ class KbApp(IndexUpdates, OtherScreens):
         self._pending: str | None = None  # an update asked for while one was running
         self._stop = threading.Event()
         self._status: tuple[str, Tone] | None = None  # the last update's outcome, for the status line
+        self.titles_ready = threading.Event()  # see IndexUpdates.load_titles
+        self.titles_ready.set()
+        self._titles_seq = 0
         self.heap = HeapKeeper()  # full garbage collections wait for a pause in typing
         self.state = state if state is not None else state_dir()  # query history and bookmarks
         self.search_screen = SearchScreen(engine, self.state)
@@ -123,6 +126,7 @@ class KbApp(IndexUpdates, OtherScreens):
     def open_index(self) -> None:
         """The search screen is up: open (or first build) the index."""
         self.search_screen.show_status("Opening the index...", "busy")
+        self.titles_ready.clear()  # the palette waits for the titles the start-up reads
         self._updating = True
         self.start_up()
 

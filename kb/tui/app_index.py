@@ -7,6 +7,7 @@ running after it. After each update the search screen refreshes its results and 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from textual.app import App
 
 from kb.engine import KnowledgeBase, changed_paths, corpus_changes
 from kb.model.errors import KbError, Problem
-from kb.tui.catalog import Catalog, load_catalog
+from kb.tui.catalog import Catalog, fill_catalog, load_overview
 from kb.tui.heap import HeapKeeper
 from kb.tui.screens.building import BuildingScreen
 from kb.tui.workers import deliver
@@ -69,6 +70,8 @@ class IndexUpdates(App[int]):
     _pending: str | None
     _stop: threading.Event
     _status: tuple[str, Tone] | None
+    titles_ready: threading.Event  # clear while the titles of the index are being read (set when none are)
+    _titles_seq: int  # the newest titles load: an older one that finishes later is dropped
 
     if TYPE_CHECKING:  # the app's: the keyboard goes back where it was before the editor
         def _focus_after_edit(self) -> None: ...
@@ -84,9 +87,8 @@ class IndexUpdates(App[int]):
             problems = list(report.problems)
             if problems:  # the whole picture, cross-file checks included
                 problems = sorted(set(problems) | set(self.engine.validate().problems))
-            catalog = load_catalog(self.engine)
+            catalog = load_overview(self.engine)
             disclaimer = self.engine.disclaimer
-            self.heap.settle()
         except KbError as exc:
             deliver(self, self._update_failed, exc, building)
             return
@@ -111,8 +113,7 @@ class IndexUpdates(App[int]):
     def run_update(self, reason: str, paths: list[str] | None = None) -> None:
         try:
             report = self.engine.update(full=reason == "full", progress=self._progress(False), paths=paths)
-            catalog = load_catalog(self.engine)
-            self.heap.settle()
+            catalog = load_overview(self.engine, self.catalog)
         except KbError as exc:
             deliver(self, self._update_failed, exc, False)
             return
@@ -166,6 +167,9 @@ class IndexUpdates(App[int]):
             self._status = (describe(report, reason, len(problems)), "warning" if problems else "ok")
             self.search_screen.show_status(*self._status)
         self.search_screen.index_updated(catalog)
+        self._titles_seq += 1
+        self.titles_ready.clear()
+        self.call_after_refresh(self.load_titles, self._titles_seq, catalog)  # after the frame: GIL to the paint
         self._focus_after_edit()
         if reason == "start":
             self.check_bookmarks(notice=True)
@@ -183,7 +187,36 @@ class IndexUpdates(App[int]):
                    if self.last_report is not None or self.engine.has_index() else "")
         self.search_screen.show_status(f"Index update failed: {error}{serving}", "error")
         self.notify(str(error), title="Index update failed", severity="error", markup=False)
+        if not self._titles_loading():
+            self.titles_ready.set()  # nothing will come: the palette and the browser must not wait
         self._finish_update()
+
+    @work(thread=True, exclusive=True, group="catalog")
+    def load_titles(self, seq: int, overview: Catalog) -> None:
+        """Every title (the palette) and the nutrients' link counts (the browser), after the index update was
+        shown: the first screen does not wait for them, and searches go on while they are read."""
+        try:
+            catalog: Catalog | None = fill_catalog(self.engine, overview)
+        except Exception:  # noqa: BLE001 - the index went away meanwhile: the next update reads them again
+            catalog = None
+        self.heap.settle_later()  # what the update and the titles left alive is frozen at the next pause
+        deliver(self, self._titles_loaded, seq, catalog)
+
+    def _titles_loading(self) -> bool:
+        return any(w.is_running and w.group == "catalog" for w in self.workers)
+
+    def _titles_loaded(self, seq: int, catalog: Catalog | None) -> None:
+        if seq != self._titles_seq:
+            return  # a newer update's titles are on their way
+        if catalog is not None and not self._shutting_down():
+            self.catalog = self.search_screen.catalog = catalog
+        self.titles_ready.set()
+
+    async def wait_for_titles(self, timeout: float = 30.0) -> None:
+        """Until the titles of the index are in (for a palette search typed before they were read)."""
+        deadline = time.monotonic() + timeout
+        while not self.titles_ready.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
 
     def _finish_update(self) -> None:
         self._updating = False

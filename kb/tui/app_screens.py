@@ -6,6 +6,7 @@ system commands; each loads what it shows from the engine in a worker, then push
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ from kb.tui.workers import deliver
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from kb.tui.catalog import Catalog
     from kb.tui.screens.search import SearchScreen
 
 
@@ -39,6 +41,8 @@ class OtherScreens(App[int]):
     engine: KnowledgeBase
     search_screen: SearchScreen
     disclaimer: str
+    catalog: Catalog
+    titles_ready: threading.Event
 
     if TYPE_CHECKING:  # the app's own (KbApp, IndexUpdates)
         def request_update(self, reason: str = "key") -> None: ...
@@ -147,8 +151,12 @@ class OtherScreens(App[int]):
 
     @work(thread=True, exclusive=True, group="browse")
     def load_nutrients(self) -> None:
+        """The nutrients with their link counts: the catalog's once its titles are read (opened before that,
+        the browser waits for them), else (they could not be read) the engine's."""
+        self.titles_ready.wait(30)
+        catalog = self.catalog
         try:
-            nutrients = self.engine.nutrients()
+            nutrients = list(catalog.summaries) if catalog.complete else self.engine.nutrients()
         except KbError as exc:
             deliver(self, self.notify, str(exc), severity="error", markup=False)
             return

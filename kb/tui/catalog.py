@@ -1,16 +1,21 @@
-"""What the index holds, by title: for the command palette, the intro counts and the nutrient links.
+"""What the index holds, by title: for the command palette, the intro counts, the nutrient links and the nutrient
+browser.
 
-Loaded from the engine in a worker after every index update, never on a keystroke.
+Loaded in two steps after every index update, never on a keystroke: :func:`load_overview` (the counts by kind and
+the nutrients, decoding only the nutrient records) before the first screen is ready, then :func:`fill_catalog`
+(every title, from the fields the index stores beside the records, decoding none) in a worker after it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from kb.engine import KnowledgeBase
-from kb.model.records import Faq, Nutrient, Section
+from kb.engine import KnowledgeBase, NutrientSummary, overview, stored_fields
+from kb.model.records import Nutrient
 from kb.tui.history import Location
+
+ORDER = {"nutrient": 0, "article": 1, "FAQ": 2}  # the palette lists nutrients first, then articles and sections
 
 
 @dataclass(frozen=True)
@@ -24,36 +29,56 @@ class Entry:
 
 @dataclass(frozen=True)
 class Catalog:
+    """``complete`` once the titles (``entries``) and the nutrient ``summaries`` of this index are in; until then
+    they are the previous index's (none at start-up)."""
+
     counts: dict[str, int] = field(default_factory=dict)
     nutrients: tuple[tuple[str, str], ...] = ()  # (slug, name), by name
     entries: tuple[Entry, ...] = ()
+    summaries: tuple[NutrientSummary, ...] = ()  # by name, with how many sections and FAQs link to each
+    complete: bool = False
+    nutrient_records: tuple[Nutrient, ...] = ()
 
     def nutrient_name(self, slug: str) -> str:
         return dict(self.nutrients).get(slug, slug)
 
 
-def load_catalog(engine: KnowledgeBase) -> Catalog:
-    """Every nutrient, article, section and FAQ in the index, by title."""
-    records = engine.records()
-    counts = Counter(r.kind for r in records)
-    nutrients = sorted(((r.slug, r.name) for r in records if isinstance(r, Nutrient)),
-                       key=lambda pair: pair[1].lower())
+def load_overview(engine: KnowledgeBase, previous: Catalog | None = None) -> Catalog:
+    """The counts by kind and the nutrients of the index; the titles are ``previous``'s until :func:`fill_catalog`."""
+    counts, records = overview(engine)
+    nutrients = sorted(records, key=lambda n: (n.name.lower(), n.id))
+    kept = previous or Catalog()
+    return Catalog(counts, tuple((n.slug, n.name) for n in nutrients), kept.entries, kept.summaries,
+                   complete=False, nutrient_records=tuple(nutrients))
+
+
+def fill_catalog(engine: KnowledgeBase, overview: Catalog) -> Catalog:
+    """Every nutrient, article, section and FAQ in the index, by title, and the nutrients' link counts."""
+    listing = sorted(stored_fields(engine), key=lambda f: f["id"])
     entries: list[Entry] = []
-    first_section: dict[str, Section] = {}
-    for r in records:
-        if isinstance(r, Nutrient):
-            names = f" ({', '.join(r.aliases)})" if r.aliases else ""
-            entries.append(Entry(r.name + names, f"nutrient - {r.category}", Location("nutrient", r.slug)))
-        elif isinstance(r, Faq):
-            entries.append(Entry(r.question, "FAQ", Location("record", r.id)))
-        elif isinstance(r, Section):
-            label = f"{r.article_title}: {r.heading}"
-            entries.append(Entry(label, "article section", Location("record", r.id)))
-            best = first_section.get(r.article_slug)
-            if best is None or r.line < best.line:
-                first_section[r.article_slug] = r
-    for s in first_section.values():
-        entries.append(Entry(s.article_title, "article", Location("article", s.article_slug)))
-    order = {"nutrient": 0, "article": 1, "FAQ": 2}
-    entries.sort(key=lambda e: (order.get(e.where.split(" ")[0], 3), e.label.lower()))
-    return Catalog(dict(counts), tuple(nutrients), tuple(entries))
+    for n in sorted(overview.nutrient_records, key=lambda n: n.id):
+        names = f" ({', '.join(n.aliases)})" if n.aliases else ""
+        entries.append(Entry(n.name + names, f"nutrient - {n.category}", Location("nutrient", n.slug)))
+    articles: dict[str, str] = {}  # slug -> title, in the order of their first section's id
+    links: Counter[tuple[str, str]] = Counter()  # (nutrient slug, kind) -> linked records
+    for f in listing:
+        kind, record_id = f.get("kind", ""), f["id"]
+        if kind == "faq":
+            entries.append(Entry(f.get("title", ""), "FAQ", Location("record", record_id)))
+        elif kind == "section":
+            entries.append(Entry(f"{f.get('article', '')}: {f.get('title', '')}", "article section",
+                                 Location("record", record_id)))
+            articles.setdefault(record_id.removeprefix("article/").split("#", 1)[0], f.get("article", ""))
+        if kind in ("faq", "section"):
+            links.update((slug, kind) for slug in f.get("nutrients", "").split(",") if slug)
+    entries += [Entry(title, "article", Location("article", slug)) for slug, title in articles.items()]
+    entries.sort(key=lambda e: (ORDER.get(e.where.split(" ")[0], 3), e.label.lower()))
+    summaries = tuple(NutrientSummary(n.slug, n.name, n.category, links[n.slug, "section"], links[n.slug, "faq"])
+                      for n in overview.nutrient_records)
+    counts = dict(Counter(f.get("kind", "") for f in listing))
+    return replace(overview, counts=counts, entries=tuple(entries), summaries=summaries, complete=True)
+
+
+def load_catalog(engine: KnowledgeBase) -> Catalog:
+    """Both steps at once (what a caller that can wait uses)."""
+    return fill_catalog(engine, load_overview(engine))

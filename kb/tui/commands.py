@@ -50,6 +50,8 @@ class RecordCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        if not self.kb_app.catalog.entries:  # typed before the titles were read: they come in a moment
+            await self.kb_app.wait_for_titles()
         for entry in self.kb_app.catalog.entries:
             score = matcher.match(entry.label)
             if score > 0:

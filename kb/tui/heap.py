@@ -9,8 +9,9 @@ was several times higher with the collector as it comes than with it disabled.
 
 So while the app runs, full collections are taken out of CPython's hands and done when the person pauses
 (:meth:`HeapKeeper.idle`), and the objects alive after each index update are frozen (:meth:`HeapKeeper.settle`)
-so those later passes skip them. Young collections stay automatic: they are cheap and keep short-lived
-cycles from piling up while someone types without a pause.
+so those later passes skip them; that freeze waits for a pause too (:meth:`HeapKeeper.settle_later`): a collection
+holds the GIL, so whichever thread runs it stalls the screen as long. Young collections stay automatic: they are
+cheap and keep short-lived cycles from piling up while someone types without a pause.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class HeapKeeper:
         self._saved: tuple[int, int, int] | None = None
         self._last_input = 0.0
         self._last_full = 0.0
+        self._settle_due = False
         self.full_collections = 0
 
     def start(self) -> None:
@@ -38,6 +40,7 @@ class HeapKeeper:
             self._saved = gc.get_threshold()
             young, middle, _ = self._saved
             gc.set_threshold(young, middle, NEVER)
+            self._last_input = self._last_full = time.monotonic()  # not while the app starts
 
     def stop(self) -> None:
         """Give the collector back as it was (the tests run many apps in one process)."""
@@ -56,7 +59,13 @@ class HeapKeeper:
         Called from a timer on the main thread: during a pause nobody waits for the frame it delays.
         """
         now = time.monotonic()
-        if self._saved is None or now - self._last_input < PAUSE or now - self._last_full < EVERY:
+        if self._saved is None or now - self._last_input < PAUSE:
+            return False
+        if self._settle_due:
+            self.settle()
+            self.full_collections += 1
+            return True
+        if now - self._last_full < EVERY:
             return False
         if gc.get_count()[2] == 0:
             return False  # no young collection since the last full one: nothing new has grown old
@@ -66,12 +75,17 @@ class HeapKeeper:
         return True
 
     def settle(self) -> None:
-        """After an index update (in its worker thread): collect, then freeze what is still alive.
+        """Collect, then freeze what is still alive (after an index update: see :meth:`settle_later`).
 
         The previous freeze is undone first so that what it froze and has since died (an old searcher after
         a rebuild) is collected rather than kept for ever.
         """
+        self._settle_due = False
         gc.unfreeze()
         gc.collect()
         gc.freeze()
         self._last_full = time.monotonic()
+
+    def settle_later(self) -> None:
+        """:meth:`settle` at the next pause (from any thread: after an index update and its titles are read)."""
+        self._settle_due = True

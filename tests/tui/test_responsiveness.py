@@ -98,8 +98,13 @@ def test_full_collections_wait_for_a_pause_and_settings_come_back():
         gc.collect(1)  # something new has grown old since
         assert keeper.idle() is True and keeper.full_collections == 1
         assert keeper.idle() is False  # at most one per interval
-        keeper.settle()
+        keeper.settle_later()  # an index update's worker: the collection waits for a pause too
+        keeper.touched()
+        assert keeper.idle() is False and gc.get_freeze_count() == 0
+        keeper._last_input -= 10  # noqa: SLF001
+        assert keeper.idle() is True and keeper.full_collections == 2
         assert gc.get_freeze_count() > 0  # what is alive after an index update is out of the collector's way
+        assert keeper.idle() is False  # settled: nothing more until the interval has passed
     finally:
         keeper.stop()
     assert gc.get_threshold() == before

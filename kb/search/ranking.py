@@ -298,3 +298,27 @@ class Ranker:
             candidates = candidates[scores[candidates] >= kth]  # keep every doc tied with the k-th
         order = np.lexsort((candidates, -scores[candidates]))
         return [(int(d), float(scores[d])) for d in candidates[order]]
+
+
+def tie_break(ranked: list[tuple[float, int]], limit: int, id_key: Callable[[], Callable[[int], bytes]]
+               ) -> list[tuple[float, int]]:
+    """The first ``limit`` of score-sorted (score, docnum) pairs, equal scores ordered by id.
+
+    Document numbers depend on the index's history (an incremental update appends, a full build follows file
+    order); by id, the same corpus always ranks the same way. ``id_key`` gives the function from a document
+    number to its id; it is asked for only when there is a tie to break (ids are unique among live documents,
+    so this is the order of :func:`kb.index.w3.perdoc.id_rank`, without reading every id).
+    """
+    out: list[tuple[float, int]] = []
+    i = 0
+    while i < len(ranked) and len(out) < limit:
+        j = i + 1
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        group = ranked[i:j]
+        if len(group) > 1:
+            key = id_key()
+            group.sort(key=lambda sd: key(sd[1]))
+        out += group
+        i = j
+    return out[:limit]

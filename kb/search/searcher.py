@@ -38,7 +38,7 @@ from kb.search.plan import (
     stems,
     without_filler,
 )
-from kb.search.ranking import FEEDBACK_CHARS, Ranker
+from kb.search.ranking import FEEDBACK_CHARS, Ranker, tie_break
 from kb.search.records import Records, linked_ranked
 from kb.search.snippets import make_snippet
 from kb.search.vocabulary import Vocabulary, corrected_text
@@ -155,7 +155,7 @@ class IndexSearcher:
             ranked = [(score, d) for d, score in self._top(plan, matching, limit, exact, typed, counted)]
         hits = []
         n_snip = limit if snippets is None else snippets
-        for rank, (score, docnum) in enumerate(_tie_break(ranked, limit, self._ids_key)):
+        for rank, (score, docnum) in enumerate(tie_break(ranked, limit, self._ids_key)):
             record = self.records.record(docnum)
             snippet = make_snippet(documents.plain_of(record), plan.terms) if rank < n_snip else None
             hits.append(_hit(record, score, snippet))
@@ -364,30 +364,6 @@ def _found(response: Response) -> int:
     """How many records of every kind matched (the kind facet counts each record once, before the ``kind``
     asked for applies)."""
     return sum(response.facets.get("kind", {}).values())
-
-
-def _tie_break(ranked: list[tuple[float, int]], limit: int, id_key: Callable[[], Callable[[int], bytes]]
-               ) -> list[tuple[float, int]]:
-    """The first ``limit`` of score-sorted (score, docnum) pairs, equal scores ordered by id.
-
-    Document numbers depend on the index's history (an incremental update appends, a full build follows file
-    order); by id, the same corpus always ranks the same way. ``id_key`` gives the function from a document
-    number to its id; it is asked for only when there is a tie to break (ids are unique among live documents,
-    so this is the order of :func:`kb.index.w3.perdoc.id_rank`, without reading every id).
-    """
-    out: list[tuple[float, int]] = []
-    i = 0
-    while i < len(ranked) and len(out) < limit:
-        j = i + 1
-        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
-            j += 1
-        group = ranked[i:j]
-        if len(group) > 1:
-            key = id_key()
-            group.sort(key=lambda sd: key(sd[1]))
-        out += group
-        i = j
-    return out[:limit]
 
 
 def _hit(record: Record, score: float, snippet: Snippet | None) -> Hit:

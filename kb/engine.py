@@ -369,6 +369,8 @@ class KnowledgeBase:
 
 
 # --- the rest of what the CLI and the TUI use (they import only kb.engine and kb.model) ------------------------
+from kb.corpus.watch import corpus_changes, is_corpus_file  # noqa: E402 - watchfiles is imported only to watch
+from kb.corpus.watch import corpus_paths as changed_paths  # noqa: E402
 from kb.index.documents import dump as record_json  # noqa: E402 - re-exported for the faces (find_root too)
 from kb.index.documents import plain_of  # noqa: E402
 from kb.search.listing import overview, stored_fields  # noqa: E402 - the first screen and the palette's titles
@@ -377,28 +379,6 @@ from kb.search.snippets import find_spans  # noqa: E402
 __all__ = ["KnowledgeBase", "NutrientSummary", "SearchFailed", "changed_paths", "corpus_changes",
            "create_knowledge_base", "find_root", "find_spans", "is_corpus_file", "overview", "plain_of",
            "record_json", "stored_fields"]
-
-
-def corpus_changes(root: Path, stop: threading.Event | None = None) -> Iterable[set[str]]:
-    """The sets of paths changed under ``root/corpus``, each time files settle after an edit, until ``stop``."""
-    from kb.corpus.watch import corpus_changes as changes  # watchfiles: only for the watchers
-
-    return changes(root, stop)
-
-
-def changed_paths(root: Path, changed: set[str]) -> list[str] | None:
-    """What a watcher saw, as the ``paths`` of :meth:`KnowledgeBase.update`; None: update with no paths (a
-    folder or an unknown file changed, which only a listing of the corpus sees whole)."""
-    from kb.corpus.watch import corpus_paths
-
-    return corpus_paths(root, changed)
-
-
-def is_corpus_file(root: Path, path: str) -> bool:
-    """Whether a changed path names a file kb reads (not an editor's or sed's temporary file)."""
-    from kb.corpus.watch import is_corpus_file as wanted
-
-    return wanted(root, path)
 
 
 def create_knowledge_base(root: Path) -> list[Path]:

@@ -7,8 +7,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from watchfiles import watch
-
 from kb.corpus.files import FOLDERS, is_ignored
 from kb.corpus.paths import corpus_relative
 from kb.model.errors import NotCorpusFile
@@ -44,6 +42,9 @@ def corpus_paths(root: Path, changed: set[str]) -> list[str] | None:
 
 def corpus_changes(root: Path, stop: threading.Event | None = None, debounce_ms: int = 300) -> Iterator[set[str]]:
     """Yield the set of changed paths under ``root/corpus`` each time files settle after an edit."""
+    from watchfiles import watch  # here, not at the top: kb.engine re-exports this module's functions, and a search
+    # (a fresh ``kb search`` process) should not pay for importing watchfiles
+
     for changes in watch(root / "corpus", watch_filter=lambda _, p: not is_ignored(Path(p).name),
                          debounce=debounce_ms, step=50, stop_event=stop, yield_on_timeout=False, raise_interrupt=False):
         if changes:

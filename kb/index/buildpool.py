@@ -85,6 +85,16 @@ def fewer_collections() -> Iterator[None]:
             gc.set_threshold(*old)
 
 
+def _give_back() -> None:
+    """Return the heap a finished segment freed to the system (glibc keeps it otherwise, and a 1M build's
+    processes then grew by a few hundred MB per segment)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+
+
 class Segments:
     """The segments one build process writes: a new one every ``SEGMENT_DOCS`` documents (between files, so a
     file's documents share a segment), each finished one's posting sidecar written at once.
@@ -116,6 +126,8 @@ class Segments:
         if segment is not None:
             sidecar_write.write_segment(Path(self.gen_dir), self.writer.storage, self.writer.schema, segment)
             self.finished.append(segment)
+        _give_back()
+
 
     def finish(self) -> list[Any]:
         """Finish the last segment; returns every segment written, in order."""
@@ -129,9 +141,9 @@ class Segments:
 
 
 #: documents per segment before a build process starts another: bounds a process's postings and sidecar
-#: memory (at 100k sections each of two processes writes one segment, as before). At 1M sections: 8 segments,
-#: which incremental updates still add to without merging (kb.index.indexer merges past 8).
-SEGMENT_DOCS = 131_072
+#: memory (at 100k sections each of two processes writes one segment, as before). At 131,072 a 1M build's
+#: main process passed 2 GB at its last segment; at 1M sections this makes 16 segments.
+SEGMENT_DOCS = 65_536
 
 
 class Span(NamedTuple):

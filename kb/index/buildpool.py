@@ -3,11 +3,14 @@
 Parsing and linking are pure Python and Whoosh's indexing too, so one process uses one core. Whoosh's own
 ``MpWriter`` only moves indexing out (the caller still parses everything, then pickles every document to the
 writers), and with two writers plus the parsing process it ran three busy processes on two cores. Here each
-process owns a share of the files from start to end: it parses them, reports what cross-file checks need
-(:class:`Summary`), waits for the verdict (which files to leave out: those with problems keep their last good
-version, which the caller indexes), then links and indexes its files into its own segment (the per-file step
-of :mod:`kb.index.executor`) and hands back the segment and the files' manifest rows. The caller commits every
-segment in one table of contents.
+process owns a share of the files from start to end and streams through it: it parses a file, links it and
+indexes it (a file with problems of its own is left out: the caller indexes its last good version), keeping
+only what the cross-file checks need of it (:class:`Summary`: ids and lines). Its documents go to
+:class:`Segments`, which starts a new segment every ``SEGMENT_DOCS`` documents and writes each finished
+segment's posting sidecar at once, so a process holds one segment's postings at a time and no parsed record
+past its file: memory stays bounded whatever the corpus size. The caller then runs the cross-file checks over
+every summary; a file they fail (an id another file has) is marked deleted in the segment that holds it and its
+last good version is indexed instead. The caller commits every segment in one table of contents.
 
 Workers are forked where the platform can (nothing to re-import); elsewhere they are spawned and every
 argument is picklable. A worker that fails sends its traceback; the caller raises it and stops the rest.
@@ -24,12 +27,14 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from kb.corpus.parsers import Parsed
 from kb.index.executor import Executor, Row
+from kb.index.w3 import sidecar_write
 from kb.index.w3.bulkwriter import BulkSegmentWriter
 from kb.model.errors import Problem
 
@@ -80,6 +85,89 @@ def fewer_collections() -> Iterator[None]:
             gc.set_threshold(*old)
 
 
+def _give_back() -> None:
+    """Return the heap a finished segment freed to the system (glibc keeps it otherwise, and a 1M build's
+    processes then grew by a few hundred MB per segment)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+class Segments:
+    """The segments one build process writes: a new one every ``SEGMENT_DOCS`` documents (between files, so a
+    file's documents share a segment), each finished one's posting sidecar written at once.
+
+    ``first`` is the writer of the first segment (the build process's, which holds Whoosh's write lock and
+    commits); later segments' writers take no lock.
+    """
+
+    def __init__(self, gen_dir: str | Path, first: BulkSegmentWriter | None = None) -> None:
+        self.gen_dir = str(gen_dir)
+        self.writer = first if first is not None else BulkSegmentWriter.for_worker(self.gen_dir)
+        self.finished: list[Any] = []
+
+    def add_document(self, **fields: Any) -> None:
+        self.writer.add_document(**fields)
+
+    def where(self) -> tuple[int, int]:
+        """(segment number in :attr:`finished` order, document number in it) of the next document."""
+        return len(self.finished), self.writer.docnum
+
+    def next_file(self) -> None:
+        """Start a new segment if this one is full; called before each file."""
+        if self.writer.docnum >= SEGMENT_DOCS:
+            self._finish_writer()
+            self.writer = BulkSegmentWriter.for_worker(self.gen_dir)
+
+    def _finish_writer(self) -> None:
+        segment = self.writer.finish_share()
+        if segment is not None:
+            sidecar_write.write_segment(Path(self.gen_dir), self.writer.storage, self.writer.schema, segment)
+            self.finished.append(segment)
+        _give_back()
+
+
+    def finish(self) -> list[Any]:
+        """Finish the last segment; returns every segment written, in order."""
+        self._finish_writer()
+        return self.finished
+
+    def cancel(self) -> None:
+        with contextlib.suppress(Exception):  # the generation folder is removed anyway
+            if not self.writer.is_closed:
+                self.writer.cancel()
+
+
+#: documents per segment before a build process starts another: bounds a process's postings and sidecar
+#: memory (at 100k sections each of two processes writes one segment, as before). At 131,072 a 1M build's
+#: main process passed 2 GB at its last segment; at 1M sections this makes 16 segments.
+SEGMENT_DOCS = 65_536
+
+
+class Span(NamedTuple):
+    """Where a file's documents are: segment number (in its process's order), first document number, count."""
+
+    segment: int
+    first: int
+    count: int
+
+
+@dataclass
+class Shared:
+    """What a share hands back: every file's summary, the manifest rows and spans of the files it indexed, its
+    segments."""
+
+    summaries: dict[str, Summary]
+    rows: list[Row]
+    spans: dict[str, Span]
+    segments: list[Any]
+
+
+Tick = Callable[[int, int], None]  # (records, files) just done
+
+
 class Share:
     """The files one process parses and indexes, each through the one per-file step (:class:`Executor`)."""
 
@@ -87,32 +175,33 @@ class Share:
         self.executor = executor
         self.rels = rels
         self.stamps = stamps
-        self.parsed: dict[str, Parsed] = {}
         self.parent: int | None = None  # in a worker: the build process, checked between files
 
     def _check_parent(self) -> None:
         if self.parent is not None and os.getppid() != self.parent:
             raise SystemExit("the build process ended")
 
-    def parse(self) -> dict[str, Summary]:
-        out: dict[str, Summary] = {}
+    def run(self, segments: Segments, tick: Tick, out: Shared | None = None) -> Shared:
+        """Parse, link and index every file in turn into ``segments`` (finished here), but those with problems
+        of their own; ``tick(records, files)`` after each file."""
+        out = out if out is not None else Shared({}, [], {}, [])
         for rel in self.rels:
             self._check_parent()
-            parsed = self.parsed[rel] = self.executor.parse(rel)
-            out[rel] = Summary.of(parsed)
+            parsed = self.executor.parse(rel)
+            out.summaries[rel] = Summary.of(parsed)
+            if not parsed.problems:
+                index_file(segments, out, rel, partial(self.executor.build, segments, rel, parsed, self.stamps[rel]))
+            tick(len(parsed.records), 1)
+        out.segments = segments.finish()
         return out
 
-    def index(self, writer: BulkSegmentWriter, skip: set[str], tick: Callable[[int], None]) -> list[Row]:
-        """Link and add every parsed file but those in ``skip``; ``tick(n)`` after each file of n records."""
-        rows: list[Row] = []
-        for rel in self.rels:
-            self._check_parent()
-            parsed = self.parsed.pop(rel)
-            if rel in skip:
-                continue
-            rows.append(self.executor.build(writer, rel, parsed, self.stamps[rel]))
-            tick(len(parsed.records))
-        return rows
+
+def index_file(segments: Segments, out: Shared, rel: str, add: Callable[[], Row]) -> None:
+    """Run ``add`` (which indexes one file into ``segments``) and keep its row and where its documents went."""
+    segments.next_file()
+    seg, first = segments.where()
+    out.rows.append(add())
+    out.spans[rel] = Span(seg, first, segments.writer.docnum - first)
 
 
 FILE_COST = 1000  # bytes: what the per-file work (YAML, reading, digest, one more record) weighs in a share
@@ -162,28 +251,25 @@ def _die_with(parent: int) -> None:
 
 
 def _serve(conn: Connection, share: Share, gen_dir: str, parent: int) -> None:
-    """A worker: parse, send summaries, receive what to skip, index, send the segment and rows."""
+    """A worker: parse and index its share, reporting progress; send what it did (:class:`Shared`)."""
     _die_with(parent)
     share.parent = parent
     try:
         with fewer_collections():
-            conn.send(("parsed", share.parse()))
-            message = conn.recv()
-            if message is None:  # the caller gave up
-                return
-            writer = BulkSegmentWriter.for_worker(gen_dir)
-            pending = [0]
+            segments = Segments(gen_dir)
+            pending = [0, 0]
 
-            def tick(n: int) -> None:
-                pending[0] += n
+            def tick(records: int, files: int) -> None:
+                pending[0] += records
+                pending[1] += files
                 if pending[0] >= PROGRESS_EVERY:
-                    conn.send(("progress", pending[0]))
-                    pending[0] = 0
+                    conn.send(("progress", tuple(pending)))
+                    pending[:] = [0, 0]
 
-            rows = share.index(writer, message, tick)
-            segment = writer.finish_share()
-            conn.send(("done", (pending[0], segment, rows)))
-    except BaseException:  # noqa: BLE001 - reported to the caller, which raises
+            done = share.run(segments, tick)
+            conn.send(("done", (tuple(pending), done)))
+    except BaseException:  # noqa: BLE001 - reported to the caller, which raises (and removes the generation
+        # folder; not cancelled here: a writer's cancel removes the temporary folder every writer of it shares)
         try:
             conn.send(("error", traceback.format_exc()))
         except (OSError, ValueError):
@@ -204,8 +290,8 @@ class Workers:
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         self._conns: list[Connection] = []
         self._procs: list[Any] = []
-        self._done: list[tuple[Any, list[Row]] | None] = [None] * len(shares)
-        self.progress = 0  # records indexed by workers and not yet taken by the caller
+        self._done: list[Shared | None] = [None] * len(shares)
+        self.progress = [0, 0]  # records and files done by workers and not yet taken by the caller
         # a forked worker shares this process's memory until it writes to it, and a collection writes to every
         # object it visits: frozen objects are never visited, so the worker copies fewer pages (a few % faster).
         # Not when something else froze objects (the TUI's heap keeper): unfreezing would undo its freeze too.
@@ -227,72 +313,47 @@ class Workers:
             if frozen:
                 gc.unfreeze()
 
-    def _expect(self, i: int, kind: str) -> Any:
-        """The next message of worker ``i`` that is not progress; raises if it failed."""
-        conn = self._conns[i]
-        while True:
-            try:
-                got, payload = conn.recv()
-            except EOFError:
-                raise WorkerError(f"build worker {i + 1} exited (code {self._procs[i].exitcode})") from None
-            if got == "progress":
-                self.progress += payload
-            elif got == "error":
-                raise WorkerError(f"build worker {i + 1} failed:\n{payload}")
-            elif got == kind:
-                return payload
+    def _take(self, i: int, got: str, payload: Any) -> None:
+        if got == "progress":
+            self._add(payload)
+        elif got == "done":
+            self._add(payload[0])
+            self._done[i] = payload[1]
+        elif got == "error":
+            raise WorkerError(f"build worker {i + 1} failed:\n{payload}")
 
-    def summaries(self) -> list[dict[str, Summary]]:
-        return [self._expect(i, "parsed") for i in range(len(self._conns))]
+    def _add(self, counts: tuple[int, int]) -> None:
+        self.progress[0] += counts[0]
+        self.progress[1] += counts[1]
 
-    def index(self, skips: list[set[str]]) -> None:
-        for conn, skip in zip(self._conns, skips, strict=True):
-            conn.send(skip)
-
-    def take_progress(self) -> int:
-        """Records the workers reported indexed since the last call (never blocks)."""
+    def take_progress(self) -> tuple[int, int]:
+        """(records, files) the workers reported done since the last call (never blocks)."""
         for i, conn in enumerate(self._conns):
             while self._done[i] is None and conn.poll():
-                got, payload = conn.recv()
-                if got == "progress":
-                    self.progress += payload
-                elif got == "done":
-                    self.progress += payload[0]
-                    self._done[i] = (payload[1], payload[2])
-                elif got == "error":
-                    raise WorkerError(f"build worker {i + 1} failed:\n{payload}")
-        n, self.progress = self.progress, 0
-        return n
+                self._take(i, *conn.recv())
+        got = (self.progress[0], self.progress[1])
+        self.progress = [0, 0]
+        return got
 
-    def finish(self) -> tuple[list[Any], list[Row]]:
-        """Wait for every worker: their segments (in worker order) and manifest rows."""
-        segments: list[Any] = []
-        rows: list[Row] = []
-        for i in range(len(self._conns)):
-            if self._done[i] is None:
-                pending, segment, got_rows = self._expect(i, "done")
-                self.progress += pending
-                self._done[i] = (segment, got_rows)
-            segment, got_rows = self._done[i]  # type: ignore[misc]
-            if segment is not None:
-                segments.append(segment)
-            rows += got_rows
+    def finish(self) -> list[Shared]:
+        """Wait for every worker: what each did, in worker order."""
+        for i, conn in enumerate(self._conns):
+            while self._done[i] is None:
+                try:
+                    got, payload = conn.recv()
+                except EOFError:
+                    raise WorkerError(f"build worker {i + 1} exited (code {self._procs[i].exitcode})") from None
+                self._take(i, got, payload)
         for proc in self._procs:
             proc.join()
-        return segments, rows
+        return [d for d in self._done if d is not None]
 
     def close(self) -> None:
         """Stop every worker still running (after a failure) and release the pipes."""
-        for conn in self._conns:
-            try:
-                conn.send(None)
-            except (OSError, ValueError):
-                pass
         for proc in self._procs:
-            proc.join(timeout=1)
-            if proc.is_alive():
+            if proc.is_alive() and self._done[self._procs.index(proc)] is None:
                 proc.terminate()
-                proc.join()
+            proc.join()
         for conn in self._conns:
             conn.close()
 

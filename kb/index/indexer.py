@@ -15,6 +15,7 @@ import errno
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,14 @@ from kb.corpus.paths import corpus_relative
 from kb.index import changes, documents
 from kb.index.buildpool import (
     CALLER_SHARE,
+    Segments,
     Share,
+    Shared,
     Summary,
     WorkerError,
     Workers,
     fewer_collections,
+    index_file,
     split,
     worker_count,
 )
@@ -147,61 +151,84 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
 
 def _build(run: Run, old: Previous, ex: Executor, parsed: dict[str, Parsed], shares: list[Share],
            ix: FileIndex, gen_dir: Path, progress: Progress | None) -> tuple[list[Row], set[str]]:
-    """Run a full build's shares (the first here, the others in workers) and commit every segment; returns the
-    manifest rows and the ids indexed.
+    """Run a full build's shares (the first here, the others in workers, each streaming its files into segments
+    of bounded size) and commit every segment; returns the manifest rows and the ids indexed.
 
-    Files with problems (their own or cross-file ones) and files the listing refused keep their last good
-    version, indexed here; so are the nutrient files in ``parsed``.
+    Files with problems of their own, files the listing refused, and files the cross-file checks fail after
+    everything is parsed (their documents are then marked deleted) keep their last good version, indexed here;
+    so are the nutrient files in ``parsed``.
     """
-    writer: BulkSegmentWriter | None = None
+    mine: Segments | None = None
+    late: Segments | None = None
+    committer: BulkSegmentWriter | None = None
     workers: Workers | None = None
     try:
         workers = Workers(shares[1:], gen_dir) if len(shares) > 1 else None
-        writer = BulkSegmentWriter(ix)  # after the fork: workers inherit none of its open files
-        summaries = {rel: Summary.of(p) for rel, p in parsed.items()}
-        summaries.update((rel, Summary()) for rel in old.kept)
-        summaries.update(shares[0].parse())
-        for got in workers.summaries() if workers else ():
-            summaries.update(got)
-        cross = cross_check(summaries, set(ex.terms), run.article_slugs)
-        skip = {rel for rel, s in summaries.items() if s.problems or rel in cross or rel in old.kept}
-        run.retry = {rel for rel in skip if summaries[rel].problems or rel in cross}
-        if workers:
-            workers.index([skip.intersection(share.rels) for share in shares[1:]])
-        total = sum(len(s.records) for s in summaries.values())
-        done = 0
+        committer = BulkSegmentWriter(ix)  # after the fork: workers inherit none of its open files
+        mine = Segments(gen_dir, committer)
+        files = len(parsed) + len(old.kept) + sum(len(share.rels) for share in shares)
+        done = [0, 0]  # records, files
 
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n + (workers.take_progress() if workers else 0)
-            if progress:
-                progress(done, total)
+        def tick(records: int, n_files: int) -> None:
+            theirs = workers.take_progress() if workers else (0, 0)
+            done[0] += records + theirs[0]
+            done[1] += n_files + theirs[1]
+            if progress:  # the total is known once every file is parsed: until then, estimated from the files
+                progress(done[0], max(done[0], round(done[0] * files / max(done[1], 1))))
 
-        rows: list[Row] = []
+        own = Shared({rel: Summary.of(p) for rel, p in parsed.items()}, [], {}, [])
+        own.summaries.update((rel, Summary()) for rel in old.kept)
+        carried: list[Row] = []
         ids: set[str] = set()
-        for rel in sorted(skip):
-            run.report.problems += summaries[rel].problems + cross.get(rel, [])
-            records = old.records(rel)  # carry over the last good version
-            rows.append(ex.index(writer, rel, records, CARRIED))
+
+        def carry(into: Segments, rel: str) -> None:
+            records = old.records(rel)  # the last good version
+            into.next_file()
+            carried.append(ex.index(into, rel, records, CARRIED))
             ids.update(r.id for r in records)
-            tick(len(summaries[rel].records))
-        good = len(rows)
-        for rel in sorted(parsed.keys() - skip):
-            rows.append(ex.build(writer, rel, parsed[rel], run.stamps[rel]))
-            tick(len(parsed[rel].records))
-        rows += shares[0].index(writer, skip, tick)
-        segments = writer.finish_segment()  # while the workers finish theirs
-        if workers:
-            theirs, more = workers.finish()
-            segments = theirs + segments
-            rows += more
-            tick(0)
-        ids.update(r.id for row in rows[good:] for r in summaries[row.rel].records)
-        writer.commit_segments(segments)
-        return rows, ids
+
+        for rel in sorted(old.kept | {rel for rel, p in parsed.items() if p.problems}):
+            carry(mine, rel)
+            tick(len(own.summaries[rel].records), 1)
+        for rel in sorted(rel for rel, p in parsed.items() if not p.problems):
+            index_file(mine, own, rel, partial(ex.build, mine, rel, parsed[rel], run.stamps[rel]))
+            tick(len(parsed[rel].records), 1)
+        shares[0].run(mine, tick, own)  # finishes this process's segments while the workers finish theirs
+        outs = (workers.finish() if workers else []) + [own]
+        tick(0, 0)
+        summaries: dict[str, Summary] = {}
+        for out in outs:
+            summaries.update(out.summaries)
+        cross = cross_check(summaries, set(ex.terms), run.article_slugs)
+        segments: list = []
+        rows: list[Row] = []
+        for out in outs:
+            for rel in cross.keys() & out.spans.keys():  # indexed, then failed a cross-file check
+                span = out.spans[rel]
+                for docnum in range(span.first, span.first + span.count):
+                    out.segments[span.segment].delete_document(docnum)
+            rows += [row for row in out.rows if row.rel not in cross]
+            segments += out.segments
+        ids.update(r.id for row in rows for r in summaries[row.rel].records)
+        bad = sorted(rel for rel, s in summaries.items() if s.problems or rel in cross)
+        run.retry = set(bad)
+        for rel in bad:
+            run.report.problems += summaries[rel].problems + cross.get(rel, [])
+        late_files = [rel for rel in bad if rel not in parsed and rel not in old.kept]  # not carried over yet
+        if late_files:  # their last good versions, in one more segment
+            late = Segments(gen_dir)
+            for rel in late_files:
+                carry(late, rel)
+            segments += late.finish()
+        committer.commit_segments(segments)
+        return carried + rows, ids
     except BaseException:
-        if writer is not None and not writer.is_closed:
-            writer.cancel()
+        for segs in (mine, late):
+            if segs is not None:
+                segs.cancel()
+        if committer is not None and not committer.is_closed:
+            with contextlib.suppress(Exception):
+                committer.cancel()
         raise
     finally:
         if workers:

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from conftest import FILES, REF, write_corpus
+from whoosh import index as whoosh_index
 
 from kb.engine import KnowledgeBase
 from kb.index import buildpool, documents, indexer
 from kb.index.buildpool import WorkerError, split
 from kb.index.store import current_dir, read_manifest
+from kb.index.w3 import sidecar
 
 QUERIES = ("cramps", "cobalamin", "bananas", "magnesium", "twitch", '"calf muscle"', "tingling")
 
@@ -62,13 +64,55 @@ def test_a_build_over_several_processes_equals_one_in_one(tmp_path: Path, proces
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_build_in_small_segments_equals_one_in_one_segment_each(tmp_path: Path, processes, monkeypatch,
+                                                                  n: int) -> None:
+    one = write_corpus(tmp_path / "one")
+    KnowledgeBase(one).update(full=True)
+    many = write_corpus(tmp_path / "many")
+    for rel in FILES:
+        st = (one / rel).stat()
+        os.utime(many / rel, ns=(st.st_atime_ns, st.st_mtime_ns))
+    processes(n)
+    monkeypatch.setattr(buildpool, "SEGMENT_DOCS", 2)  # a new segment once one holds 2 documents
+    report = KnowledgeBase(many).update(full=True)
+    assert report.records == 10 and not report.problems
+    assert state(many) == state(one)
+    gen = current_dir(many / "index")
+    ix = whoosh_index.open_dir(str(gen))
+    with ix.reader() as r:
+        sizes = [sub.doc_count_all() for sub, _ in r.leaf_readers()]
+        # no segment grows past the limit by more than one file's documents, and each has its posting sidecar
+        assert len(sizes) >= 10 // (2 + 3) and max(sizes) <= 2 + 3 and sum(sizes) == 10
+        assert all(sidecar._open(gen, sub) is not None for sub, _ in r.leaf_readers())
+
+
+def test_a_file_failing_a_cross_file_check_after_its_segment_is_written_is_replaced(kb_root: Path, processes,
+                                                                                     monkeypatch) -> None:
+    engine = KnowledgeBase(kb_root)
+    engine.update(full=True)
+    faq = kb_root / "corpus/faq/why-does-my-eyelid-twitch.yaml"
+    twin = kb_root / "corpus/faq/why-does-my-eyelid-twitch.yml"  # after the .yaml in path order: it loses
+    twin.write_text(faq.read_text().replace("caffeine", "espresso"))
+    monkeypatch.setattr(buildpool, "SEGMENT_DOCS", 1)
+    processes(1)
+    report = engine.update(full=True)
+    assert any("duplicate id faq/why-does-my-eyelid-twitch" in str(p) for p in report.problems)
+    assert report.records == 10
+    hits = engine.search("twitch", limit=20).results
+    assert [h.id for h in hits].count("faq/why-does-my-eyelid-twitch") == 1
+    assert not engine.search("espresso").results  # the losing file's documents are gone from search
+    engine.close()
+
+
 def test_progress_counts_every_record_once(kb_root: Path, processes) -> None:
     processes(3)
     seen: list[tuple[int, int]] = []
     KnowledgeBase(kb_root).update(full=True, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (10, 10)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert {t for _, t in seen} == {10}
+    # files are indexed as they are parsed: until the last one, the total is estimated (never below what is done)
+    assert all(d <= t for d, t in seen)
 
 
 def test_problems_found_across_shares_are_reported_and_keep_the_last_good_version(kb_root: Path, processes) -> None:

@@ -1,4 +1,5 @@
-"""kb.index.w3's build-side functions: a worker's unlocked segment writer and the segment count."""
+"""kb.index.w3's build-side functions: a worker's unlocked segment writer, the segment count, and the posting sidecar
+of a segment written before it is committed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from kb.index.schema import make_schema
+from kb.index.w3 import sidecar, sidecar_write
 from kb.index.w3.bulkwriter import BulkSegmentWriter
 from kb.index.w3.segments import segment_count
 
@@ -34,3 +36,22 @@ def test_worker_segments_commit_with_the_build_writers_and_are_counted(tmp_path:
     w = ix.writer()
     w.commit(optimize=True)
     assert segment_count(ix) == 1
+
+
+def test_a_sidecar_written_before_the_commit_is_the_one_written_after(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "a"), make_schema())
+    writer = BulkSegmentWriter(ix)
+    for n in range(300):  # several posting blocks per common term
+        writer.add_document(**{**doc(n), "body": f"magnesium and leg cramps at night {n % 7} " * (1 + n % 3)})
+    segment = writer.finish_share()
+    sidecar_write.write_segment(tmp_path / "a", writer.storage, writer.schema, segment)
+    before = sidecar.path_for(tmp_path / "a", segment.segment_id()).read_bytes()
+    writer.commit_segments([segment])
+    with ix.reader() as r:
+        (sub, _), = r.leaf_readers()
+        assert sidecar._open(tmp_path / "a", sub) is not None  # valid for the committed segment: kept
+        after = sidecar_write.write(tmp_path / "b", sub).read_bytes()
+    assert before == after
+    assert b"magnesium" in before and len(before) > 4096

@@ -17,18 +17,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
-from whoosh.reading import SegmentReader
-from whoosh.writing import NO_MERGE, fib
+from whoosh.writing import NO_MERGE
 
 from kb.corpus.files import Listing, kind_of
 from kb.corpus.loader import cross_check, parse_file
 from kb.corpus.parsers import Parsed
 from kb.corpus.paths import corpus_relative
-from kb.index import changes, documents
+from kb.index import changes
 from kb.index.buildpool import (
     CALLER_SHARE,
     Segments,
@@ -45,6 +43,7 @@ from kb.index.buildpool import (
 from kb.index.executor import CARRIED, Executor, Row, nutrient_terms, signature
 from kb.index.inputs import Previous, Report, Run
 from kb.index.manifest import MANIFEST, Manifest
+from kb.index.merging import fold_small
 from kb.index.schema import make_schema
 from kb.index.store import (
     IndexMissing,
@@ -68,7 +67,7 @@ from kb.model.records import Nutrient
 
 Progress = Callable[[int, int], None]
 LOCK_TIMEOUT = 10.0
-MAX_SEGMENTS = 8  # an update with more folds the smallest into its own (see _fold_small)
+MAX_SEGMENTS = 8  # an update with more folds the smallest into its own (see kb.index.merging)
 
 
 def _write_failure(exc: BaseException, base: Path):  # noqa: ANN202 - IndexWriteFailed | None
@@ -317,7 +316,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path, paths: list[str] | No
                          touched=found.touched or rebuilt_manifest or not noted)
         return report
     # keep small commits cheap: the new segment is written as a full build writes its own; once segments pile
-    # up, the smallest are folded into it (see _fold_small)
+    # up, the smallest are folded into it (see kb.index.merging)
     merge = segment_count(ix) > MAX_SEGMENTS
     writer = BulkSegmentWriter(ix)
     try:
@@ -346,7 +345,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path, paths: list[str] | No
             report.added += len(new_ids - old_ids)
             report.updated += len(new_ids & old_ids)
             report.removed += len(old_ids - new_ids)
-        writer.commit(mergetype=_fold_small(terms) if merge else NO_MERGE)
+        writer.commit(mergetype=fold_small(terms) if merge else NO_MERGE)
     except BaseException:
         writer.cancel()
         raise
@@ -356,37 +355,6 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path, paths: list[str] | No
     report.records = records_before + report.added - report.removed
     _finish_manifest(manifest, ix, gen_dir, terms, report, started, found.listing, touched=True)
     return report
-
-
-def _fold_small(terms: dict[str, list[str]]) -> Callable[[BulkSegmentWriter, list[Any]], list[Any]]:
-    """A Whoosh merge policy for the bulk writer: the segments Whoosh's ``MERGE_SMALL`` would merge (the
-    smallest ones, while together they hold fewer documents than a Fibonacci number of their count) have their
-    live documents added again, from their stored records, to the segment being written; the others stay.
-
-    Whoosh's own merge goes through its slow writer (about 160 ms at 100k sections, every few updates); folding
-    a few dozen documents through the bulk writer costs a few ms, and drops the deleted documents as a merge
-    does.
-    """
-    def policy(writer: BulkSegmentWriter, segments: list[Any]) -> list[Any]:
-        ordered = sorted(segments, key=lambda seg: seg.doc_count_all())
-        total = 0
-        for i, seg in enumerate(ordered):
-            total += seg.doc_count_all()
-            if i > 3 and total < fib(i + 5):
-                break
-        else:
-            return segments
-        for seg in ordered[:i + 1]:
-            reader = SegmentReader(writer.storage, writer.schema, seg)
-            try:
-                for _, fields in reader.iter_docs():  # live documents only: this update's deletions included
-                    record = documents.load(fields["data"])
-                    writer.add_document(**documents.to_document(record, terms, list(fields["stamp"])))
-            finally:
-                reader.close()
-        return ordered[i + 1:]
-
-    return policy
 
 
 def _finish_manifest(manifest: Manifest, ix: FileIndex, gen_dir: Path, terms: dict[str, list[str]],

@@ -212,6 +212,7 @@ class IndexSearcher:
         ranker = self.ranker
         allowed = ranker.mask(matching)
         gain = ranker.score(plan.units, plan.weights, exact)
+        gain *= ranker.prior(lambda kind: ranker.mask(self.docsets.keywords({"kind": [kind]})))
         if not plan.last_is_prefix:  # full queries only (typing mode is the hot path): see Ranker.feedback
             gain = ranker.feedback(gain, ranker.mask(counted), plan.terms, self._doc_terms)
         base = np.where(allowed, gain, np.float32(0))

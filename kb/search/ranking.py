@@ -72,8 +72,9 @@ FIELD_B = {"names": 0.0}
 #: of two records matching alike it is the likelier answer, and the likelier source of feedback words. On the
 #: judged set (odd / even query ids) 1.1 raised nDCG@10 from 0.831 to 0.836 and from 0.861 to 0.865 (1.05: 0.834 /
 #: 0.862; 1.15: 0.835 / 0.861; 1.2 and 1.3 lost; 0.9 lost). Applied after feedback instead it lost on both
-#: halves (0.825 / 0.857 at 1.1), so what it buys is mostly the feedback records; a prior of 0.9 or 1.1 for
-#: nutrients, or 1.1 for sections, did not gain on both halves
+#: halves (0.825 / 0.857 at 1.1), so what it buys is mostly the feedback records, and it applies with feedback
+#: only (full queries; typing mode ranks as before); a prior of 0.9, 0.95, 1.05 or 1.1 for nutrients, or 1.1 for
+#: sections, did not gain on both halves
 KIND_PRIOR = {"faq": 1.1}
 #: pseudo-relevance feedback (Rocchio, :meth:`Ranker.feedback`) for full queries: the words of the best
 #: ``FEEDBACK_DOCS`` records, the ``FEEDBACK_TERMS`` heaviest of them, the heaviest scoring ``FEEDBACK_WEIGHT``

@@ -213,6 +213,8 @@ class IndexSearcher:
         allowed = ranker.mask(matching)
         gain = ranker.score(plan.units, plan.weights, exact)
         if not plan.last_is_prefix:  # full queries only (typing mode is the hot path): see Ranker.feedback
+            # the kind prior helps through the feedback records it picks (see KIND_PRIOR): with feedback only
+            gain *= ranker.prior(lambda kind: ranker.mask(self.docsets.keywords({"kind": [kind]})))
             gain = ranker.feedback(gain, ranker.mask(counted), plan.terms, self._doc_terms)
         base = np.where(allowed, gain, np.float32(0))
         pairs = self._adjacent_pairs(plan.words, plan.last_is_prefix)

@@ -81,7 +81,7 @@ LAY_TO_CLINICAL = [
     ("hands and feet spasm", "carpopedal spasm"),
     ("my throat is closing", "laryngospasm"),
     ("jaw won't open", "lockjaw"),
-    ("worn out all the time", "fatigue"),
+    ("worn out all the time", "tiredness"),  # the records best about it say tiredness (B12, iron), not fatigue
     ("knackered", "tiredness"),
     ("lethargic", "tiredness"),
     ("foot fell asleep", "pins and needles"),
@@ -161,3 +161,12 @@ def test_tiredness_brings_no_heat_emergency(shipped) -> None:
     for query in ("always tired", "tired all the time", "no energy and worn out"):
         r = shipped.search(query, limit=10, correct=False)
         assert r.emergency is None, (query, r.emergency.record_id)
+
+
+def test_a_condition_name_finds_the_condition_not_its_words_scattered(shipped, record_stems) -> None:
+    """A multi-word synonym matches where all its words are, anywhere in a record: "low thyroid" in the
+    hypothyroidism group made "hypothyroidism" find "low calcium after thyroid surgery" first. The group keeps
+    only phrases whose words are rare together."""
+    got = [h.id for h in shipped.search("hypothyroidism", limit=3, correct=False).results]
+    assert got and all(_holds(record_stems[rid], _stems("underactive thyroid"))
+                       or _holds(record_stems[rid], _stems("hypothyroidism")) for rid in got), got

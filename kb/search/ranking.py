@@ -93,10 +93,12 @@ FEEDBACK_CANDIDATES = 100
 FEEDBACK_CHARS = 20_000
 #: below this many records there are too few for the best ones to tell a topic's words from chance
 FEEDBACK_MIN_RECORDS = 100
-#: posting arrays kept per generation (8 bytes a posting): with 8 MB, peak memory searching 100k was 120 MB (183 MB
-#: before, with 96 MB and the older phrase and bitset caches) but repeated typing there was a third slower (a typing
-#: session's working set no longer fitted); 24 MB measured 138 MB and 8.1 ms against 6.7 ms repeated typing p95
-CACHE_BYTES = 32 * 1024 * 1024
+#: posting arrays kept per generation (8 bytes a posting). With the lay synonyms a typed word brings more posting
+#: lists, and a typing session's working set at 100k sections passed 32 MB: repeated typing p95 there was 18.9 ms
+#: with 32 MB, 8.3 with 64, 96 or 128 MB (every keystroke of the benchmark's 55 queries, second round, with the
+#: FTS5 peer's benchmark on the other core); 8 MB had kept peak memory searching 100k at 120 MB but slowed typing
+#: by a third even before the synonyms
+CACHE_BYTES = 64 * 1024 * 1024
 
 
 class Ranker:

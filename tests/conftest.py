@@ -166,3 +166,19 @@ def kb(kb_root: Path):
     engine.update()
     yield engine
     engine.close()
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """Every corpus file the indexer parses, in order (every build reads through kb.corpus.loader.parse_file)."""
+    seen: list[str] = []
+    from kb.corpus import loader
+
+    real = loader.read_text
+
+    def recording(root: Path, rel: str) -> str:
+        seen.append(rel)
+        return real(root, rel)
+
+    monkeypatch.setattr(loader, "read_text", recording)
+    return seen

@@ -18,7 +18,6 @@ import pytest
 from conftest import FILES
 
 from kb.cli.main import main
-from kb.corpus import loader
 from kb.engine import KnowledgeBase
 from kb.index.schema import SCHEMA_VERSION
 from kb.model.errors import UnknownId
@@ -39,20 +38,6 @@ def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     os.utime(path, ns=(before + 10**9, before + 10**9))
-
-
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    """Every corpus file the indexer parses, in order (every build reads through kb.corpus.loader.parse_file)."""
-    seen: list[str] = []
-    real = loader.read_text
-
-    def recording(root: Path, rel: str) -> str:
-        seen.append(rel)
-        return real(root, rel)
-
-    monkeypatch.setattr(loader, "read_text", recording)
-    return seen
 
 
 def generations(base: Path) -> list[str]:

@@ -12,7 +12,6 @@ import pytest
 from conftest import FILES
 
 from kb.corpus import files as corpus_files
-from kb.corpus import loader
 from kb.engine import KnowledgeBase
 from kb.model.errors import NotCorpusFile
 
@@ -30,19 +29,6 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
     write(path, text.replace(old, new))
-
-
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    seen: list[str] = []
-    real = loader.read_text
-
-    def recording(root: Path, rel: str) -> str:
-        seen.append(rel)
-        return real(root, rel)
-
-    monkeypatch.setattr(loader, "read_text", recording)
-    return seen
 
 
 @pytest.fixture

@@ -34,11 +34,11 @@ from operator import sub
 from typing import Any
 
 from whoosh import formats
-from whoosh import index as whoosh_index
 from whoosh.analysis.tokenizers import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter
 from whoosh.compat import dumps
 from whoosh.fields import FieldType
+from whoosh.filedb.filestore import FileStorage
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
@@ -367,8 +367,11 @@ class BulkSegmentWriter(SegmentWriter):
     @classmethod
     def for_worker(cls, gen_dir: str) -> BulkSegmentWriter:
         """A writer of one more segment of the index a build is writing in ``gen_dir``, for a build worker
-        process: the build process holds Whoosh's write lock and commits every segment, so this one takes none."""
-        return cls(whoosh_index.open_dir(gen_dir), _lk=False)
+        process: the build process holds Whoosh's write lock and commits every segment, so this one takes none.
+
+        Not memory-mapped: a mapped segment is copied into memory whole when a reader opens it (the sidecar
+        of each finished segment is written through one)."""
+        return cls(FileStorage(gen_dir, supports_mmap=False).open_index(), _lk=False)
 
     def finish_share(self) -> Any | None:
         """Finish this writer's segment without merging or committing: what a build worker hands back to

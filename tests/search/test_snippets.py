@@ -91,7 +91,8 @@ def _on_word_boundaries(flat: str, body: str) -> bool:
     at = flat.find(body)
     while at >= 0:
         end = at + len(body)
-        if (at == 0 or flat[at - 1] == " ") and (end == len(flat) or flat[end] == " "):
+        # a snippet may stop before the "; " that joins two lines: a boundary is anything but a word character
+        if (at == 0 or not flat[at - 1].isalnum()) and (end == len(flat) or not flat[end].isalnum()):
             return True
         at = flat.find(body, at + 1)
     return False

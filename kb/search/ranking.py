@@ -152,6 +152,11 @@ class Ranker:
             norm = tf
         return id_arr, norm * self.boosts[field]
 
+    def read_count(self, term: str) -> int | None:
+        """The number of documents :meth:`term` holds for ``term`` if its arrays are cached, else None."""
+        hit = self._cache.get(term)
+        return None if hit is None else len(hit[0])
+
     def term(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, score) of ``term`` summed over the ranked fields; cached."""
         hit = self._cache.get(term)

@@ -114,6 +114,26 @@ class Sidecar:
         assert table is not None
         return table["keys"].tolist(), np.diff(table["starts"]).tolist()
 
+    def posting_counts(self, field: str, terms: np.ndarray) -> np.ndarray | None:
+        """The number of postings in ``field`` of each of ``terms`` (UTF-8, a bytes array; 0 where absent,
+        deleted documents included), from the checked term table, no posting read; None when the file lacks
+        the field."""
+        if not self.has(field):
+            return None
+        table = self._table(field)
+        assert table is not None
+        keys, starts = table["keys"], table["starts"]
+        out = np.zeros(len(terms), dtype=np.int64)
+        if not len(keys) or not len(terms):
+            return out
+        wanted = terms.astype(keys.dtype)  # cut to the table's width: a longer term is none of its terms
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = keys[at] == wanted
+        if terms.dtype.itemsize > keys.dtype.itemsize:
+            found &= np.char.str_len(terms) <= keys.dtype.itemsize
+        out[found] = starts[at[found] + 1] - starts[at[found]]
+        return out
+
     def has_positions(self, field: str) -> bool:
         return self.has(field) and "pos" in self._header[field]["arrays"]
 

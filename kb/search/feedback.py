@@ -141,6 +141,7 @@ class Feedback:
                 unread.append(t)
         bounds = self._df_bounds(unread) if unread and len(weights) > FEEDBACK_TERMS else None
         if bounds is None:
+            ranker.prefetch(unread)
             idf.update((t, ranker.idf(len(ranker.term(t)[0]))) for t in unread)
             return idf
         least, most = bounds
@@ -150,7 +151,9 @@ class Feedback:
             low.append(weights[t] * ranker.idf(hi_df))
             high.append(weights[t] * ranker.idf(lo_df))
         bar = heapq.nlargest(FEEDBACK_TERMS, low)[-1] * (1 - 1e-9)  # a margin for rounding
-        idf.update((t, ranker.idf(len(ranker.term(t)[0]))) for t, h in zip(unread, high, strict=True) if h >= bar)
+        possible = [t for t, h in zip(unread, high, strict=True) if h >= bar]
+        ranker.prefetch(possible)
+        idf.update((t, ranker.idf(len(ranker.term(t)[0]))) for t in possible)
         return {t: v for t, v in idf.items() if weights[t] * v >= bar}
 
     def _df_bounds(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray] | None:

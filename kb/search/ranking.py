@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from whoosh.searching import Searcher
 
+from kb.index.w3 import fastpath, sidecar
 from kb.index.w3.perdoc import field_lengths
 from kb.index.w3.postings import posting_arrays
 from kb.search.docsets import Bits
@@ -136,9 +137,9 @@ class Ranker:
     def _field_term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(document numbers, the field's boosted, length-normalised term frequency) of ``term`` in ``field``."""
         found = posting_arrays(self.reader, field, term)
-        if found is None:
-            return None
-        id_arr, tf = found
+        return None if found is None else self._normalised(field, *found)
+
+    def _normalised(self, field: str, id_arr: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tf = tf.astype(np.float64)
         if field in self.scorable:
             fl = self._field_lengths(field)[id_arr]
@@ -163,7 +164,47 @@ class Ranker:
         if hit is not None:
             self._cache.move_to_end(term)
             return hit
-        parts = [p for f in self.fields if (p := self._field_term(f, term)) is not None]
+        return self._store(term, [p for f in self.fields if (p := self._field_term(f, term)) is not None])
+
+    def prefetch(self, terms: Iterable[str]) -> None:
+        """Read the arrays of those of ``terms`` not cached, as :meth:`term` would, with one term-table lookup
+        per field and segment for them all (:meth:`kb.index.w3.sidecar.Sidecar.get_many`) instead of one per
+        term: on a fresh index the lookups, not the postings, were most of reading a word. Leaves everything to
+        :meth:`term` where a segment has no sidecar for a field it holds words of, or a slice is damaged."""
+        todo = [t for t in dict.fromkeys(terms) if t not in self._cache]
+        if len(todo) < 2 or not fastpath.use(self.reader):
+            return
+        keys = np.array([t.encode("utf-8") for t in todo], dtype=bytes)
+        leaves = list(self.reader.leaf_readers())
+        found: dict[str, list[list[tuple[np.ndarray, np.ndarray]]]] = {}
+        for field in self.fields:
+            chunks: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in todo]
+            for sub, base in leaves:
+                side = sidecar.for_segment(self.reader, sub)
+                try:
+                    got = side.get_many(field, keys) if side is not None else None
+                except ValueError:  # a damaged slice: term() decodes Whoosh's blocks for it
+                    return
+                if got is None:  # no sidecar, or one leaving the field out: only if the segment has no word of it
+                    if field not in self.scorable or sub.field_length(field):
+                        return
+                    continue
+                for chunk, hit in zip(chunks, got, strict=True):
+                    if hit is not None:
+                        chunk.append((hit[0] + base, hit[1]))
+            found[field] = chunks
+        for j, t in enumerate(todo):  # as posting_arrays joins a term's segments, and term() its fields
+            parts = []
+            for field in self.fields:
+                chunk = found[field][j]
+                if chunk:
+                    ids = np.concatenate([c[0] for c in chunk]).astype(np.int32)
+                    parts.append(self._normalised(field, ids, np.concatenate([c[1] for c in chunk])))
+            self._store(t, parts)
+
+    def _store(self, term: str, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """Sum a term's fields (``parts``: each field's documents and normalised frequencies) into its score, and
+        cache it."""
         if not parts:
             out = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
         else:
@@ -220,6 +261,7 @@ class Ranker:
         Args:
             exact: unit index -> boolean array of documents where that (quoted phrase) unit is exact.
         """
+        self.prefetch(t for alts in units for alt in alts for t in alt)  # every word below is read
         total = np.zeros(self.size, dtype=np.float32)
         covered = np.zeros(self.size, dtype=np.float32)
         mass = 0.0

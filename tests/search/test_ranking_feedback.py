@@ -96,14 +96,13 @@ def test_document_frequency_bounds_hold_the_exact_count(engine):
 def _first_answers(root, monkeypatch) -> tuple[list[tuple], int]:
     """Each query's answer on a freshly opened index, and how many posting lists were read for them."""
     read: list[str] = []
-    real_term = ranking.Ranker.term
+    real_store = ranking.Ranker._store  # every word's arrays, read one at a time or together, are stored once
 
-    def counting(self, term):
-        if term not in self._cache:
-            read.append(term)
-        return real_term(self, term)
+    def counting(self, term, parts):
+        read.append(term)
+        return real_store(self, term, parts)
 
-    monkeypatch.setattr(ranking.Ranker, "term", counting)
+    monkeypatch.setattr(ranking.Ranker, "_store", counting)
     out = []
     for q in QUERIES:
         kb = KnowledgeBase(root)
@@ -112,7 +111,7 @@ def _first_answers(root, monkeypatch) -> tuple[list[tuple], int]:
         assert [(h.id, h.score) for h in again.results] == [(h.id, h.score) for h in r.results]
         out.append((q, r.total, [(h.id, h.score) for h in r.results]))
         kb.close()
-    monkeypatch.setattr(ranking.Ranker, "term", real_term)
+    monkeypatch.setattr(ranking.Ranker, "_store", real_store)
     return out, len(read)
 
 
@@ -130,3 +129,19 @@ def test_no_fast_path_gives_the_same_answers(engine, monkeypatch):
     plain = KnowledgeBase(engine.root)
     assert _answers(plain) == with_sidecars
     plain.close()
+
+
+def test_words_read_together_get_the_arrays_read_one_at_a_time(engine):
+    terms = sorted({t.decode() for f in TEXT_FIELDS for t in engine._current().ranker.reader.lexicon(f)})
+    terms += ["nosuchword", "x" * 300]
+    together = KnowledgeBase(engine.root)
+    alone = KnowledgeBase(engine.root)
+    batch, single = together._current().ranker, alone._current().ranker
+    batch.prefetch(terms)
+    assert all(batch.read_count(t) is not None for t in terms)  # read by the batch, not by term() below
+    for t in terms:
+        (ids, vals), (want_ids, want_vals) = batch.term(t), single.term(t)
+        assert ids.dtype == want_ids.dtype and vals.dtype == want_vals.dtype
+        assert np.array_equal(ids, want_ids) and np.array_equal(vals, want_vals), t
+    together.close()
+    alone.close()

@@ -12,7 +12,7 @@ from conftest import FILES, REF, write_corpus
 
 from kb.engine import KnowledgeBase
 from kb.index.schema import TEXT_FIELDS
-from kb.index.w3 import sidecar
+from kb.index.w3 import fastpath, sidecar
 from kb.search import feedback, ranking
 
 VOCAB = ("calf cramp night muscle stretch tingle banana twitch sleep water magnesium potassium sodium thirst "
@@ -26,6 +26,9 @@ QUERIES = ("calf cramp at night", "tired and dizzy after running", "tingling fin
            "salt and water when it is hot", "which foods have magnesium", "my heart flutters at night",
            "thyroid blood test range", "pain in the foot when walking", "vitamin tablet dose for iron",
            "spasm knot tendon", "nuts seeds beans lentils", "headache fever chill")
+
+# what is tested here is kb's reading of its sidecars, which KB_NO_FASTPATH turns off (Whoosh's API answers alike)
+pytestmark = pytest.mark.skipif(fastpath.disabled(), reason="tests the sidecar path, which KB_NO_FASTPATH turns off")
 
 
 def _record(rng: random.Random, i: int) -> str:

@@ -20,7 +20,6 @@ from whoosh.index import FileIndex
 
 from kb.corpus.files import Listing
 from kb.index import documents
-from kb.index.executor import signature
 from kb.index.schema import SCHEMA_VERSION
 from kb.model.errors import Problem
 from kb.model.records import Nutrient, Record
@@ -340,6 +339,8 @@ class Manifest:
                 if isinstance(rec, Nutrient):
                     m.nutrient_terms[rec.slug] = list(rec.names)
                     m.nutrient_files[rel] = rec.slug
+        from kb.index.executor import signature  # the corpus parsers behind it: not imported to search
+
         for rel, recs in records.items():
             m.links[rel] = signature(recs)
         return m

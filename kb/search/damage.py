@@ -17,8 +17,8 @@ _WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
 _KB_DIR = os.path.dirname(os.path.dirname(__file__)) + os.sep
 _INDEX_READERS = frozenset(_KB_DIR + name.replace("/", os.sep) for name in (
     "index/w3/postings.py", "index/w3/lexicon.py", "index/w3/perdoc.py", "index/documents.py", "search/docsets.py",
-    "search/phrases.py", "search/ranking.py", "search/searcher.py", "search/records.py", "search/vocabulary.py",
-    "index/w3/sidecar.py", "index/w3/positions.py", "index/store.py"))
+    "search/phrases.py", "search/ranking.py", "search/feedback.py", "search/searcher.py", "search/records.py",
+    "search/vocabulary.py", "index/w3/sidecar.py", "index/w3/positions.py", "index/store.py"))
 # what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system)
 _READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError)
 

@@ -27,7 +27,7 @@ lacking its rarest word loses most (a plain share halved a record lacking either
 set the two are even (so is idf to the power 0.5; idf squared lost); the idf-weighted share is kept for long
 queries over long documents, where Lucene's BM25, with no coordination at all, is the reference.
 
-Full queries (not typing mode) then get pseudo-relevance feedback (:meth:`Ranker.feedback`): the words the best
+Full queries (not typing mode) then get pseudo-relevance feedback (:mod:`kb.search.feedback`): the words the best
 three records share, beyond those typed, reorder the rest (a worried description rarely uses the records' own
 words); it never adds a result and never moves the first. On the judged set it raised nDCG@10 from 0.805 to
 0.835 (odd ids 0.797 to 0.823, even 0.814 to 0.847), every group on both halves, P@1 unchanged (0.90-0.91).
@@ -38,17 +38,18 @@ bonus for query words within 3-10 positions of each other, and query stop words 
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from whoosh.searching import Searcher
 
+from kb.index.w3 import fastpath, sidecar
 from kb.index.w3.perdoc import field_lengths
 from kb.index.w3.postings import posting_arrays
 from kb.search.docsets import Bits
+from kb.search.feedback import Feedback
 
 B = 0.75
 # BM25F's k1: the fields' frequencies (each weighing 1: see FIELD_WEIGHT) add up before it applies, so it is
@@ -76,23 +77,9 @@ FIELD_B = {"names": 0.0}
 #: only (full queries; typing mode ranks as before); a prior of 0.9, 0.95, 1.05 or 1.1 for nutrients, or 1.1 for
 #: sections, did not gain on both halves
 KIND_PRIOR = {"faq": 1.1}
-#: pseudo-relevance feedback (Rocchio, :meth:`Ranker.feedback`) for full queries: the words of the best
-#: ``FEEDBACK_DOCS`` records, the ``FEEDBACK_TERMS`` heaviest of them, the heaviest scoring ``FEEDBACK_WEIGHT``
-#: times its BM25F score. On the judged set (odd / even query ids) every group rose on both halves with 3
-#: documents and a weight of 0.2 or 0.3 (0.5 lost keywords on one half; 5 and 10 documents gained less; 10 words
-#: lost to 20); without keeping the first result first, P@1 fell from 0.90 to 0.84-0.87 whatever the setting, and
-#: without leaving a feedback record's own words out of its feedback the figures were a little lower
-FEEDBACK_DOCS = 3
-FEEDBACK_TERMS = 20
-FEEDBACK_WEIGHT = 0.3
-#: the words weighed by idf: the most frequent in the feedback records (a cap on the cost; as many as were
-#: found measured the same on the judged set)
-FEEDBACK_CANDIDATES = 100
 #: the characters of a feedback record read for its words (a shipped record has 1,000-6,000; a 2 MB one would
 #: cost a second and a hundred MB to analyse whole)
 FEEDBACK_CHARS = 20_000
-#: below this many records there are too few for the best ones to tell a topic's words from chance
-FEEDBACK_MIN_RECORDS = 100
 #: posting arrays kept per generation (8 bytes a posting). With the lay synonyms a typed word brings more posting
 #: lists, and a typing session's working set at 100k sections passed 32 MB: repeated typing p95 there was 18.9 ms
 #: with 32 MB, 8.3 with 64, 96 or 128 MB (every keystroke of the benchmark's 55 queries, second round, with the
@@ -117,6 +104,7 @@ class Ranker:
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_bytes = 0
         self._prior: np.ndarray | None = None
+        self._feedback: Feedback | None = None
 
     def prior(self, kind_mask: Callable[[str], np.ndarray]) -> np.ndarray:
         """One :data:`KIND_PRIOR` factor per document (1 for a kind without one); ``kind_mask`` gives the
@@ -149,9 +137,9 @@ class Ranker:
     def _field_term(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(document numbers, the field's boosted, length-normalised term frequency) of ``term`` in ``field``."""
         found = posting_arrays(self.reader, field, term)
-        if found is None:
-            return None
-        id_arr, tf = found
+        return None if found is None else self._normalised(field, *found)
+
+    def _normalised(self, field: str, id_arr: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tf = tf.astype(np.float64)
         if field in self.scorable:
             fl = self._field_lengths(field)[id_arr]
@@ -165,13 +153,58 @@ class Ranker:
             norm = tf
         return id_arr, norm * self.boosts[field]
 
+    def read_count(self, term: str) -> int | None:
+        """The number of documents :meth:`term` holds for ``term`` if its arrays are cached, else None."""
+        hit = self._cache.get(term)
+        return None if hit is None else len(hit[0])
+
     def term(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, score) of ``term`` summed over the ranked fields; cached."""
         hit = self._cache.get(term)
         if hit is not None:
             self._cache.move_to_end(term)
             return hit
-        parts = [p for f in self.fields if (p := self._field_term(f, term)) is not None]
+        return self._store(term, [p for f in self.fields if (p := self._field_term(f, term)) is not None])
+
+    def prefetch(self, terms: Iterable[str]) -> None:
+        """Read the arrays of those of ``terms`` not cached, as :meth:`term` would, with one term-table lookup
+        per field and segment for them all (:meth:`kb.index.w3.sidecar.Sidecar.get_many`) instead of one per
+        term: on a fresh index the lookups, not the postings, were most of reading a word. Leaves everything to
+        :meth:`term` where a segment has no sidecar for a field it holds words of, or a slice is damaged."""
+        todo = [t for t in dict.fromkeys(terms) if t not in self._cache]
+        if len(todo) < 2 or not fastpath.use(self.reader):
+            return
+        keys = np.array([t.encode("utf-8") for t in todo], dtype=bytes)
+        leaves = list(self.reader.leaf_readers())
+        found: dict[str, list[list[tuple[np.ndarray, np.ndarray]]]] = {}
+        for field in self.fields:
+            chunks: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in todo]
+            for sub, base in leaves:
+                side = sidecar.for_segment(self.reader, sub)
+                try:
+                    got = side.get_many(field, keys) if side is not None else None
+                except ValueError:  # a damaged slice: term() decodes Whoosh's blocks for it
+                    return
+                if got is None:  # no sidecar, or one leaving the field out: only if the segment has no word of it
+                    if field not in self.scorable or sub.field_length(field):
+                        return
+                    continue
+                for chunk, hit in zip(chunks, got, strict=True):
+                    if hit is not None:
+                        chunk.append((hit[0] + base, hit[1]))
+            found[field] = chunks
+        for j, t in enumerate(todo):  # as posting_arrays joins a term's segments, and term() its fields
+            parts = []
+            for field in self.fields:
+                chunk = found[field][j]
+                if chunk:
+                    ids = np.concatenate([c[0] for c in chunk]).astype(np.int32)
+                    parts.append(self._normalised(field, ids, np.concatenate([c[1] for c in chunk])))
+            self._store(t, parts)
+
+    def _store(self, term: str, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """Sum a term's fields (``parts``: each field's documents and normalised frequencies) into its score, and
+        cache it."""
         if not parts:
             out = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
         else:
@@ -228,6 +261,7 @@ class Ranker:
         Args:
             exact: unit index -> boolean array of documents where that (quoted phrase) unit is exact.
         """
+        self.prefetch(t for alts in units for alt in alts for t in alt)  # every word below is read
         total = np.zeros(self.size, dtype=np.float32)
         covered = np.zeros(self.size, dtype=np.float32)
         mass = 0.0
@@ -253,58 +287,10 @@ class Ranker:
 
     def feedback(self, gain: np.ndarray, source: np.ndarray, query_terms: frozenset[str],
                  doc_terms: Callable[[int], Counter[str]]) -> np.ndarray:
-        """``gain`` (one text score per document) with pseudo-relevance feedback (Rocchio).
-
-        People describing a symptom use words the records answering them lack ("my calf locked in a knot" for
-        a cramp); the records that match best hold the records' own vocabulary. Each word of the best
-        ``FEEDBACK_DOCS`` records of ``source`` (a boolean per document: the records the text matched, before
-        a kind asked for apart, so a kind's results stay the same as all results of that kind) weighs its
-        frequency in the record (over the record's length), times the record's share of their scores, times
-        its idf; the ``FEEDBACK_TERMS`` heaviest words not typed (nor a synonym or completion of one) add their
-        BM25F score times ``FEEDBACK_WEIGHT`` times their weight relative to the heaviest, to records the typed
-        words matched only: feedback reorders, it never adds a result (the total stays what the words found).
-        A feedback record gets feedback from the other feedback records only, not from its own words (else a
-        record would be rewarded for being itself, above one holding the typed words next to each other).
-        The best record stays best (the others are held below it): the feedback comes mostly from it, and
-        letting it move lost P@1 on the judged set with every setting tried. An index of fewer than
-        ``FEEDBACK_MIN_RECORDS`` records gets no feedback: its best three records are most of it.
-        """
-        if self.size < FEEDBACK_MIN_RECORDS:
-            return gain
-        best = self.top(gain, source, FEEDBACK_DOCS)[:FEEDBACK_DOCS]
-        total = sum(s for _, s in best)
-        if total <= 0:
-            return gain
-        own: dict[int, Counter[str]] = {}  # each feedback record's part of the words' weights
-        for docnum, s in best:
-            counts = doc_terms(docnum)
-            length = sum(counts.values()) or 1
-            own[docnum] = Counter({t: s / total * c / length for t, c in counts.items()
-                                   if t not in query_terms and len(t) > 2})
-        weights: Counter[str] = sum(own.values(), Counter())
-        weights = Counter(dict(weights.most_common(FEEDBACK_CANDIDATES)))
-        idf = {t: self.idf(len(self.term(t)[0])) for t in weights}
-        chosen = heapq.nsmallest(FEEDBACK_TERMS, weights, key=lambda t: (-weights[t] * idf[t], t))
-        heaviest = weights[chosen[0]] * idf[chosen[0]] if chosen else 0.0
-        if heaviest <= 0:
-            return gain
-        extra = np.zeros(self.size, dtype=np.float32)
-        scale = FEEDBACK_WEIGHT / heaviest
-        sources = np.fromiter(own, dtype=np.int64, count=len(own))
-        for t in chosen:
-            ids, vals = self.term(t)  # ids ascend (segments in order, documents in order within each)
-            extra[ids] += vals * np.float32(scale * weights[t] * idf[t])
-            at = np.minimum(np.searchsorted(ids, sources), len(ids) - 1)
-            for d, i in zip(sources.tolist(), at.tolist(), strict=True):
-                if ids[i] == d and t in own[d]:  # a feedback record is not rewarded for its own words
-                    extra[d] -= np.float32(scale * own[d][t] * idf[t] * float(vals[i]))
-        out = gain + extra * (gain > 0)
-        first = best[0][0]
-        top = out[first]
-        np.minimum(out, np.nextafter(top, np.float32(0)), out=out)
-        out[first] = top
-        return out
-
+        """``gain`` with pseudo-relevance feedback for full queries: see :meth:`kb.search.feedback.Feedback.apply`."""
+        if self._feedback is None:
+            self._feedback = Feedback(self)
+        return self._feedback.apply(gain, source, query_terms, doc_terms)
     @staticmethod
     def top(scores: np.ndarray, allowed: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (docnum, score) among allowed documents with a positive score, best first.

@@ -114,6 +114,59 @@ class Sidecar:
         assert table is not None
         return table["keys"].tolist(), np.diff(table["starts"]).tolist()
 
+    def posting_counts(self, field: str, terms: np.ndarray) -> np.ndarray | None:
+        """The number of postings in ``field`` of each of ``terms`` (UTF-8, a bytes array; 0 where absent,
+        deleted documents included), from the checked term table, no posting read; None when the file lacks
+        the field."""
+        if not self.has(field):
+            return None
+        table = self._table(field)
+        assert table is not None
+        keys, starts = table["keys"], table["starts"]
+        out = np.zeros(len(terms), dtype=np.int64)
+        if not len(keys) or not len(terms):
+            return out
+        wanted = terms.astype(keys.dtype)  # cut to the table's width: a longer term is none of its terms
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = keys[at] == wanted
+        if terms.dtype.itemsize > keys.dtype.itemsize:
+            found &= np.char.str_len(terms) <= keys.dtype.itemsize
+        out[found] = starts[at[found] + 1] - starts[at[found]]
+        return out
+
+    def get_many(self, field: str, terms: np.ndarray) -> list[tuple[np.ndarray, np.ndarray] | None] | None:
+        """:meth:`get` of each of ``terms`` (a bytes array, as :meth:`posting_counts` takes) with one lookup in
+        the term table for them all; None when the file lacks the field. Raises ValueError as :meth:`get` does
+        (checked alike: each term's CRC-32 on its first read, its document numbers rising inside the segment)."""
+        if not self.has(field):
+            return None
+        table = self._table(field)
+        assert table is not None
+        keys, starts = table["keys"], table["starts"]
+        out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(terms)
+        if not len(keys) or not len(terms):
+            return out
+        wanted = terms.astype(keys.dtype)
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = keys[at] == wanted
+        if terms.dtype.itemsize > keys.dtype.itemsize:
+            found &= np.char.str_len(terms) <= keys.dtype.itemsize
+        for j in np.flatnonzero(found).tolist():
+            i = int(at[j])
+            a, b = int(starts[i]), int(starts[i + 1])
+            if not 0 <= a < b:
+                raise ValueError("sidecar offsets out of range")
+            ids = self._read(field, "ids", a, b)
+            weights = self._read(field, "weights", a, b)
+            if (field, i, "t") not in self._checked:
+                if zlib.crc32(weights.data, zlib.crc32(ids.data)) != int(table["tcrc"][i]):
+                    raise ValueError("sidecar postings failed their checksum")
+                if int(ids[-1]) >= self.docs or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1]))):
+                    raise ValueError("sidecar document numbers out of order")
+                self._checked.add((field, i, "t"))
+            out[j] = ids.astype(np.int64), weights.astype(np.float32)
+        return out
+
     def has_positions(self, field: str) -> bool:
         return self.has(field) and "pos" in self._header[field]["arrays"]
 

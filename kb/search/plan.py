@@ -259,6 +259,24 @@ def _synonyms_of(synonyms: Synonyms) -> _SynonymLookup:
     return found
 
 
+def _add_synonyms(unit: list[frozenset[str]], wts: list[float], others: Sequence[tuple[str, ...]]) -> None:
+    """Add to a unit the synonym alternatives ``others`` it lacks.
+
+    A unit's score is its best weighted alternative and its documents the union of theirs, and every alternative
+    already there weighs at least a synonym: a repeat changed nothing but cost a pass over its postings. Repeats
+    come from a phrase in several groups, from phrases analysed to the same words in another order ("rock hard",
+    "hard as a rock"), from a multi-word synonym bringing a group the word brought ("calf cramp": the cramp group
+    again), and from a synonym that is also a completion of the word being typed.
+    """
+    have = set(unit)
+    for o in others:
+        alt = frozenset(o)
+        if alt not in have:
+            have.add(alt)
+            unit.append(alt)
+            wts.append(SYNONYM_WEIGHT)
+
+
 def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] = (), last_is_prefix: bool = False,
               kind: str | None = None, nutrient: str | None = None, care: str | None = None) -> SearchPlan:
     """The plan of a parsed query.
@@ -288,14 +306,8 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
                 terms.update(prefix_terms)
                 unit += [frozenset([t]) for t in prefix_terms]
                 wts += [PREFIX_WEIGHT] * len(prefix_terms)
-            seen_alts = {(s,)}  # a phrase in several groups adds its alternative once
-            for other in lookup.single.get(s, ()):
-                if other in seen_alts:
-                    continue
-                seen_alts.add(other)
-                terms.update(other)
-                unit.append(frozenset(other))
-                wts.append(SYNONYM_WEIGHT)
+            _add_synonyms(unit, wts, lookup.single.get(s, ()))
+            terms.update(t for alt in unit for t in alt)
             units.append(unit)
             weights.append(wts)
         if not ws and is_last and last_is_prefix and prefix_terms:
@@ -315,8 +327,7 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
             for j in range(len(flat) - n + 1):  # "hypokalemia" satisfies both "low" and "potassium"
                 if tuple(flat[j:j + n]) == pattern:
                     for k in range(j, j + n):
-                        units[k] += [frozenset(o) for o in others]
-                        weights[k] += [SYNONYM_WEIGHT] * len(others)
+                        _add_synonyms(units[k], weights[k], others)
     for phrase in pq.phrases:
         ps = stems(phrase)
         if ps:

@@ -255,22 +255,18 @@ class IndexSearcher:
         if not typed or not plan.units:
             return None
         docsets = self.docsets
-        held = {"title": -1, "names": -1}
-        for unit, wts in zip(plan.units, plan.weights, strict=True):
-            # the word typed, a quoted phrase, the likeliest completions of a word being typed; no synonyms
-            alts = [alt for alt, w in zip(unit, wts, strict=True) if w >= PREFIX_WEIGHT][:TITLE_COMPLETIONS + 1]
-            for field in held:
-                value = 0
-                for alt in alts:
-                    every = -1
-                    for t in alt:
-                        every &= docsets.term(field, t).value
-                    value |= every
-                held[field] &= value
-        value = (held["title"] | held["names"]) & docsets.live().value
-        if not value:
+        # the word typed, a quoted phrase, the likeliest completions of a word being typed; no synonyms
+        wanted = [[alt for alt, w in zip(unit, wts, strict=True) if w >= PREFIX_WEIGHT][:TITLE_COMPLETIONS + 1]
+                  for unit, wts in zip(plan.units, plan.weights, strict=True)]
+        candidates: np.ndarray | None = None
+        for field in ("title", "names"):  # from document numbers, not bitsets (see docsets.IDS_CACHE_BYTES)
+            held = self._field_holds(field, wanted)
+            if held is not None:
+                candidates = held if candidates is None else candidates | held
+        if candidates is None:
             return None
-        candidates = self.ranker.mask(Bits(value)) & (scores > 0)
+        candidates &= docsets.live_mask()
+        candidates &= scores > 0
         docs = np.flatnonzero(candidates)
         if not len(docs):
             return None
@@ -284,6 +280,33 @@ class IndexSearcher:
             level = max(title_level(typed, name, plan.last_is_prefix) for name in self._titles(int(d)))
             levels[d] = level + 1 if level else 0
         return levels if levels.any() else None
+
+    def _field_holds(self, field: str, wanted: list[list[frozenset[str]]]) -> np.ndarray | None:
+        """One boolean per document: ``field`` holds, for every unit, every term of one of its ``wanted``
+        alternatives (deleted documents included); None when no document does."""
+        out = None
+        for alts in wanted:
+            found = [self._holding(field, alt) for alt in alts]
+            if not any(len(f) for f in found):
+                return None
+            unit = np.zeros(self.ranker.size, dtype=bool)
+            for f in found:
+                unit[f] = True
+            if out is None:
+                out = unit
+            else:
+                out &= unit
+        return out
+
+    def _holding(self, field: str, alt: frozenset[str]) -> np.ndarray:
+        """The ascending document numbers whose ``field`` holds every term of ``alt``."""
+        docs = None
+        for t in alt:
+            ids = self.docsets.ids(field, t)
+            docs = ids if docs is None else np.intersect1d(docs, ids, assume_unique=True)
+            if not len(docs):
+                break
+        return docs if docs is not None else np.empty(0, dtype=np.int32)
 
     def _doc_terms_uncached(self, docnum: int) -> Counter[str]:
         """How often each analysed term occurs in the start of a document's text and title (``FEEDBACK_CHARS``),

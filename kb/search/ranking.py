@@ -99,6 +99,9 @@ FEEDBACK_MIN_RECORDS = 100
 #: FTS5 peer's benchmark on the other core); 8 MB had kept peak memory searching 100k at 120 MB but slowed typing
 #: by a third even before the synonyms
 CACHE_BYTES = 64 * 1024 * 1024
+#: how many calls' sums over the units before the last :meth:`Ranker.score` keeps (8 bytes a document each:
+#: 1.6 MB at 100k sections): two, as a misspelt query runs as typed and corrected on every keystroke
+UNIT_SUMS = 2
 
 
 class Ranker:
@@ -117,8 +120,8 @@ class Ranker:
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_bytes = 0
         self._prior: np.ndarray | None = None
-        #: the last :meth:`score` call's sums over its units before the last: (their keys, total, covered, mass)
-        self._sums: tuple[list, np.ndarray, np.ndarray, float] | None = None
+        #: the last :meth:`score` calls' sums over their units before the last: (their keys, total, covered, mass)
+        self._sums: list[tuple[list, np.ndarray, np.ndarray, float]] = []
 
     def prior(self, kind_mask: Callable[[str], np.ndarray]) -> np.ndarray:
         """One :data:`KIND_PRIOR` factor per document (1 for a kind without one); ``kind_mask`` gives the
@@ -284,17 +287,16 @@ class Ranker:
         """
         keys = [(tuple(alts), tuple(wts), i in exact) for i, (alts, wts) in enumerate(zip(units, weights,
                                                                                           strict=True))]
-        done, kept = 0, self._sums
-        if kept is not None and 0 < len(kept[0]) <= len(keys) and keys[:len(kept[0])] == kept[0] and not any(
-                k[2] for k in kept[0]):
+        kept = max((k for k in self._sums if keys[:len(k[0])] == k[0]), key=lambda k: len(k[0]), default=None)
+        if kept is not None:
             done, total, covered, mass = len(kept[0]), kept[1].copy(), kept[2].copy(), kept[3]
         else:
+            done, mass = 0, 0.0
             total = np.zeros(self.size, dtype=np.float32)
             covered = np.zeros(self.size, dtype=np.float32)
-            mass = 0.0
         for i in range(done, len(units)):
-            if i == len(units) - 1 and i > done and not any(k[2] for k in keys[:i]):
-                self._sums = (keys[:i], total.copy(), covered.copy(), mass)
+            if i == len(units) - 1 and i > done and not any(k[2] for k in keys[:i]):  # phrases: not kept
+                self._sums = [(keys[:i], total.copy(), covered.copy(), mass), *self._sums][:UNIT_SUMS]
             best, typed_idf = self._unit(i, units[i], weights[i], exact)
             total += best
             covered += (best > 0) * np.float32(typed_idf)

@@ -49,6 +49,7 @@ ADJACENT_BONUS = 0.25
 TITLE_CHECKS = 32  # titles compared word for word (the best-scoring of those holding every word typed)
 TITLE_CACHE = 8192  # titles split into words, per document
 TITLE_COMPLETIONS = 4  # completions of a word being typed (the most frequent first) a title may hold it by
+UNIT_UNIONS = 2  # calls whose union over the words before the last is kept (see _words_value)
 
 
 class IndexSearcher:
@@ -67,6 +68,7 @@ class IndexSearcher:
         self._titles = lru_cache(maxsize=TITLE_CACHE)(self._titles_uncached)
         self._doc_terms = lru_cache(maxsize=TITLE_CACHE)(self._doc_terms_uncached)
         self._phrase_checks: PhraseChecks | None = None
+        self._unions: list[tuple[list[tuple[frozenset[str], ...]], int]] = []  # see _words_value
 
     def close(self) -> None:
         sidecar.detach(self.searcher.reader())
@@ -128,15 +130,11 @@ class IndexSearcher:
         docsets = self.docsets
         exact: dict[int, np.ndarray] = {}  # unit index -> one boolean per document: where its phrase is exact
         if plan.searches_text:
-            value = 0
-            for i, unit in enumerate(plan.units):
-                if i in plan.phrases:
-                    bits = self._phrase_bits(plan.phrases[i])
-                    exact[i] = self.ranker.mask(bits)
-                    value |= bits.value
-                else:
-                    for alt in unit:
-                        value |= self._alt_bits(alt).value
+            value = self._words_value([u for i, u in enumerate(plan.units) if i not in plan.phrases])
+            for i, phrase in plan.phrases.items():
+                bits = self._phrase_bits(phrase)
+                exact[i] = self.ranker.mask(bits)
+                value |= bits.value
             matching = Bits(value) & docsets.live()
         else:
             matching = docsets.live()
@@ -367,6 +365,22 @@ class IndexSearcher:
         if len(docs) > limit:
             docs = docs[np.argpartition(rank[docs], limit - 1)[:limit]]
         return [int(d) for d in docs[np.argsort(rank[docs], kind="stable")]]
+
+    def _words_value(self, units: list[list[frozenset[str]]]) -> int:
+        """The documents (a bitset's value, deleted ones included) holding one alternative of any of ``units``.
+
+        The union over the units before the last is kept for the next two calls (12.5 kB each at 100k sections),
+        as :meth:`Ranker.score` keeps its sums: while a query is typed only its last word changes.
+        """
+        keys = [tuple(u) for u in units]
+        kept = max((k for k in self._unions if keys[:len(k[0])] == k[0]), key=lambda k: len(k[0]), default=None)
+        done, value = (len(kept[0]), kept[1]) if kept is not None else (0, 0)
+        for i in range(done, len(units)):
+            if i == len(units) - 1 and i > done:
+                self._unions = [(keys[:i], value), *self._unions][:UNIT_UNIONS]
+            for alt in units[i]:
+                value |= self._alt_bits(alt).value
+        return value
 
     def _alt_bits(self, alt: frozenset[str]) -> Bits:
         """Documents holding every term of one alternative of a typed word (a phrase counts as its words)."""

@@ -234,6 +234,7 @@ class _SynonymLookup:
     index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]
     single: dict[str, list[tuple[str, ...]]]
     multi: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]
+    first: dict[str, list[int]]  # first stem -> the indexes in ``multi`` of the patterns it begins
 
 
 def _lookup(index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]) -> _SynonymLookup:
@@ -241,7 +242,11 @@ def _lookup(index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]) -> _Syno
     for pattern, others in index:
         if len(pattern) == 1:
             single.setdefault(pattern[0], []).extend(others)
-    return _SynonymLookup(index, single, [(p, o) for p, o in index if len(p) > 1])
+    multi = [(p, o) for p, o in index if len(p) > 1]
+    first: dict[str, list[int]] = {}
+    for j, (pattern, _) in enumerate(multi):
+        first.setdefault(pattern[0], []).append(j)
+    return _SynonymLookup(index, single, multi, first)
 
 
 #: synonym groups -> their lookup: analysing every phrase is a few milliseconds, and the groups change only when
@@ -260,14 +265,9 @@ def _synonyms_of(synonyms: Synonyms) -> _SynonymLookup:
 
 
 def _add_synonyms(unit: list[frozenset[str]], wts: list[float], others: Sequence[tuple[str, ...]]) -> None:
-    """Add to a unit the synonym alternatives ``others`` it lacks.
-
-    A unit's score is its best weighted alternative and its documents the union of theirs, and every alternative
-    already there weighs at least a synonym: a repeat changed nothing but cost a pass over its postings. Repeats
-    come from a phrase in several groups, from phrases analysed to the same words in another order ("rock hard",
-    "hard as a rock"), from a multi-word synonym bringing a group the word brought ("calf cramp": the cramp group
-    again), and from a synonym that is also a completion of the word being typed.
-    """
+    """Add to a unit the synonym alternatives ``others`` it lacks. A unit scores as its best weighted alternative
+    and matches their union, and every alternative weighs at least a synonym: a repeat ("rock hard" and "hard as a
+    rock"; "calf cramp" bringing the cramp group again) changed nothing but cost a pass over its postings."""
     have = set(unit)
     for o in others:
         alt = frozenset(o)
@@ -317,9 +317,9 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
     # multi-word synonyms: "low potassium" -> hypokalemia, "charley horse" -> cramp
     matched: set[tuple[str, ...]] = set()
     present = set(flat)
-    for pattern, others in lookup.multi:
+    for pattern, others in [lookup.multi[j] for j in sorted(j for s in present for j in lookup.first.get(s, ()))]:
         n = len(pattern)
-        if pattern[0] in present and pattern not in matched and any(
+        if pattern not in matched and any(
                 tuple(flat[j:j + n]) == pattern for j in range(len(flat) - n + 1)):
             matched.add(pattern)
             for o in others:

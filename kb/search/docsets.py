@@ -33,6 +33,7 @@ CACHE_BYTES = 3 * 1024 * 1024  # and at most this much of them (the memory targe
 #: arrays) and thrashed the bitset cache, which had 4 MB before this one took 1 MB of it
 IDS_CACHE_BYTES = 1024 * 1024
 QUERY_CACHE_SIZE = 256  # filter, exclusion and phrase bitsets
+UNIT_UNIONS = 2  # calls whose union over the words before the last is kept (see DocSets.words_value)
 
 
 class Bits:
@@ -138,6 +139,7 @@ class DocSets:
         self._ids: _Lru[np.ndarray] = _Lru(CACHE_SIZE, IDS_CACHE_BYTES, lambda a: a.nbytes)
         self._live: Bits | None = None
         self._live_mask: np.ndarray | None = None
+        self._unions: list[tuple[list[tuple[frozenset[str], ...]], int]] = []  # see words_value
 
     def term(self, fieldname: str, text: str) -> Bits:
         """Documents whose ``fieldname`` holds ``text`` (deleted ones included; AND with :meth:`live`)."""
@@ -155,6 +157,54 @@ class DocSets:
             return _NO_IDS if found is None else found[0]
 
         return self._ids.get((fieldname, text), make)
+
+    def holding(self, field: str, alt: frozenset[str]) -> np.ndarray:
+        """The ascending document numbers whose ``field`` holds every term of ``alt``."""
+        docs = None
+        for t in alt:
+            ids = self.ids(field, t)
+            docs = ids if docs is None else np.intersect1d(docs, ids, assume_unique=True)
+            if not len(docs):
+                break
+        return docs if docs is not None else _NO_IDS
+
+    def field_holds(self, field: str, wanted: list[list[frozenset[str]]]) -> np.ndarray | None:
+        """One boolean per document: ``field`` holds, for every unit, every term of one of its ``wanted``
+        alternatives (deleted documents included); None when no document does."""
+        out = None
+        for alts in wanted:
+            found = [self.holding(field, alt) for alt in alts]
+            if not any(len(f) for f in found):
+                return None
+            unit = np.zeros(self.size, dtype=bool)
+            for f in found:
+                unit[f] = True
+            if out is None:
+                out = unit
+            else:
+                out &= unit
+        return out
+
+    def words_value(self, units: list[list[frozenset[str]]]) -> int:
+        """The documents (a bitset's value, deleted ones included) holding every term, in any of the ranked
+        fields, of one alternative of any of ``units``.
+
+        The union over the units before the last is kept for the next two calls (12.5 kB each at 100k sections),
+        as :meth:`kb.search.ranking.Ranker.score` keeps its sums: while a query is typed only its last word
+        changes.
+        """
+        keys = [tuple(u) for u in units]
+        kept = max((k for k in self._unions if keys[:len(k[0])] == k[0]), key=lambda k: len(k[0]), default=None)
+        done, value = (len(kept[0]), kept[1]) if kept is not None else (0, 0)
+        for i in range(done, len(units)):
+            if i == len(units) - 1 and i > done:
+                self._unions = [(keys[:i], value), *self._unions][:UNIT_UNIONS]
+            for alt in units[i]:
+                every = -1
+                for term in alt:
+                    every &= self.any_field(self._term_fields, term).value
+                value |= every if alt else 0
+        return value
 
     def any_field(self, fields: Iterable[str], text: str) -> Bits:
         """Documents holding ``text`` in any of ``fields`` (deleted ones included)."""

@@ -49,7 +49,6 @@ ADJACENT_BONUS = 0.25
 TITLE_CHECKS = 32  # titles compared word for word (the best-scoring of those holding every word typed)
 TITLE_CACHE = 8192  # titles split into words, per document
 TITLE_COMPLETIONS = 4  # completions of a word being typed (the most frequent first) a title may hold it by
-UNIT_UNIONS = 2  # calls whose union over the words before the last is kept (see _words_value)
 
 
 class IndexSearcher:
@@ -68,7 +67,6 @@ class IndexSearcher:
         self._titles = lru_cache(maxsize=TITLE_CACHE)(self._titles_uncached)
         self._doc_terms = lru_cache(maxsize=TITLE_CACHE)(self._doc_terms_uncached)
         self._phrase_checks: PhraseChecks | None = None
-        self._unions: list[tuple[list[tuple[frozenset[str], ...]], int]] = []  # see _words_value
 
     def close(self) -> None:
         sidecar.detach(self.searcher.reader())
@@ -130,7 +128,7 @@ class IndexSearcher:
         docsets = self.docsets
         exact: dict[int, np.ndarray] = {}  # unit index -> one boolean per document: where its phrase is exact
         if plan.searches_text:
-            value = self._words_value([u for i, u in enumerate(plan.units) if i not in plan.phrases])
+            value = docsets.words_value([u for i, u in enumerate(plan.units) if i not in plan.phrases])
             for i, phrase in plan.phrases.items():
                 bits = self._phrase_bits(phrase)
                 exact[i] = self.ranker.mask(bits)
@@ -258,7 +256,7 @@ class IndexSearcher:
                   for unit, wts in zip(plan.units, plan.weights, strict=True)]
         candidates: np.ndarray | None = None
         for field in ("title", "names"):  # from document numbers, not bitsets (see docsets.IDS_CACHE_BYTES)
-            held = self._field_holds(field, wanted)
+            held = docsets.field_holds(field, wanted)
             if held is not None:
                 candidates = held if candidates is None else candidates | held
         if candidates is None:
@@ -278,33 +276,6 @@ class IndexSearcher:
             level = max(title_level(typed, name, plan.last_is_prefix) for name in self._titles(int(d)))
             levels[d] = level + 1 if level else 0
         return levels if levels.any() else None
-
-    def _field_holds(self, field: str, wanted: list[list[frozenset[str]]]) -> np.ndarray | None:
-        """One boolean per document: ``field`` holds, for every unit, every term of one of its ``wanted``
-        alternatives (deleted documents included); None when no document does."""
-        out = None
-        for alts in wanted:
-            found = [self._holding(field, alt) for alt in alts]
-            if not any(len(f) for f in found):
-                return None
-            unit = np.zeros(self.ranker.size, dtype=bool)
-            for f in found:
-                unit[f] = True
-            if out is None:
-                out = unit
-            else:
-                out &= unit
-        return out
-
-    def _holding(self, field: str, alt: frozenset[str]) -> np.ndarray:
-        """The ascending document numbers whose ``field`` holds every term of ``alt``."""
-        docs = None
-        for t in alt:
-            ids = self.docsets.ids(field, t)
-            docs = ids if docs is None else np.intersect1d(docs, ids, assume_unique=True)
-            if not len(docs):
-                break
-        return docs if docs is not None else np.empty(0, dtype=np.int32)
 
     def _doc_terms_uncached(self, docnum: int) -> Counter[str]:
         """How often each analysed term occurs in the start of a document's text and title (``FEEDBACK_CHARS``),
@@ -365,29 +336,6 @@ class IndexSearcher:
         if len(docs) > limit:
             docs = docs[np.argpartition(rank[docs], limit - 1)[:limit]]
         return [int(d) for d in docs[np.argsort(rank[docs], kind="stable")]]
-
-    def _words_value(self, units: list[list[frozenset[str]]]) -> int:
-        """The documents (a bitset's value, deleted ones included) holding one alternative of any of ``units``.
-
-        The union over the units before the last is kept for the next two calls (12.5 kB each at 100k sections),
-        as :meth:`Ranker.score` keeps its sums: while a query is typed only its last word changes.
-        """
-        keys = [tuple(u) for u in units]
-        kept = max((k for k in self._unions if keys[:len(k[0])] == k[0]), key=lambda k: len(k[0]), default=None)
-        done, value = (len(kept[0]), kept[1]) if kept is not None else (0, 0)
-        for i in range(done, len(units)):
-            if i == len(units) - 1 and i > done:
-                self._unions = [(keys[:i], value), *self._unions][:UNIT_UNIONS]
-            for alt in units[i]:
-                value |= self._alt_bits(alt).value
-        return value
-
-    def _alt_bits(self, alt: frozenset[str]) -> Bits:
-        """Documents holding every term of one alternative of a typed word (a phrase counts as its words)."""
-        value = -1
-        for term in alt:
-            value &= self.docsets.any_field(self.ranker.fields, term).value
-        return Bits(value if alt else 0)
 
     def _counts(self, fieldname: str, matching: Bits) -> dict[str, int]:
         """How many of ``matching`` hold each value of a keyword field (kind, nutrients)."""

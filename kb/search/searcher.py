@@ -98,20 +98,24 @@ class IndexSearcher:
         """
         started = time.perf_counter()
         plan = self.plan(pq, synonyms, prefix, kind, nutrient)
-        response = self.execute(plan, limit, snippets)
+        matched = self._match(plan)  # the typed words' hits are ranked only if they are what is answered
         # whether the words found something is asked of every kind (a kind narrows the results, not the search)
+        found = sum(matched[3]["kind"].values()) if matched else 0
         # typing mode: the last word is unfinished, not misspelt
-        words = pq.words[:-1] if response.prefixes and _found(response) else pq.words
+        words = pq.words[:-1] if matched and plan.prefixes and found else pq.words
         fixes = self.vocabulary.corrections(words, synonyms) if words else {}
         suggestion = corrected_text(pq.text, words, fixes)
         sure = correct and all(c.confident for c in fixes.values())
-        if suggestion and (sure or not _found(response)):
+        response = None
+        if suggestion and (sure or not found):
             fixed_plan = self.plan(parse(suggestion), synonyms, prefix, kind, nutrient)  # another text: its own plan
             fixed = self.execute(fixed_plan, limit, snippets)
             if not _found(fixed):
                 suggestion = None  # a suggestion that finds nothing helps nobody
             elif sure:
                 response, plan = replace(fixed, query=pq.text, corrected=suggestion), fixed_plan
+        if response is None:
+            response = self._respond(plan, matched, limit, snippets)
         return replace(response, suggestion=suggestion, elapsed_ms=(time.perf_counter() - started) * 1000), plan
 
     def execute(self, plan: SearchPlan, limit: int, snippets: int | None = None) -> Response:
@@ -123,8 +127,13 @@ class IndexSearcher:
         (:mod:`kb.search.ranking`): grouping and scoring every match through Whoosh's matchers cost most of the
         time. A quoted phrase counts only where it is exact, so the total is what can be paged through.
         """
+        return self._respond(plan, self._match(plan), limit, snippets)
+
+    def _match(self, plan: SearchPlan) -> tuple[Bits, Bits, dict[int, np.ndarray], dict[str, dict[str, int]]] | None:
+        """What ``plan`` matches, before any ranking: (the allowed matches, the matches of every kind, each
+        quoted phrase unit's exact documents, the facets); None for an empty plan."""
         if plan.empty:
-            return Response(query=plan.text)
+            return None
         docsets = self.docsets
         exact: dict[int, np.ndarray] = {}  # unit index -> one boolean per document: where its phrase is exact
         if plan.searches_text:
@@ -144,6 +153,15 @@ class IndexSearcher:
         allowed = plan.allowed()
         matching = counted if allowed == counted_by else matching & docsets.keywords(allowed)
         counts = {"kind": self._counts("kind", counted), "nutrient": self._counts("nutrients", counted)}
+        return matching, counted, exact, counts
+
+    def _respond(self, plan: SearchPlan, matched: tuple[Bits, Bits, dict[int, np.ndarray],
+                                                        dict[str, dict[str, int]]] | None,
+                 limit: int, snippets: int | None) -> Response:
+        """The response to ``plan`` from what it matched (:meth:`_match`): the hits ranked, with snippets."""
+        if matched is None:
+            return Response(query=plan.text)
+        matching, counted, exact, counts = matched
         if not plan.searches_text:  # filters only: every allowed record, in id order
             ranked = [(1.0, d) for d in self._first_by_id(matching, limit)]
         else:

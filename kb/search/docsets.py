@@ -26,11 +26,13 @@ from kb.index.w3.perdoc import live
 from kb.index.w3.postings import posting_arrays
 
 CACHE_SIZE = 2048  # term bitsets (a 100k-document index: up to 12.5 kB each)
-CACHE_BYTES = 3 * 1024 * 1024  # and at most this much of them (the memory target while searching 100k: 100 MB)
+#: and at most this much of them (the memory target while searching 100k: 100 MB). It had 4 MB when the title
+#: checks used it too; typing the benchmark's queries twice at 100k cost the same CPU with 3, 2.5 and 2 MB
+CACHE_BYTES = 2 * 1024 * 1024
 #: document numbers of the title and name terms (4 bytes a posting), at most this much: a bitset costs 12.5 kB
 #: at 100k sections however few documents it holds, and the names field is nearly empty, so the title checks of
 #: one pass of the benchmark's keystrokes wanted 17 MB of bitsets (1,362 terms: 155,661 postings, 0.6 MB as
-#: arrays) and thrashed the bitset cache, which had 4 MB before this one took 1 MB of it
+#: arrays) and thrashed the bitset cache
 IDS_CACHE_BYTES = 1024 * 1024
 QUERY_CACHE_SIZE = 256  # filter, exclusion and phrase bitsets
 UNIT_UNIONS = 2  # calls whose union over the words before the last is kept (see DocSets.words_value)

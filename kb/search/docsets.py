@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from typing import Generic, TypeVar
 
 import numpy as np
 from whoosh import query as wq
@@ -25,8 +26,16 @@ from kb.index.w3.perdoc import live
 from kb.index.w3.postings import posting_arrays
 
 CACHE_SIZE = 2048  # term bitsets (a 100k-document index: up to 12.5 kB each)
-CACHE_BYTES = 4 * 1024 * 1024  # and at most this much of them (the memory target while searching 100k: 100 MB)
+#: and at most this much of them (the memory target while searching 100k: 100 MB). It had 4 MB when the title
+#: checks used it too; typing the benchmark's queries twice at 100k cost the same CPU with 3, 2.5 and 2 MB
+CACHE_BYTES = 2 * 1024 * 1024
+#: document numbers of the title and name terms (4 bytes a posting), at most this much: a bitset costs 12.5 kB
+#: at 100k sections however few documents it holds, and the names field is nearly empty, so the title checks of
+#: one pass of the benchmark's keystrokes wanted 17 MB of bitsets (1,362 terms: 155,661 postings, 0.6 MB as
+#: arrays) and thrashed the bitset cache
+IDS_CACHE_BYTES = 1024 * 1024
 QUERY_CACHE_SIZE = 256  # filter, exclusion and phrase bitsets
+UNIT_UNIONS = 2  # calls whose union over the words before the last is kept (see DocSets.words_value)
 
 
 class Bits:
@@ -74,31 +83,34 @@ class Bits:
 
 
 EMPTY = Bits(0)
+T = TypeVar("T")
+_NO_IDS = np.empty(0, dtype=np.int32)
 
 
-class _Lru:
-    """A small least-recently-used map of bitsets, bounded by entries and, when ``max_bytes`` is given, by the
-    bytes of their ints (a term held by one document of a 100k index still costs 12.5 kB as an int)."""
+class _Lru(Generic[T]):
+    """A small least-recently-used map of bitsets (or arrays), bounded by entries and, when ``max_bytes`` is
+    given, by their bytes (a term held by one document of a 100k index still costs 12.5 kB as an int)."""
 
-    def __init__(self, size: int, max_bytes: int | None = None) -> None:
+    def __init__(self, size: int, max_bytes: int | None = None, nbytes: Callable[[T], int] | None = None) -> None:
         self.size = size
         self.max_bytes = max_bytes
+        self.nbytes: Callable[[T], int] = nbytes or _nbytes  # type: ignore[assignment]
         self.bytes = 0
-        self.items: OrderedDict[tuple, Bits] = OrderedDict()
+        self.items: OrderedDict[tuple, T] = OrderedDict()
 
-    def peek(self, key: tuple) -> Bits | None:
+    def peek(self, key: tuple) -> T | None:
         return self.items.get(key)
 
-    def get(self, key: tuple, make: Callable[[], Bits]) -> Bits:
+    def get(self, key: tuple, make: Callable[[], T]) -> T:
         bits = self.items.get(key)
         if bits is None:
             bits = make()
             self.items[key] = bits
-            self.bytes += _nbytes(bits)
+            self.bytes += self.nbytes(bits)
             while len(self.items) > self.size or (
                     self.max_bytes is not None and self.bytes > self.max_bytes and len(self.items) > 1):
                 _, old = self.items.popitem(last=False)
-                self.bytes -= _nbytes(old)
+                self.bytes -= self.nbytes(old)
         else:
             self.items.move_to_end(key)
         return bits
@@ -124,9 +136,12 @@ class DocSets:
         self.size = self.reader.doc_count_all()
         self._term_ids = term_ids
         self._term_fields = tuple(term_fields)
-        self._terms = _Lru(CACHE_SIZE, CACHE_BYTES)
-        self._queries = _Lru(QUERY_CACHE_SIZE)
+        self._terms: _Lru[Bits] = _Lru(CACHE_SIZE, CACHE_BYTES)
+        self._queries: _Lru[Bits] = _Lru(QUERY_CACHE_SIZE)
+        self._ids: _Lru[np.ndarray] = _Lru(CACHE_SIZE, IDS_CACHE_BYTES, lambda a: a.nbytes)
         self._live: Bits | None = None
+        self._live_mask: np.ndarray | None = None
+        self._unions: list[tuple[list[tuple[frozenset[str], ...]], int]] = []  # see words_value
 
     def term(self, fieldname: str, text: str) -> Bits:
         """Documents whose ``fieldname`` holds ``text`` (deleted ones included; AND with :meth:`live`)."""
@@ -135,6 +150,63 @@ class DocSets:
             return EMPTY if found is None else Bits.from_array(found[0], self.size)
 
         return self._terms.get(("t", fieldname, text), make)
+
+    def ids(self, fieldname: str, text: str) -> np.ndarray:
+        """The ascending document numbers whose ``fieldname`` holds ``text`` (deleted ones included), for the
+        fields whose terms are held by few documents (titles, names): 4 bytes a posting, not a bitset."""
+        def make() -> np.ndarray:
+            found = posting_arrays(self.reader, fieldname, text)
+            return _NO_IDS if found is None else found[0]
+
+        return self._ids.get((fieldname, text), make)
+
+    def holding(self, field: str, alt: frozenset[str]) -> np.ndarray:
+        """The ascending document numbers whose ``field`` holds every term of ``alt``."""
+        docs = None
+        for t in alt:
+            ids = self.ids(field, t)
+            docs = ids if docs is None else np.intersect1d(docs, ids, assume_unique=True)
+            if not len(docs):
+                break
+        return docs if docs is not None else _NO_IDS
+
+    def field_holds(self, field: str, wanted: list[list[frozenset[str]]]) -> np.ndarray | None:
+        """One boolean per document: ``field`` holds, for every unit, every term of one of its ``wanted``
+        alternatives (deleted documents included); None when no document does."""
+        out = None
+        for alts in wanted:
+            found = [self.holding(field, alt) for alt in alts]
+            if not any(len(f) for f in found):
+                return None
+            unit = np.zeros(self.size, dtype=bool)
+            for f in found:
+                unit[f] = True
+            if out is None:
+                out = unit
+            else:
+                out &= unit
+        return out
+
+    def words_value(self, units: list[list[frozenset[str]]]) -> int:
+        """The documents (a bitset's value, deleted ones included) holding every term, in any of the ranked
+        fields, of one alternative of any of ``units``.
+
+        The union over the units before the last is kept for the next two calls (12.5 kB each at 100k sections),
+        as :meth:`kb.search.ranking.Ranker.score` keeps its sums: while a query is typed only its last word
+        changes.
+        """
+        keys = [tuple(u) for u in units]
+        kept = max((k for k in self._unions if keys[:len(k[0])] == k[0]), key=lambda k: len(k[0]), default=None)
+        done, value = (len(kept[0]), kept[1]) if kept is not None else (0, 0)
+        for i in range(done, len(units)):
+            if i == len(units) - 1 and i > done:
+                self._unions = [(keys[:i], value), *self._unions][:UNIT_UNIONS]
+            for alt in units[i]:
+                every = -1
+                for term in alt:
+                    every &= self.any_field(self._term_fields, term).value
+                value |= every if alt else 0
+        return value
 
     def any_field(self, fields: Iterable[str], text: str) -> Bits:
         """Documents holding ``text`` in any of ``fields`` (deleted ones included)."""
@@ -191,5 +263,11 @@ class DocSets:
     def live(self) -> Bits:
         """Every document not deleted."""
         if self._live is None:
-            self._live = Bits.from_mask(live(self.reader))
+            self._live = Bits.from_mask(self.live_mask())
         return self._live
+
+    def live_mask(self) -> np.ndarray:
+        """One boolean per document number: not deleted (read once)."""
+        if self._live_mask is None:
+            self._live_mask = live(self.reader)
+        return self._live_mask

@@ -234,6 +234,7 @@ class _SynonymLookup:
     index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]
     single: dict[str, list[tuple[str, ...]]]
     multi: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]
+    first: dict[str, list[int]]  # first stem -> the indexes in ``multi`` of the patterns it begins
 
 
 def _lookup(index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]) -> _SynonymLookup:
@@ -241,7 +242,11 @@ def _lookup(index: list[tuple[tuple[str, ...], list[tuple[str, ...]]]]) -> _Syno
     for pattern, others in index:
         if len(pattern) == 1:
             single.setdefault(pattern[0], []).extend(others)
-    return _SynonymLookup(index, single, [(p, o) for p, o in index if len(p) > 1])
+    multi = [(p, o) for p, o in index if len(p) > 1]
+    first: dict[str, list[int]] = {}
+    for j, (pattern, _) in enumerate(multi):
+        first.setdefault(pattern[0], []).append(j)
+    return _SynonymLookup(index, single, multi, first)
 
 
 #: synonym groups -> their lookup: analysing every phrase is a few milliseconds, and the groups change only when
@@ -257,6 +262,19 @@ def _synonyms_of(synonyms: Synonyms) -> _SynonymLookup:
             _syn_cache.clear()
         found = _syn_cache[key] = _lookup(_synonym_index(synonyms))
     return found
+
+
+def _add_synonyms(unit: list[frozenset[str]], wts: list[float], others: Sequence[tuple[str, ...]]) -> None:
+    """Add to a unit the synonym alternatives ``others`` it lacks. A unit scores as its best weighted alternative
+    and matches their union, and every alternative weighs at least a synonym: a repeat ("rock hard" and "hard as a
+    rock"; "calf cramp" bringing the cramp group again) changed nothing but cost a pass over its postings."""
+    have = set(unit)
+    for o in others:
+        alt = frozenset(o)
+        if alt not in have:
+            have.add(alt)
+            unit.append(alt)
+            wts.append(SYNONYM_WEIGHT)
 
 
 def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] = (), last_is_prefix: bool = False,
@@ -288,14 +306,8 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
                 terms.update(prefix_terms)
                 unit += [frozenset([t]) for t in prefix_terms]
                 wts += [PREFIX_WEIGHT] * len(prefix_terms)
-            seen_alts = {(s,)}  # a phrase in several groups adds its alternative once
-            for other in lookup.single.get(s, ()):
-                if other in seen_alts:
-                    continue
-                seen_alts.add(other)
-                terms.update(other)
-                unit.append(frozenset(other))
-                wts.append(SYNONYM_WEIGHT)
+            _add_synonyms(unit, wts, lookup.single.get(s, ()))
+            terms.update(t for alt in unit for t in alt)
             units.append(unit)
             weights.append(wts)
         if not ws and is_last and last_is_prefix and prefix_terms:
@@ -305,9 +317,9 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
     # multi-word synonyms: "low potassium" -> hypokalemia, "charley horse" -> cramp
     matched: set[tuple[str, ...]] = set()
     present = set(flat)
-    for pattern, others in lookup.multi:
+    for pattern, others in [lookup.multi[j] for j in sorted(j for s in present for j in lookup.first.get(s, ()))]:
         n = len(pattern)
-        if pattern[0] in present and pattern not in matched and any(
+        if pattern not in matched and any(
                 tuple(flat[j:j + n]) == pattern for j in range(len(flat) - n + 1)):
             matched.add(pattern)
             for o in others:
@@ -315,8 +327,7 @@ def make_plan(pq: ParsedQuery, synonyms: Synonyms, prefix_terms: Sequence[str] =
             for j in range(len(flat) - n + 1):  # "hypokalemia" satisfies both "low" and "potassium"
                 if tuple(flat[j:j + n]) == pattern:
                     for k in range(j, j + n):
-                        units[k] += [frozenset(o) for o in others]
-                        weights[k] += [SYNONYM_WEIGHT] * len(others)
+                        _add_synonyms(units[k], weights[k], others)
     for phrase in pq.phrases:
         ps = stems(phrase)
         if ps:

@@ -86,6 +86,9 @@ FEEDBACK_CHARS = 20_000
 #: FTS5 peer's benchmark on the other core); 8 MB had kept peak memory searching 100k at 120 MB but slowed typing
 #: by a third even before the synonyms
 CACHE_BYTES = 64 * 1024 * 1024
+#: how many calls' sums over the units before the last :meth:`Ranker.score` keeps (8 bytes a document each:
+#: 0.8 MB at 100k sections); a second one saved 1.4% of the units in a 100k typing pass (5,898 against 5,982)
+UNIT_SUMS = 1
 
 
 class Ranker:
@@ -105,6 +108,8 @@ class Ranker:
         self._cached_bytes = 0
         self._prior: np.ndarray | None = None
         self._feedback: Feedback | None = None
+        #: the last :meth:`score` calls' sums over their units before the last: (their keys, total, covered, mass)
+        self._sums: list[tuple[list, np.ndarray, np.ndarray, float]] = []
 
     def prior(self, kind_mask: Callable[[str], np.ndarray]) -> np.ndarray:
         """One :data:`KIND_PRIOR` factor per document (1 for a kind without one); ``kind_mask`` gives the
@@ -253,31 +258,80 @@ class Ranker:
             score *= exact
         return score
 
+    def _held(self, terms: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, summed score) of the documents holding every one of ``terms`` (a multi-word
+        synonym or phrase): what :meth:`_alternative` gives, the same sums, touching only the postings."""
+        parts = [self.term(t) for t in terms]
+        first = min(range(len(parts)), key=lambda j: len(parts[j][0]))
+        ids = parts[first][0]
+        where: list[np.ndarray | None] = [None] * len(parts)  # each part's index of every document in ids
+        where[first] = np.arange(len(ids))
+        for j, (p_ids, _) in enumerate(parts):
+            if j != first and len(ids):
+                at = self._positions(p_ids, ids)
+                found = at >= 0
+                ids = ids[found]
+                where = [w[found] if w is not None else None for w in where]
+                where[j] = at[found]
+        total = np.zeros(len(ids), dtype=np.float32)
+        for (_, p_vals), at in zip(parts, where, strict=True):  # in the terms' order, as _alternative adds them
+            if len(ids):
+                total += p_vals[at]
+        return ids, total
+
+    def _positions(self, p_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """The index in ``p_ids`` (ascending document numbers) of each of ``ids`` (ascending), -1 where absent:
+        a binary search for a few documents, a table over every document for many (measured at 100k sections:
+        3,000 ids in 24,000 cost the same both ways, 50,000 in 60,000 seven times more by binary search)."""
+        if len(ids) * 8 <= len(p_ids):
+            at = np.minimum(np.searchsorted(p_ids, ids), len(p_ids) - 1)
+            return np.where(p_ids[at] == ids, at, -1)
+        table = np.full(self.size, -1, dtype=np.int32)
+        table[p_ids] = np.arange(len(p_ids), dtype=np.int32)
+        return table[ids]
+
+    def _unit(self, i: int, alts: list[frozenset[str]], wts: list[float], exact: dict[int, np.ndarray]
+              ) -> tuple[np.ndarray, float]:
+        """One unit's best weighted alternative per document, and its typed word's idf (see :meth:`score`)."""
+        best = np.zeros(self.size, dtype=np.float32)
+        typed_idf = self.alt_idf(alts[0]) if alts else 0.0
+        for alt, w in zip(alts, wts, strict=True):
+            if w < 1.0 and w < wts[0]:  # a synonym or completion: never worth more than the typed word
+                alt_idf = self.alt_idf(alt)
+                if alt_idf > typed_idf > 0:
+                    w *= typed_idf / alt_idf
+            if i in exact:
+                np.maximum(best, self._alternative(alt, exact[i]) * w, out=best)
+            else:  # touch only the alternative's postings (ids are unique)
+                ids, vals = self.term(next(iter(alt))) if len(alt) == 1 else self._held(alt)
+                best[ids] = np.maximum(best[ids], vals * np.float32(w))
+        return best, typed_idf
+
     def score(self, units: list[list[frozenset[str]]], weights: list[list[float]],
               exact: dict[int, np.ndarray]) -> np.ndarray:
         """One score per document: sum of each unit's best weighted alternative, times the share of the units'
         idf matched (a unit counts by its typed word's idf, so lacking a common word costs little).
 
+        The sums over the units before the last are kept for the next call (:data:`UNIT_SUMS`): while a query is
+        typed only its last word changes, so the words before it are scored once, not on every keystroke.
+
         Args:
             exact: unit index -> boolean array of documents where that (quoted phrase) unit is exact.
         """
-        self.prefetch(t for alts in units for alt in alts for t in alt)  # every word below is read
-        total = np.zeros(self.size, dtype=np.float32)
-        covered = np.zeros(self.size, dtype=np.float32)
-        mass = 0.0
-        for i, (alts, wts) in enumerate(zip(units, weights, strict=True)):
-            best = np.zeros(self.size, dtype=np.float32)
-            typed_idf = self.alt_idf(alts[0]) if alts else 0.0
-            for alt, w in zip(alts, wts, strict=True):
-                if w < 1.0 and w < wts[0]:  # a synonym or completion: never worth more than the typed word
-                    alt_idf = self.alt_idf(alt)
-                    if alt_idf > typed_idf > 0:
-                        w *= typed_idf / alt_idf
-                if len(alt) == 1 and i not in exact:  # one term: touch only its postings (ids are unique)
-                    ids, vals = self.term(next(iter(alt)))
-                    best[ids] = np.maximum(best[ids], vals * np.float32(w))
-                else:
-                    np.maximum(best, self._alternative(alt, exact.get(i)) * w, out=best)
+        keys = [(tuple(alts), tuple(wts), i in exact) for i, (alts, wts) in enumerate(zip(units, weights,
+                                                                                          strict=True))]
+        kept = max((k for k in self._sums if keys[:len(k[0])] == k[0]), key=lambda k: len(k[0]), default=None)
+        if kept is not None:
+            done, total, covered, mass = len(kept[0]), kept[1].copy(), kept[2].copy(), kept[3]
+        else:
+            done, mass = 0, 0.0
+            total = np.zeros(self.size, dtype=np.float32)
+            covered = np.zeros(self.size, dtype=np.float32)
+        self.prefetch(t for alts in units[done:] for alt in alts for t in alt)  # every word below is read
+        for i in range(done, len(units)):
+            if i == len(units) - 1 and i > done and not any(k[2] for k in keys[:i]):  # phrases: not kept
+                self._sums = [(keys[:i], total.copy(), covered.copy(), mass), *self._sums][:UNIT_SUMS]
+            best, typed_idf = self._unit(i, units[i], weights[i], exact)
             total += best
             covered += (best > 0) * np.float32(typed_idf)
             mass += typed_idf
@@ -291,20 +345,21 @@ class Ranker:
         if self._feedback is None:
             self._feedback = Feedback(self)
         return self._feedback.apply(gain, source, query_terms, doc_terms)
+
     @staticmethod
     def top(scores: np.ndarray, allowed: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (docnum, score) among allowed documents with a positive score, best first.
 
         Equal scores keep document-number order here; the caller breaks ties by id.
         """
-        scores = np.where(allowed, scores, 0)
-        candidates = np.flatnonzero(scores > 0)
+        candidates = np.flatnonzero((scores > 0) & allowed)  # np.where(allowed, ...) cost 20 times more
+        values = scores[candidates]
         if len(candidates) > k:
-            part = np.argpartition(-scores[candidates], k - 1)[:k]
-            kth = scores[candidates[part]].min()
-            candidates = candidates[scores[candidates] >= kth]  # keep every doc tied with the k-th
-        order = np.lexsort((candidates, -scores[candidates]))
-        return [(int(d), float(scores[d])) for d in candidates[order]]
+            part = np.argpartition(-values, k - 1)[:k]
+            kept = values >= values[part].min()  # keep every doc tied with the k-th
+            candidates, values = candidates[kept], values[kept]
+        order = np.lexsort((candidates, -values))
+        return [(int(d), float(v)) for d, v in zip(candidates[order], values[order], strict=True)]
 
 
 def tie_break(ranked: list[tuple[float, int]], limit: int, id_key: Callable[[], Callable[[int], bytes]]

@@ -98,20 +98,24 @@ class IndexSearcher:
         """
         started = time.perf_counter()
         plan = self.plan(pq, synonyms, prefix, kind, nutrient)
-        response = self.execute(plan, limit, snippets)
+        matched = self._match(plan)  # the typed words' hits are ranked only if they are what is answered
         # whether the words found something is asked of every kind (a kind narrows the results, not the search)
+        found = sum(matched[3]["kind"].values()) if matched else 0
         # typing mode: the last word is unfinished, not misspelt
-        words = pq.words[:-1] if response.prefixes and _found(response) else pq.words
+        words = pq.words[:-1] if matched and plan.prefixes and found else pq.words
         fixes = self.vocabulary.corrections(words, synonyms) if words else {}
         suggestion = corrected_text(pq.text, words, fixes)
         sure = correct and all(c.confident for c in fixes.values())
-        if suggestion and (sure or not _found(response)):
+        response = None
+        if suggestion and (sure or not found):
             fixed_plan = self.plan(parse(suggestion), synonyms, prefix, kind, nutrient)  # another text: its own plan
             fixed = self.execute(fixed_plan, limit, snippets)
             if not _found(fixed):
                 suggestion = None  # a suggestion that finds nothing helps nobody
             elif sure:
                 response, plan = replace(fixed, query=pq.text, corrected=suggestion), fixed_plan
+        if response is None:
+            response = self._respond(plan, matched, limit, snippets)
         return replace(response, suggestion=suggestion, elapsed_ms=(time.perf_counter() - started) * 1000), plan
 
     def execute(self, plan: SearchPlan, limit: int, snippets: int | None = None) -> Response:
@@ -123,20 +127,21 @@ class IndexSearcher:
         (:mod:`kb.search.ranking`): grouping and scoring every match through Whoosh's matchers cost most of the
         time. A quoted phrase counts only where it is exact, so the total is what can be paged through.
         """
+        return self._respond(plan, self._match(plan), limit, snippets)
+
+    def _match(self, plan: SearchPlan) -> tuple[Bits, Bits, dict[int, np.ndarray], dict[str, dict[str, int]]] | None:
+        """What ``plan`` matches, before any ranking: (the allowed matches, the matches of every kind, each
+        quoted phrase unit's exact documents, the facets); None for an empty plan."""
         if plan.empty:
-            return Response(query=plan.text)
+            return None
         docsets = self.docsets
         exact: dict[int, np.ndarray] = {}  # unit index -> one boolean per document: where its phrase is exact
         if plan.searches_text:
-            value = 0
-            for i, unit in enumerate(plan.units):
-                if i in plan.phrases:
-                    bits = self._phrase_bits(plan.phrases[i])
-                    exact[i] = self.ranker.mask(bits)
-                    value |= bits.value
-                else:
-                    for alt in unit:
-                        value |= self._alt_bits(alt).value
+            value = docsets.words_value([u for i, u in enumerate(plan.units) if i not in plan.phrases])
+            for i, phrase in plan.phrases.items():
+                bits = self._phrase_bits(phrase)
+                exact[i] = self.ranker.mask(bits)
+                value |= bits.value
             matching = Bits(value) & docsets.live()
         else:
             matching = docsets.live()
@@ -148,6 +153,15 @@ class IndexSearcher:
         allowed = plan.allowed()
         matching = counted if allowed == counted_by else matching & docsets.keywords(allowed)
         counts = {"kind": self._counts("kind", counted), "nutrient": self._counts("nutrients", counted)}
+        return matching, counted, exact, counts
+
+    def _respond(self, plan: SearchPlan, matched: tuple[Bits, Bits, dict[int, np.ndarray],
+                                                        dict[str, dict[str, int]]] | None,
+                 limit: int, snippets: int | None) -> Response:
+        """The response to ``plan`` from what it matched (:meth:`_match`): the hits ranked, with snippets."""
+        if matched is None:
+            return Response(query=plan.text)
+        matching, counted, exact, counts = matched
         if not plan.searches_text:  # filters only: every allowed record, in id order
             ranked = [(1.0, d) for d in self._first_by_id(matching, limit)]
         else:
@@ -216,7 +230,7 @@ class IndexSearcher:
             # the kind prior helps through the feedback records it picks (see KIND_PRIOR): with feedback only
             gain *= ranker.prior(lambda kind: ranker.mask(self.docsets.keywords({"kind": [kind]})))
             gain = ranker.feedback(gain, ranker.mask(counted), plan.terms, self._doc_terms)
-        base = np.where(allowed, gain, np.float32(0))
+        base = gain * allowed  # the same as np.where(allowed, gain, 0) for scores >= 0, at a twentieth of the cost
         pairs = self._adjacent_pairs(plan.words, plan.last_is_prefix)
         levels = self._title_levels(plan, typed, base)
         if levels is not None:
@@ -255,22 +269,18 @@ class IndexSearcher:
         if not typed or not plan.units:
             return None
         docsets = self.docsets
-        held = {"title": -1, "names": -1}
-        for unit, wts in zip(plan.units, plan.weights, strict=True):
-            # the word typed, a quoted phrase, the likeliest completions of a word being typed; no synonyms
-            alts = [alt for alt, w in zip(unit, wts, strict=True) if w >= PREFIX_WEIGHT][:TITLE_COMPLETIONS + 1]
-            for field in held:
-                value = 0
-                for alt in alts:
-                    every = -1
-                    for t in alt:
-                        every &= docsets.term(field, t).value
-                    value |= every
-                held[field] &= value
-        value = (held["title"] | held["names"]) & docsets.live().value
-        if not value:
+        # the word typed, a quoted phrase, the likeliest completions of a word being typed; no synonyms
+        wanted = [[alt for alt, w in zip(unit, wts, strict=True) if w >= PREFIX_WEIGHT][:TITLE_COMPLETIONS + 1]
+                  for unit, wts in zip(plan.units, plan.weights, strict=True)]
+        candidates: np.ndarray | None = None
+        for field in ("title", "names"):  # from document numbers, not bitsets (see docsets.IDS_CACHE_BYTES)
+            held = docsets.field_holds(field, wanted)
+            if held is not None:
+                candidates = held if candidates is None else candidates | held
+        if candidates is None:
             return None
-        candidates = self.ranker.mask(Bits(value)) & (scores > 0)
+        candidates &= docsets.live_mask()
+        candidates &= scores > 0
         docs = np.flatnonzero(candidates)
         if not len(docs):
             return None
@@ -344,13 +354,6 @@ class IndexSearcher:
         if len(docs) > limit:
             docs = docs[np.argpartition(rank[docs], limit - 1)[:limit]]
         return [int(d) for d in docs[np.argsort(rank[docs], kind="stable")]]
-
-    def _alt_bits(self, alt: frozenset[str]) -> Bits:
-        """Documents holding every term of one alternative of a typed word (a phrase counts as its words)."""
-        value = -1
-        for term in alt:
-            value &= self.docsets.any_field(self.ranker.fields, term).value
-        return Bits(value if alt else 0)
 
     def _counts(self, fieldname: str, matching: Bits) -> dict[str, int]:
         """How many of ``matching`` hold each value of a keyword field (kind, nutrients)."""

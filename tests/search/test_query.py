@@ -141,6 +141,18 @@ def test_synonym_alternative_counted_once():
     assert plan.units[0].count(frozenset(["spasm"])) == 1
 
 
+def test_a_unit_holds_each_alternative_once():
+    # "rock hard" and "hard as a rock" analyse to the same words; "calf cramp" brings the cramp group, which
+    # "cramp" brought already; "spasm" is a synonym and a completion of "spa" at once
+    syn = Synonyms((("cramp", "spasm", "rock hard", "hard as a rock", "calf cramp"), ("calf", "lower leg")))
+    for plan in (make_plan(parse("calf cramp"), syn), make_plan(parse("rock hard calf"), syn),
+                 make_plan(parse("spa"), syn, ["spasm", "spasmod"], last_is_prefix=True)):
+        for unit in plan.units:
+            assert len(unit) == len(set(unit)), unit
+    plan = make_plan(parse("calf cramp"), syn)
+    assert frozenset(["rock", "hard"]) in plan.units[1] and frozenset(["spasm"]) in plan.units[0]  # still there
+
+
 def test_multi_word_synonym():
     plan = make_plan(parse("low potassium"), SYN)
     assert "hypokalemia" in plan.terms

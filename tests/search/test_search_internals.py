@@ -297,3 +297,58 @@ def test_a_common_phrase_is_counted_exactly_through_the_bulk_path(big, monkeypat
     r = big.search('"cramp answer"', limit=1000)
     assert calls, "the bulk path did not run"
     assert r.total == len(r.results) == 297  # three of the 300 answers say "cramp reply" now
+
+
+# --- typing: what one keystroke keeps for the next ------------------------------------------------------------
+TYPED = ["cramp at night", "cramp at nig", "crmap at nigh", "cramp at", "cramp", "\"calf cramp\" nig",
+         "low potassium cra", "low potassium", "magnesium calf str", "magnesium calf stre", "magnesium cal"]
+
+
+def _typed_plans(engine):
+    from kb.search.plan import parse
+
+    s = engine._current()
+    return s, [s.plan(parse(text[:n]), engine.synonyms, True) for text in TYPED for n in range(1, len(text) + 1)]
+
+
+def test_scores_kept_across_keystrokes_equal_a_fresh_rankers(big):
+    from kb.search.ranking import Ranker
+
+    s, plans = _typed_plans(big)
+    kept = Ranker(s.searcher, TEXT_FIELDS)
+    for plan in plans:  # each keystroke, a misspelt one, backspacing, a phrase: the same floats as computed anew
+        exact = {i: kept.mask(s._phrase_bits(p)) for i, p in plan.phrases.items()}
+        got = kept.score(plan.units, plan.weights, exact)
+        assert np.array_equal(got, Ranker(s.searcher, TEXT_FIELDS).score(plan.units, plan.weights, exact)), plan.text
+
+
+def test_a_multi_word_alternative_scores_as_over_every_document(big):
+    ranker = big._current().ranker
+    for alt in (frozenset(["cramp", "night"]), frozenset(["calf", "cramp", "stretch"]), frozenset(["cramp", "zzz"])):
+        ids, vals = ranker._held(alt)
+        dense = np.zeros(ranker.size, dtype=np.float32)
+        dense[ids] = vals
+        assert np.array_equal(dense, ranker._alternative(alt, None)), alt
+    assert len(ranker._held(frozenset(["cramp", "night"]))[0]) > 0
+
+
+def test_title_document_numbers_are_the_title_bitsets(big):
+    s = big._current()
+    for field, term in (("title", "cramp"), ("title", "question"), ("names", "magnesium"), ("names", "zzz")):
+        want = np.flatnonzero(s.ranker.mask(s.docsets.term(field, term)))
+        assert np.array_equal(s.docsets.ids(field, term), want), (field, term)
+
+
+def test_typing_on_one_engine_finds_what_a_fresh_engine_finds(big):
+    root = big.root
+    fresh = KnowledgeBase(root)
+    try:
+        for text in TYPED:
+            for n in range(1, len(text) + 1):
+                a = big.search(text[:n], limit=20, prefix=True)
+                fresh.close()
+                b = fresh.search(text[:n], limit=20, prefix=True)
+                assert (a.total, a.facets, [(h.id, h.score) for h in a.results]) == (
+                    b.total, b.facets, [(h.id, h.score) for h in b.results]), text[:n]
+    finally:
+        fresh.close()

@@ -8,6 +8,7 @@ The detail pane is :mod:`.search_detail`, keys, history and focus :mod:`.search_
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input
 from textual.worker import get_current_worker
 
@@ -42,6 +44,11 @@ from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import StatusLine, Tone
 from kb.tui.workers import deliver
+
+# While a keystroke's search runs, frames wait for its answer (for at most HOLD seconds): one frame shows the
+# typed character together with its results. Painting the box first cost a frame of main-thread work (competing
+# with the search for the GIL) before the frame that matters, and the results' frame then waited for a frame slot.
+HOLD = 0.05
 
 
 class SearchScreen(SearchNavigation, SearchDetail):
@@ -86,6 +93,8 @@ class SearchScreen(SearchNavigation, SearchDetail):
         self.bookmarks = Bookmarks(state)
         self._focus_at: dict[Location, str] = {}
         self.catalog = Catalog()
+        self._hold: ExitStack | None = None  # frames held until the typed query's answer is painted
+        self._hold_timer: Timer | None = None
 
     # --- layout --------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -106,6 +115,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         yield Footer()
 
     def on_unmount(self) -> None:
+        self._release_frames()
         self.remember_query()
 
     def on_mount(self) -> None:
@@ -154,8 +164,10 @@ class SearchScreen(SearchNavigation, SearchDetail):
         # snippets for the rows painted at once; the rest after the frame
         request = self.session.typed(event.value, self.query_one(ResultList).rows_on_screen())
         if request is not None:
+            self._hold_frames()
             self.run_search(request)
             return
+        self._release_frames()
         self.query_one(EmergencyCallout).show(None)
         self.query_one(CorrectionBanner).show(event.value, None, False)
         self.query_one(KindFilter).clear()
@@ -173,16 +185,42 @@ class SearchScreen(SearchNavigation, SearchDetail):
         except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
             if not worker.is_cancelled:  # the engine's SearchFailed already says "search failed"
                 text = str(exc) if isinstance(exc, SearchFailed) else f"search failed: {exc}"
-                deliver(self.app, self.show_status, text, "error")
+                deliver(self.app, self._search_failed, text)
             return
         if worker.is_cancelled or not self.session.is_current(request.seq):
             return  # a newer query is on its way: never let this answer land
         deliver(self.app, self.show_outcome, outcome)
 
+    def _hold_frames(self) -> None:
+        """Paint nothing until the answer to the query typed is shown (or HOLD seconds have passed)."""
+        if self._hold is None:  # a key typed while holding: the first key's deadline stands
+            self._hold = ExitStack()
+            self._hold.enter_context(self.app.batch_update())
+            self._hold_timer = self.set_timer(HOLD, self._release_frames, name="frames held for an answer")
+
+    def _release_frames(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if self._hold is not None:
+            hold, self._hold = self._hold, None
+            hold.close()
+            self.check_idle()  # what changed meanwhile is painted in the next frame
+
+    def _search_failed(self, text: str) -> None:
+        self._release_frames()
+        self.show_status(text, "error")
+
     def show_outcome(self, outcome: Outcome) -> None:
         """Paint the answer, unless a newer request was made meanwhile."""
         if not self.is_attached or not self.session.accept(outcome):
             return
+        try:
+            self._show_outcome(outcome)
+        finally:
+            self._release_frames()
+
+    def _show_outcome(self, outcome: Outcome) -> None:
         session, response, request = self.session, outcome.response, outcome.request
         self.query_one(EmergencyCallout).show(response.emergency)
         self.query_one(CorrectionBanner).show(response.query, session.correction, session.as_typed)

@@ -15,7 +15,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input
@@ -41,6 +41,7 @@ from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.kind_filter import KindFilter
 from kb.tui.widgets.problems_panel import ProblemsPanel
 from kb.tui.widgets.result_list import ResultList
+from kb.tui.widgets.results_pane import ResultsPane
 from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import StatusLine, Tone
 from kb.tui.workers import deliver
@@ -102,7 +103,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         yield EmergencyCallout(id="emergency")
         yield CorrectionBanner(id="banner")
         with Horizontal(id="body"):
-            with Vertical(id="left"):
+            with ResultsPane(id="left"):
                 yield KindFilter(id="kinds")
                 with ContentSwitcher(initial="empty-scroll", id="left-switcher"):
                     yield ResultList(id="results")
@@ -122,7 +123,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         self.query_one(KindFilter).clear()
         self.query_one(EmptyState).show_welcome()
         self.query_one(DetailPane).show_intro({})
-        self.query_one("#left", Vertical).border_title = "Results"
+        self.query_one(ResultsPane).show_title("Results")
         self._title_detail()
         self.query_one(SearchBox).focus()
         self.post_message(self.Ready())
@@ -171,7 +172,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         self.query_one(EmergencyCallout).show(None)
         self.query_one(CorrectionBanner).show(event.value, None, False)
         self.query_one(KindFilter).clear()
-        self.query_one("#left", Vertical).border_title = "Results"
+        self.query_one(ResultsPane).show_title("Results")
         self.query_one(ResultList).show([], ())
         self.query_one("#left-switcher", ContentSwitcher).current = "empty-scroll"
         self.query_one(EmptyState).show_welcome()
@@ -240,7 +241,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
             self.call_after_refresh(self.fill_snippets, results.generation, without, response.terms)
         kinds = self.query_one(KindFilter)
         kinds.show(outcome.counts, response.total, len(hits), session.kind, more)
-        self.query_one("#left", Vertical).border_title = kinds.title
+        self.query_one(ResultsPane).show_title(kinds.title)
         switcher = self.query_one("#left-switcher", ContentSwitcher)
         if hits:
             switcher.current = "results"

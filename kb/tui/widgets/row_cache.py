@@ -47,7 +47,7 @@ class CachedRows(OptionList):
     # --- rendering ---------------------------------------------------------------------------------------------
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         key = getattr(option, "key", None)
-        if key is None:
+        if key is None or self.text_selection is not None:  # a mouse selection is drawn into the rows
             return super()._get_option_render(option, style)
         padding = self.get_component_styles("option-list--option").padding
         width = self.scrollable_content_region.width - self._get_left_gutter_width()

@@ -8,14 +8,16 @@ The detail pane is :mod:`.search_detail`, keys, history and focus :mod:`.search_
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input
 from textual.worker import get_current_worker
 
@@ -39,9 +41,15 @@ from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.kind_filter import KindFilter
 from kb.tui.widgets.problems_panel import ProblemsPanel
 from kb.tui.widgets.result_list import ResultList
+from kb.tui.widgets.results_pane import ResultsPane
 from kb.tui.widgets.search_box import SearchBox
 from kb.tui.widgets.status_line import StatusLine, Tone
 from kb.tui.workers import deliver
+
+# While a keystroke's search runs, frames wait for its answer (for at most HOLD seconds): one frame shows the
+# typed character together with its results. Painting the box first cost a frame of main-thread work (competing
+# with the search for the GIL) before the frame that matters, and the results' frame then waited for a frame slot.
+HOLD = 0.05
 
 
 class SearchScreen(SearchNavigation, SearchDetail):
@@ -86,6 +94,8 @@ class SearchScreen(SearchNavigation, SearchDetail):
         self.bookmarks = Bookmarks(state)
         self._focus_at: dict[Location, str] = {}
         self.catalog = Catalog()
+        self._hold: ExitStack | None = None  # frames held until the typed query's answer is painted
+        self._hold_timer: Timer | None = None
 
     # --- layout --------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,7 +103,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         yield EmergencyCallout(id="emergency")
         yield CorrectionBanner(id="banner")
         with Horizontal(id="body"):
-            with Vertical(id="left"):
+            with ResultsPane(id="left"):
                 yield KindFilter(id="kinds")
                 with ContentSwitcher(initial="empty-scroll", id="left-switcher"):
                     yield ResultList(id="results")
@@ -106,13 +116,14 @@ class SearchScreen(SearchNavigation, SearchDetail):
         yield Footer()
 
     def on_unmount(self) -> None:
+        self._release_frames()
         self.remember_query()
 
     def on_mount(self) -> None:
         self.query_one(KindFilter).clear()
         self.query_one(EmptyState).show_welcome()
         self.query_one(DetailPane).show_intro({})
-        self.query_one("#left", Vertical).border_title = "Results"
+        self.query_one(ResultsPane).show_title("Results")
         self._title_detail()
         self.query_one(SearchBox).focus()
         self.post_message(self.Ready())
@@ -154,12 +165,14 @@ class SearchScreen(SearchNavigation, SearchDetail):
         # snippets for the rows painted at once; the rest after the frame
         request = self.session.typed(event.value, self.query_one(ResultList).rows_on_screen())
         if request is not None:
+            self._hold_frames()
             self.run_search(request)
             return
+        self._release_frames()
         self.query_one(EmergencyCallout).show(None)
         self.query_one(CorrectionBanner).show(event.value, None, False)
         self.query_one(KindFilter).clear()
-        self.query_one("#left", Vertical).border_title = "Results"
+        self.query_one(ResultsPane).show_title("Results")
         self.query_one(ResultList).show([], ())
         self.query_one("#left-switcher", ContentSwitcher).current = "empty-scroll"
         self.query_one(EmptyState).show_welcome()
@@ -173,16 +186,42 @@ class SearchScreen(SearchNavigation, SearchDetail):
         except Exception as exc:  # noqa: BLE001 - reported in the status line; typing goes on
             if not worker.is_cancelled:  # the engine's SearchFailed already says "search failed"
                 text = str(exc) if isinstance(exc, SearchFailed) else f"search failed: {exc}"
-                deliver(self.app, self.show_status, text, "error")
+                deliver(self.app, self._search_failed, text)
             return
         if worker.is_cancelled or not self.session.is_current(request.seq):
             return  # a newer query is on its way: never let this answer land
         deliver(self.app, self.show_outcome, outcome)
 
+    def _hold_frames(self) -> None:
+        """Paint nothing until the answer to the query typed is shown (or HOLD seconds have passed)."""
+        if self._hold is None:  # a key typed while holding: the first key's deadline stands
+            self._hold = ExitStack()
+            self._hold.enter_context(self.app.batch_update())
+            self._hold_timer = self.set_timer(HOLD, self._release_frames, name="frames held for an answer")
+
+    def _release_frames(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if self._hold is not None:
+            hold, self._hold = self._hold, None
+            hold.close()
+            self.check_idle()  # what changed meanwhile is painted in the next frame
+
+    def _search_failed(self, text: str) -> None:
+        self._release_frames()
+        self.show_status(text, "error")
+
     def show_outcome(self, outcome: Outcome) -> None:
         """Paint the answer, unless a newer request was made meanwhile."""
         if not self.is_attached or not self.session.accept(outcome):
             return
+        try:
+            self._show_outcome(outcome)
+        finally:
+            self._release_frames()
+
+    def _show_outcome(self, outcome: Outcome) -> None:
         session, response, request = self.session, outcome.response, outcome.request
         self.query_one(EmergencyCallout).show(response.emergency)
         self.query_one(CorrectionBanner).show(response.query, session.correction, session.as_typed)
@@ -202,7 +241,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
             self.call_after_refresh(self.fill_snippets, results.generation, without, response.terms)
         kinds = self.query_one(KindFilter)
         kinds.show(outcome.counts, response.total, len(hits), session.kind, more)
-        self.query_one("#left", Vertical).border_title = kinds.title
+        self.query_one(ResultsPane).show_title(kinds.title)
         switcher = self.query_one("#left-switcher", ContentSwitcher)
         if hits:
             switcher.current = "results"

@@ -50,6 +50,7 @@ class KindFilter(Static):
         self.more = False
         self.active: str | None = None
         self.idle = True
+        self._shown: tuple[object, ...] | None = None  # what the line was drawn from: redrawn only when it changes
 
     def show(self, counts: dict[str, int], total: int, shown: int, active: str | None, more: bool = False) -> None:
         """Counts by kind (unfiltered), the number of matches in the list's kinds, how many are listed, and
@@ -64,6 +65,11 @@ class KindFilter(Static):
             self._refresh_line()
 
     def _refresh_line(self) -> None:
+        # called on every keystroke; the counts by kind often stay the same from one key to the next
+        state = (tuple(self.counts.get(kind, 0) for kind in KINDS), self.active, self.size.width)
+        if state == self._shown:
+            return
+        self._shown = state
         if not any(self.counts.values()) and not self.active:
             self.update(Content.styled("No matches", ".kind-filter--off"), layout=False)
             return
@@ -75,6 +81,7 @@ class KindFilter(Static):
     def clear(self, message: str = "Type to search") -> None:
         self.idle = True
         self.counts, self.total, self.shown = {}, 0, 0
+        self._shown = None
         self.update(Content.styled(message, ".kind-filter--off"), layout=False)
 
     @property

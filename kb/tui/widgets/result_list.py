@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from textual import on
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
@@ -14,14 +15,16 @@ from textual.reactive import Reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from kb.engine import find_spans
 from kb.model.results import Hit, Snippet
-from kb.tui.text import badge, fit_snippet, highlighted, literal, snippet_content
+from kb.tui.text import badge, fit_snippet, literal, snippet_content
+from kb.tui.widgets.row_cache import ROWS_KEPT, CachedRows, KeyedOption
 
 MATCH = ".result-list--match"
 INDENT = " " * 11  # badge width plus one space: continuation lines line up under the title
 
 
-class ResultList(OptionList):
+class ResultList(CachedRows):
     """Search hits as options whose ids are record ids.
 
     Posts ``Highlighted`` only when the person moves the highlight (not when new results arrive), and
@@ -96,6 +99,7 @@ class ResultList(OptionList):
         self.first_batch = 0  # how many results show() made into options at once
         self.more = False  # set by the screen: the search has results beyond these
         self._asked = False  # NeedMore posted for these results
+        self._prompts: LRUCache[tuple[object, ...], Content] = LRUCache(ROWS_KEPT)  # prompts by what they show
 
     @property
     def highlighted_hit(self) -> Hit | None:
@@ -121,11 +125,13 @@ class ResultList(OptionList):
         index = ids.index(keep_id) if keep_id in ids else 0
         self._generation += 1
         self.first_batch = first = max(index + 1, self.rows_on_screen())
-        self._set_prompts(first)
+        with self.changing():  # the lines showing what they showed before are not painted again
+            self._set_prompts(first)
+            if self.hits:
+                self.highlighted = index
         if first < len(self.hits) and not rest_later:
             self.call_after_refresh(self._add_rest, self._generation)
         if self.hits:
-            self.highlighted = index
             self._announced = self.hits[index].id
             return self.hits[index]
         self._announced = None
@@ -144,9 +150,10 @@ class ResultList(OptionList):
         shown = self.option_count
         for hit in self.hits[:shown]:
             if hit.id in snippets:  # a row painted without its snippet (a resize between search and show)
-                self.replace_option_prompt(hit.id, self._prompt(hit, self.terms, self._width))
+                self._replace_option(hit)
         if shown < len(self.hits):
-            self.add_options(self._make_options(self.hits[shown:], self._width))
+            with self.changing():  # rows below the screen: only the scroll bar changes
+                self.add_options(self._make_options(self.hits[shown:], self._width))
 
     def rows_on_screen(self) -> int:
         """How many results can be visible at once (each takes at least two lines and a divider), plus one."""
@@ -159,9 +166,26 @@ class ResultList(OptionList):
     def _make_options(self, hits: Iterable[Hit], width: int) -> list[Option | None]:
         options: list[Option | None] = []
         for hit in hits:
-            options.append(Option(self._prompt(hit, self.terms, width), id=hit.id))
+            options.append(self._option(hit, width))
             options.append(None)  # a divider line under each result
         return options
+
+    def _option(self, hit: Hit, width: int) -> KeyedOption:
+        """The hit's option, keyed by what its prompt shows (its prompt made again only for a new key)."""
+        title_spans = tuple((start, end) for start, end, _ in find_spans(hit.title, self.terms))
+        snippet = fit_snippet(hit.snippet, width) if hit.snippet.text else None
+        key = (hit.kind, hit.title, title_spans, hit.article, snippet)
+        prompt = self._prompts.get(key)
+        if prompt is None:
+            prompt = self._prompts[key] = self._prompt(hit.kind, hit.title, title_spans, hit.article, snippet)
+        return KeyedOption(prompt, key, id=hit.id)
+
+    def _replace_option(self, hit: Hit) -> None:
+        new = self._option(hit, self._width)
+        option = self.get_option(hit.id)
+        if isinstance(option, KeyedOption):
+            option.key = new.key
+        self.replace_option_prompt(hit.id, new.prompt)
 
     def _set_prompts(self, count: int | None = None) -> None:
         """Make options of the first ``count`` hits (all when None)."""
@@ -175,7 +199,8 @@ class ResultList(OptionList):
             return
         start = self.option_count
         if start < len(self.hits):
-            self.add_options(self._make_options(self.hits[start:], self._width))
+            with self.changing():  # rows below the screen: only the scroll bar changes
+                self.add_options(self._make_options(self.hits[start:], self._width))
 
     def on_resize(self) -> None:
         """Re-fit the snippets to the new width, keeping the highlight where it was."""
@@ -186,14 +211,17 @@ class ResultList(OptionList):
                 self.highlighted = index
 
     @staticmethod
-    def _prompt(hit: Hit, terms: frozenset[str], width: int) -> Content:
-        lines = [Content.assemble(badge(hit.kind, f".result-list--{hit.kind}"), " ",
-                                  highlighted(hit.title, terms, MATCH).stylize("bold"))]
-        if hit.article:
+    def _prompt(kind: str, title: str, title_spans: tuple[tuple[int, int], ...], article: str,
+                snippet: Snippet | None) -> Content:
+        heading = literal(title)
+        for start, end in title_spans:
+            heading = heading.stylize(MATCH, start, end)
+        lines = [Content.assemble(badge(kind, f".result-list--{kind}"), " ", heading.stylize("bold"))]
+        if article:
             lines.append(Content.assemble(INDENT, ("in ", ".result-list--meta"),
-                                          literal(hit.article).stylize(".result-list--meta")))
-        if hit.snippet.text:
-            lines.append(Content.assemble(INDENT, snippet_content(fit_snippet(hit.snippet, width), MATCH)))
+                                          literal(article).stylize(".result-list--meta")))
+        if snippet is not None:
+            lines.append(Content.assemble(INDENT, snippet_content(snippet, MATCH)))
         return Content("\n").join(lines)
 
     def _ask_for_more(self, everything: bool = False) -> None:

@@ -24,6 +24,14 @@ def from_scratch(results: ResultList) -> list:
     return results.render_lines(Region(0, 0, *results.size))
 
 
+async def typed(app, pilot, query: str) -> ResultList:  # noqa: ANN001 - Textual's App and Pilot
+    """The result list once ``query`` has been typed into the box and its answer painted."""
+    await settle(app, pilot)
+    await pilot.press(*query)
+    await settle(app, pilot)
+    return app.query_one(ResultList)
+
+
 def same(a: list, b: list) -> bool:
     return len(a) == len(b) and all(x == y and x.text == y.text for x, y in zip(a, b, strict=True))
 
@@ -51,10 +59,7 @@ async def test_each_keystroke_paints_what_a_full_repaint_would(app_factory):
 async def test_a_new_theme_repaints_the_kept_rows(app_factory):
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press(*"cramps")
-        await settle(app, pilot)
-        results = app.query_one(ResultList)
+        results = await typed(app, pilot, "cramps")
         dark = painted(results)
         app.theme = "textual-light"
         await settle(app, pilot)
@@ -67,10 +72,7 @@ async def test_a_new_theme_repaints_the_kept_rows(app_factory):
 async def test_moving_the_highlight_repaints_both_rows(app_factory):
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press(*"cramps")
-        await settle(app, pilot)
-        results = app.query_one(ResultList)
+        results = await typed(app, pilot, "cramps")
         await pilot.press("down", "down", "down")
         await settle(app, pilot)
         assert results.highlighted == 2

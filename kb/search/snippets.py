@@ -25,13 +25,14 @@ from whoosh.support.charset import accent_map
 
 from kb.index.schema import _WORD, _normalise
 from kb.model.results import Snippet
+from kb.search.candidates import _NON_ASCII, _candidate_spans
 
 SNIPPET_CHARS = 160
 TOKEN_CACHE = 512  # analysed texts kept: while typing, the same top results come back keystroke after keystroke
 TOKEN_CACHE_BYTES = 24 * 1024 * 1024  # and at most this much memory for them
 BIG_TEXT = 20_000  # characters; a longer text is analysed only around its candidate matches
-CHEAP_TEXT = 8_000  # characters; a text up to this long has only the words that may match analysed
-MAX_SHARE = 8  # ... unless more than one word in this many may match: then it is analysed whole
+CHEAP_TEXT = 8_000  # characters; a text up to this long has only the words that may match analysed (unless
+# more than one word in candidates.MAX_SHARE may match: then it is analysed whole)
 MAX_CANDIDATES = 100_000  # words that start like a term looked at in a big text (the first ones)
 PER_TERM = 5_000  # matches of each term kept in a big text when choosing its snippet (the first ones)
 WINDOWS = 4  # candidate windows of a big text analysed and compared
@@ -119,7 +120,6 @@ def one_line(text: str) -> str:
 
 
 # --- finding candidates in a big text without analysing it -------------------------------------------------------
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _stem_head(term: str) -> str:
@@ -239,93 +239,6 @@ def _spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]]:
             if found is not None:
                 return found
     return [span for span in _tokens(flat) if span[2] in wanted]
-
-
-# --- the words that may match, found without analysing the others ----------------------------------------------
-_JOINS = frozenset(".'’ʼ-")  # what joins the parts of one word (``_WORD``): a word never spans anything else
-_INNER_MARKS = ("'", "’", "ʼ", "-")  # what the analyzer removes from inside a word (and a possessive "'s")
-
-
-def _is_word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"  # what ``\w`` matches in a str pattern
-
-
-def _head(term: str) -> str:
-    """What every word analysed to ``term`` starts with (lowercased, accent-folded, without inner marks): Porter
-    stemming removes letters from a word's end and rewrites at most its last two kept letters (``possibility`` ->
-    ``possibl``, ``happy`` -> ``happi``)."""
-    if not term[-1].isalpha():
-        return term
-    return term[:-2] if len(term) >= 5 else term[:-1] if len(term) >= 2 else term
-
-
-@lru_cache(maxsize=256)
-def _heads(wanted: frozenset[str]) -> tuple[str, ...]:
-    """The distinct heads of ``wanted``, none starting with another ("cra" covers "cram"): one search each."""
-    heads = sorted({_head(t) for t in wanted})
-    return tuple(h for i, h in enumerate(heads) if not (i and h.startswith(heads[i - 1])))
-
-
-def _sync(flat: str, i: int) -> int:
-    """The start of the run of word characters and joins around ``i``: no word crosses it, so a scan of the
-    text's words from there finds the same words as a scan from the start."""
-    while i > 0 and (_is_word_char(flat[i - 1]) or flat[i - 1] in _JOINS):
-        i -= 1
-    return i
-
-
-def _word_at(flat: str, p: int) -> re.Match[str] | None:
-    """The word of ``flat`` starting at ``p``, as a scan of all its words finds it, or None (``p`` is inside one
-    or starts none)."""
-    before = flat[p - 1] if p else " "
-    if _is_word_char(before) and not before.isdigit():
-        return None  # a word starts after a non-word character, or right after "B-12"'s digits ("B-12s")
-    if before.isdigit() or (p >= 2 and before in _JOINS and _is_word_char(flat[p - 2])):
-        for match in _WORD.finditer(flat, _sync(flat, p - 1)):
-            if match.start() >= p or match.end() > p:
-                return match if match.start() == p else None
-        return None
-    return _WORD.match(flat, p)
-
-
-def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] | None:
-    """The spans of :func:`_spans`, the same ones, by analysing only the words that may be one of ``wanted``:
-    those whose lowercased, accent-folded text starts like a term (found with ``str.find``, in C) and those with a
-    mark inside that the analyzer removes ("B-12", "don't"). None when too many words may match (a one-letter
-    term) or the text's case does not fold letter for letter: then the caller analyses every word."""
-    low = flat.lower()
-    if len(low) != len(flat) or "σ" in low or "ς" in low:  # a letter lowercased to two; sigma: in context
-        return None
-    if not flat.isascii():
-        low = _NON_ASCII.sub(lambda m: m.group().translate(accent_map), low)
-    heads = _heads(frozenset(wanted))
-    limit = len(flat) // MAX_SHARE + 8
-    starts: set[int] = set()
-    for head in heads:
-        i = low.find(head)
-        while i >= 0:
-            if not (i and flat[i - 1].isalpha()):  # after a letter: inside a word (the common case, cheap)
-                starts.add(i)
-            i = low.find(head, i + 1)
-        if len(starts) > limit:
-            return None
-    for mark in _INNER_MARKS:
-        i = flat.find(mark)
-        while i >= 0:
-            for match in _WORD.finditer(flat, _sync(flat, i)):  # the word holding the mark, if one does
-                if match.end() > i:
-                    if match.start() <= i:
-                        starts.add(match.start())
-                    break
-            i = flat.find(mark, i + 1)
-    out = []
-    for p in sorted(starts):
-        match = _word_at(flat, p)
-        if match is not None:
-            term = _normalise(match.group())
-            if term in wanted:
-                out.append((p, match.end(), term))
-    return out
 
 
 def _big_snippet(text: str, wanted: set[str], width: int) -> Snippet:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 from whoosh.support.charset import accent_map
@@ -96,4 +98,103 @@ def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] 
             term = _normalise(match.group())
             if term in wanted:
                 out.append((p, match.end(), term))
+    return out
+
+
+# --- kept per text: what a short text's candidate words are, term by term ---------------------------------------
+KEPT_TEXTS = 512  # short texts whose candidate words are kept (typing shows the same hits key after key)
+KEPT_HEADS = 256  # heads kept per text (then that text's heads start again)
+
+
+class _Kept:
+    """What :func:`_candidate_spans` works out of one text, kept for the next query on it: the folded text, the
+    starts of the words with an inner mark, each head's candidate starts, and each candidate word's span."""
+
+    __slots__ = ("low", "marks", "heads", "words")
+
+    def __init__(self, flat: str, low: str) -> None:
+        self.low = low
+        marks: set[int] = set()
+        for mark in _INNER_MARKS:
+            i = flat.find(mark)
+            while i >= 0:
+                for match in _WORD.finditer(flat, _sync(flat, i)):  # the word holding the mark, if one does
+                    if match.end() > i:
+                        if match.start() <= i:
+                            marks.add(match.start())
+                        break
+                i = flat.find(mark, i + 1)
+        self.marks = marks
+        self.heads: dict[str, list[int]] = {}
+        self.words: dict[int, tuple[int, int, str] | None] = {}
+
+    def starts(self, flat: str, head: str) -> list[int]:
+        """Where a word may start with ``head`` (not right after a letter)."""
+        found = self.heads.get(head)
+        if found is None:
+            if len(self.heads) >= KEPT_HEADS:
+                self.heads.clear()
+            low = self.low
+            found = []
+            i = low.find(head)
+            while i >= 0:
+                if not (i and flat[i - 1].isalpha()):  # after a letter: inside a word (the common case, cheap)
+                    found.append(i)
+                i = low.find(head, i + 1)
+            self.heads[head] = found
+        return found
+
+    def word(self, flat: str, p: int) -> tuple[int, int, str] | None:
+        """(start, end, analysed term) of the word starting at ``p``, or None."""
+        if p in self.words:
+            return self.words[p]
+        match = _word_at(flat, p)
+        term = _normalise(match.group()) if match is not None else None
+        span = (p, match.end(), term) if term is not None else None  # type: ignore[union-attr]
+        self.words[p] = span
+        return span
+
+
+_KEPT: OrderedDict[str, _Kept | None] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+def clear_kept() -> None:
+    with _KEPT_LOCK:
+        _KEPT.clear()
+
+
+def kept_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] | None:
+    """:func:`_candidate_spans`, the same spans, from what is kept of ``flat`` (at most :data:`KEPT_TEXTS`
+    texts, least recently used out first): a term looked for in the text before costs a dictionary look-up."""
+    with _KEPT_LOCK:
+        kept = _KEPT.get(flat, False)
+        if kept is not False:
+            _KEPT.move_to_end(flat)
+    if kept is False:
+        low = flat.lower()
+        if len(low) != len(flat) or "σ" in low or "ς" in low:  # a letter lowercased to two; sigma: in context
+            kept = None
+        else:
+            if not flat.isascii():
+                low = _NON_ASCII.sub(lambda m: m.group().translate(accent_map), low)
+            kept = _Kept(flat, low)
+        with _KEPT_LOCK:
+            _KEPT[flat] = kept
+            while len(_KEPT) > KEPT_TEXTS:
+                _KEPT.popitem(last=False)
+    if kept is None:
+        return None
+    limit = len(flat) // MAX_SHARE + 8
+    starts: set[int] = set()
+    for head in _heads(frozenset(wanted)):
+        starts.update(kept.starts(flat, head))
+        if len(starts) > limit:
+            return None
+    starts |= kept.marks
+    out = []
+    for p in sorted(starts):
+        span = kept.word(flat, p)
+        if span is not None and span[2] in wanted:
+            out.append(span)
     return out

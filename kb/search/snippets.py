@@ -25,7 +25,7 @@ from whoosh.support.charset import accent_map
 
 from kb.index.schema import _WORD, _normalise
 from kb.model.results import Snippet
-from kb.search.candidates import _NON_ASCII, _candidate_spans
+from kb.search.candidates import _NON_ASCII, clear_kept, kept_spans
 
 SNIPPET_CHARS = 160
 TOKEN_CACHE = 512  # analysed texts kept: while typing, the same top results come back keystroke after keystroke
@@ -91,6 +91,7 @@ _CACHE = _TokenCache(TOKEN_CACHE, TOKEN_CACHE_BYTES)
 def clear_cache() -> None:
     """Forget every analysed text (what a freshly started process knows; the benchmark's first use)."""
     _CACHE.clear()
+    clear_kept()
 
 
 def _tokens(text: str) -> Tokens:
@@ -235,7 +236,7 @@ def _spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]]:
         with _CACHE._lock:
             cached = _CACHE._items.get(flat)
         if cached is None:
-            found = _candidate_spans(flat, wanted)
+            found = kept_spans(flat, wanted)
             if found is not None:
                 return found
     return [span for span in _tokens(flat) if span[2] in wanted]

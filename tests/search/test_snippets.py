@@ -136,6 +136,11 @@ def test_the_words_that_may_match_give_the_same_marks_as_every_word(words, sep, 
     every = [span for span in snippets._analyse(text) if span[2] in wanted]
     cheap = candidates._candidate_spans(text, wanted)
     assert cheap is None or cheap == every
+    # what is kept of a text gives the same spans, the first time and again (with other terms looked for between)
+    candidates.clear_kept()
+    assert candidates.kept_spans(text, wanted) == cheap
+    candidates.kept_spans(text, {"cramp", "x"})
+    assert candidates.kept_spans(text, wanted) == cheap
 
 
 def test_snippets_of_short_texts_analyse_only_candidate_words(monkeypatch):

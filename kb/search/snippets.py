@@ -36,6 +36,8 @@ CHEAP_TEXT = 8_000  # characters; a text up to this long has only the words that
 MAX_CANDIDATES = 100_000  # words that start like a term looked at in a big text (the first ones)
 PER_TERM = 5_000  # matches of each term kept in a big text when choosing its snippet (the first ones)
 WINDOWS = 4  # candidate windows of a big text analysed and compared
+INDEXED_TOKENS = 256  # a text of this many words or more has its tokens looked up by term, for the last
+INDEXED = 32  # texts snippeted (each at most BIG_TEXT characters: under 1 MB of lists in all)
 _TOKEN_BYTES = 130  # a (start, end, term) tuple with its two ints; the terms are shared with the analyzer cache
 
 Tokens = tuple[tuple[int, int, str], ...]
@@ -57,6 +59,7 @@ class _TokenCache:
     def __init__(self, entries: int, max_bytes: int) -> None:
         self.entries, self.max_bytes = entries, max_bytes
         self._items: OrderedDict[str, tuple[Tokens, int]] = OrderedDict()
+        self._index: OrderedDict[str, dict[str, list[tuple[int, int, str]]]] = OrderedDict()  # see matching
         self.bytes = 0
         self._lock = threading.Lock()  # the TUI highlights on its thread while a worker makes snippets
 
@@ -79,9 +82,34 @@ class _TokenCache:
                     self.bytes -= old
         return tokens
 
+    def matching(self, text: str, wanted: set[str]) -> list[tuple[int, int, str]]:
+        """The tokens of ``text`` analysed to one of ``wanted``, in order; a long text's tokens are looked up by
+        term (kept for :data:`INDEXED` texts), not all compared."""
+        tokens = self.get(text)
+        if len(tokens) < INDEXED_TOKENS:
+            return [span for span in tokens if span[2] in wanted]
+        with self._lock:
+            index = self._index.get(text)
+            if index is not None:
+                self._index.move_to_end(text)
+        if index is None:
+            index = {}
+            for span in tokens:
+                index.setdefault(span[2], []).append(span)
+            with self._lock:
+                self._index[text] = index
+                while len(self._index) > INDEXED:
+                    self._index.popitem(last=False)
+        out: list[tuple[int, int, str]] = []
+        for term in wanted:
+            out += index.get(term, ())
+        out.sort()  # one span per start: the text's order
+        return out
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._index.clear()
             self.bytes = 0
 
 
@@ -239,7 +267,7 @@ def _spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]]:
             found = kept_spans(flat, wanted)
             if found is not None:
                 return found
-    return [span for span in _tokens(flat) if span[2] in wanted]
+    return _CACHE.matching(flat, wanted)
 
 
 def _big_snippet(text: str, wanted: set[str], width: int) -> Snippet:
@@ -267,14 +295,26 @@ def _best_window(spans: list[tuple[int, int, str]], width: int) -> tuple[tuple[i
     best = (-1, -1, 0)
     best_i = 0
     j = 0
+    # the terms of the window spans[i:hi] counted as it slides (both ends only move forward)
+    counts: dict[str, int] = {}
+    hi = 0
     for i in range(len(spans)):
         start = spans[i][0]
         while j < len(spans) and spans[j][1] - start <= width:
             j += 1
-        window = spans[i:max(j, i + 1)]  # a match wider than the window is still a window of its own
-        score = (len({s[2] for s in window}), len(window), -start)
+        end = max(j, i + 1)  # a match wider than the window is still a window of its own
+        while hi < end:
+            term = spans[hi][2]
+            counts[term] = counts.get(term, 0) + 1
+            hi += 1
+        score = (len(counts), end - i, -start)
         if score > best:
             best, best_i = score, i
+        term = spans[i][2]  # spans[i] leaves the window
+        if counts[term] == 1:
+            del counts[term]
+        else:
+            counts[term] -= 1
     return best, best_i
 
 

@@ -151,3 +151,21 @@ def test_snippets_of_short_texts_analyse_only_candidate_words(monkeypatch):
     s = make_snippet("Night cramps: a B-12 shortage can cause them; don't ignore cramping calves.",
                      set(stems("cramps b12 dont")))
     assert marked(s) == ["cramps", "B-12", "don't", "cramping"]
+
+
+def test_a_long_texts_words_looked_up_by_term_give_the_snippet_of_every_word_compared():
+    import random
+
+    from kb.search import snippets
+
+    rnd = random.Random(15)
+    vocabulary = [*_WORDS, "calf", "night", "the", "of", "pain;", "leg.", "x" * 40]
+    for _ in range(30):
+        text = " ".join(rnd.choices(vocabulary, k=rnd.randint(1700, 2400)))
+        terms = rnd.sample(["cramp", "b12", "dont", "night", "calf", "possibl", "employ"], rnd.randint(1, 3))
+        assert snippets.CHEAP_TEXT < len(text) <= snippets.BIG_TEXT  # analysed whole, its tokens kept
+        snippets.clear_cache()
+        compared = [span for span in snippets._analyse(one_line(text)) if span[2] in set(terms)]
+        first, again = make_snippet(text, terms), make_snippet(text, terms)  # the second from the kept index
+        assert len(snippets._CACHE._index) == 1
+        assert first == again == snippets._fragment(one_line(text), compared, SNIPPET_CHARS, True, True)

@@ -104,7 +104,7 @@ class Ranker:
         self.scorable = {f for f in self.fields if getattr(schema[f], "scorable", False)}
         self._lengths: dict[str, np.ndarray] = {}
         self._avg: dict[str, float] = {}
-        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[str | tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # terms, _held
         self._cached_bytes = 0
         self._prior: np.ndarray | None = None
         self._feedback: Feedback | None = None
@@ -227,12 +227,16 @@ class Ranker:
             # the text is worth more than in the text alone but never more than idf * (k1 + 1)
             score = idf * tf * (K1 + 1) / (tf + K1)
             out = (ids.astype(np.int32), score.astype(np.float32))
-        self._cache[term] = out
-        self._cached_bytes += out[0].nbytes + out[1].nbytes
+        self._keep(term, out)
+        return out
+
+    def _keep(self, key: str | tuple, arrays: tuple[np.ndarray, np.ndarray]) -> None:
+        """Cache ``arrays`` (the least recently used out first, past :data:`CACHE_BYTES`)."""
+        self._cache[key] = arrays
+        self._cached_bytes += arrays[0].nbytes + arrays[1].nbytes
         while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
             _, (a, b) = self._cache.popitem(last=False)
             self._cached_bytes -= a.nbytes + b.nbytes
-        return out
 
     # --- scoring ----------------------------------------------------------------------------------------------
     def mask(self, bits: Bits) -> np.ndarray:
@@ -260,7 +264,13 @@ class Ranker:
 
     def _held(self, terms: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, summed score) of the documents holding every one of ``terms`` (a multi-word
-        synonym or phrase): what :meth:`_alternative` gives, the same sums, touching only the postings."""
+        synonym or phrase): what :meth:`_alternative` gives, the same sums, touching only the postings; kept
+        with the terms' arrays (and counted in their bytes), as the words of a synonym come back query after query."""
+        key = ("&", terms)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
         parts = [self.term(t) for t in terms]
         first = min(range(len(parts)), key=lambda j: len(parts[j][0]))
         ids = parts[first][0]
@@ -277,6 +287,7 @@ class Ranker:
         for (_, p_vals), at in zip(parts, where, strict=True):  # in the terms' order, as _alternative adds them
             if len(ids):
                 total += p_vals[at]
+        self._keep(key, (ids, total))
         return ids, total
 
     def _positions(self, p_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:

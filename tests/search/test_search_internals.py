@@ -330,6 +330,15 @@ def test_a_multi_word_alternative_scores_as_over_every_document(big):
         dense[ids] = vals
         assert np.array_equal(dense, ranker._alternative(alt, None)), alt
     assert len(ranker._held(frozenset(["cramp", "night"]))[0]) > 0
+    # kept with the terms' arrays, their bytes counted against the same bound
+    alt = frozenset(["calf", "stretch"])
+    ranker.term("calf"), ranker.term("stretch")
+    assert ("&", alt) not in ranker._cache
+    before = ranker._cached_bytes
+    ids, vals = ranker._held(alt)
+    assert ranker._cached_bytes == before + ids.nbytes + vals.nbytes
+    again = ranker._held(alt)
+    assert again[0] is ids and again[1] is vals
 
 
 def test_title_document_numbers_are_the_title_bitsets(big):

@@ -102,7 +102,8 @@ def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] 
 
 
 # --- kept per text: what a short text's candidate words are, term by term ---------------------------------------
-KEPT_TEXTS = 512  # short texts whose candidate words are kept (typing shows the same hits key after key)
+KEPT_TEXTS = 64  # short texts whose candidate words are kept (typing shows the same hits key after key; about
+# 5 kB each: 512 grew the peak while searching 100k by 2.5 MB)
 KEPT_HEADS = 256  # heads kept per text (then that text's heads start again)
 
 

@@ -130,8 +130,9 @@ class DocSets:
     """
 
     def __init__(self, searcher: Searcher, term_ids: Callable[[str], np.ndarray] | None = None,
-                 term_fields: tuple[str, ...] = ()) -> None:
+                 term_fields: tuple[str, ...] = (), prefetch: Callable[[Iterable[str]], None] | None = None) -> None:
         self.searcher = searcher
+        self._prefetch = prefetch
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self._term_ids = term_ids
@@ -198,6 +199,9 @@ class DocSets:
         keys = [tuple(u) for u in units]
         kept = max((k for k in self._unions if keys[:len(k[0])] == k[0]), key=lambda k: len(k[0]), default=None)
         done, value = (len(kept[0]), kept[1]) if kept is not None else (0, 0)
+        if self._prefetch is not None:  # the words below read together (on a fresh index: one look-up for all)
+            self._prefetch(t for alts in units[done:] for alt in alts for t in alt
+                           if self._terms.peek(("any", self._term_fields, t)) is None)
         for i in range(done, len(units)):
             if i == len(units) - 1 and i > done:
                 self._unions = [(keys[:i], value), *self._unions][:UNIT_UNIONS]

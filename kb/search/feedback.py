@@ -80,10 +80,10 @@ class Feedback:
         for t, factor, own_factor in chosen:
             ids, vals = self.ranker.term(t)  # ids ascend (segments in order, documents in order within each)
             extra[ids] += vals * np.float32(factor)
-            at = np.minimum(np.searchsorted(ids, sources), len(ids) - 1)
-            for d, i in zip(sources.tolist(), at.tolist(), strict=True):
-                if ids[i] == d and d in own_factor:  # a feedback record is not rewarded for its own words
-                    extra[d] -= np.float32(own_factor[d] * float(vals[i]))
+            for d, own_part in own_factor.items():  # a feedback record is not rewarded for its own words
+                i = int(ids.searchsorted(d))
+                if i < len(ids) and ids[i] == d:
+                    extra[d] -= np.float32(own_part * float(vals[i]))
         out = gain + extra * (gain > 0)
         first = best[0][0]
         top = out[first]

@@ -86,6 +86,8 @@ FEEDBACK_CHARS = 20_000
 #: FTS5 peer's benchmark on the other core); 8 MB had kept peak memory searching 100k at 120 MB but slowed typing
 #: by a third even before the synonyms
 CACHE_BYTES = 64 * 1024 * 1024
+#: multi-word alternatives' sums kept (:meth:`Ranker._held`; among the terms' arrays the 100k peak grew 3 MB)
+HELD_BYTES = 512 * 1024
 #: how many calls' sums over the units before the last :meth:`Ranker.score` keeps (8 bytes a document each:
 #: 0.8 MB at 100k sections); a second one saved 1.4% of the units in a 100k typing pass (5,898 against 5,982)
 UNIT_SUMS = 1
@@ -105,6 +107,8 @@ class Ranker:
         self._lengths: dict[str, np.ndarray] = {}
         self._avg: dict[str, float] = {}
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._held_cache: OrderedDict[frozenset[str], tuple[np.ndarray, np.ndarray]] = OrderedDict()  # see _held
+        self._held_bytes = 0
         self._cached_bytes = 0
         self._prior: np.ndarray | None = None
         self._feedback: Feedback | None = None
@@ -260,7 +264,12 @@ class Ranker:
 
     def _held(self, terms: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, summed score) of the documents holding every one of ``terms`` (a multi-word
-        synonym or phrase): what :meth:`_alternative` gives, the same sums, touching only the postings."""
+        synonym or phrase): what :meth:`_alternative` gives, the same sums, touching only the postings; the last
+        ones kept (up to :data:`HELD_BYTES`), as a synonym's words come back query after query and key after key."""
+        hit = self._held_cache.get(terms)
+        if hit is not None:
+            self._held_cache.move_to_end(terms)
+            return hit
         parts = [self.term(t) for t in terms]
         first = min(range(len(parts)), key=lambda j: len(parts[j][0]))
         ids = parts[first][0]
@@ -277,6 +286,11 @@ class Ranker:
         for (_, p_vals), at in zip(parts, where, strict=True):  # in the terms' order, as _alternative adds them
             if len(ids):
                 total += p_vals[at]
+        self._held_cache[terms] = (ids, total)
+        self._held_bytes += ids.nbytes + total.nbytes
+        while self._held_bytes > HELD_BYTES and len(self._held_cache) > 1:
+            _, (a, b) = self._held_cache.popitem(last=False)
+            self._held_bytes -= a.nbytes + b.nbytes
         return ids, total
 
     def _positions(self, p_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -324,7 +324,7 @@ class IndexSearcher:
     def docsets(self) -> DocSets:
         if self._docsets is None:
             ranker = self.ranker
-            self._docsets = DocSets(self.searcher, lambda term: ranker.term(term)[0], ranker.fields)
+            self._docsets = DocSets(self.searcher, lambda term: ranker.term(term)[0], ranker.fields, ranker.prefetch)
         return self._docsets
 
     def _ids_key(self) -> Callable[[int], bytes]:

@@ -25,16 +25,19 @@ from whoosh.support.charset import accent_map
 
 from kb.index.schema import _WORD, _normalise
 from kb.model.results import Snippet
+from kb.search.candidates import _NON_ASCII, clear_kept, kept_spans
 
 SNIPPET_CHARS = 160
 TOKEN_CACHE = 512  # analysed texts kept: while typing, the same top results come back keystroke after keystroke
 TOKEN_CACHE_BYTES = 24 * 1024 * 1024  # and at most this much memory for them
 BIG_TEXT = 20_000  # characters; a longer text is analysed only around its candidate matches
-CHEAP_TEXT = 8_000  # characters; a text up to this long has only the words that may match analysed
-MAX_SHARE = 8  # ... unless more than one word in this many may match: then it is analysed whole
+CHEAP_TEXT = 8_000  # characters; a text up to this long has only the words that may match analysed (unless
+# more than one word in candidates.MAX_SHARE may match: then it is analysed whole)
 MAX_CANDIDATES = 100_000  # words that start like a term looked at in a big text (the first ones)
 PER_TERM = 5_000  # matches of each term kept in a big text when choosing its snippet (the first ones)
 WINDOWS = 4  # candidate windows of a big text analysed and compared
+INDEXED_TOKENS = 256  # a text of this many words or more has its tokens looked up by term, for the last
+INDEXED = 32  # texts snippeted (each at most BIG_TEXT characters: under 1 MB of lists in all)
 _TOKEN_BYTES = 130  # a (start, end, term) tuple with its two ints; the terms are shared with the analyzer cache
 
 Tokens = tuple[tuple[int, int, str], ...]
@@ -56,6 +59,7 @@ class _TokenCache:
     def __init__(self, entries: int, max_bytes: int) -> None:
         self.entries, self.max_bytes = entries, max_bytes
         self._items: OrderedDict[str, tuple[Tokens, int]] = OrderedDict()
+        self._index: OrderedDict[str, dict[str, list[tuple[int, int, str]]]] = OrderedDict()  # see matching
         self.bytes = 0
         self._lock = threading.Lock()  # the TUI highlights on its thread while a worker makes snippets
 
@@ -78,9 +82,34 @@ class _TokenCache:
                     self.bytes -= old
         return tokens
 
+    def matching(self, text: str, wanted: set[str]) -> list[tuple[int, int, str]]:
+        """The tokens of ``text`` analysed to one of ``wanted``, in order; a long text's tokens are looked up by
+        term (kept for :data:`INDEXED` texts), not all compared."""
+        tokens = self.get(text)
+        if len(tokens) < INDEXED_TOKENS:
+            return [span for span in tokens if span[2] in wanted]
+        with self._lock:
+            index = self._index.get(text)
+            if index is not None:
+                self._index.move_to_end(text)
+        if index is None:
+            index = {}
+            for span in tokens:
+                index.setdefault(span[2], []).append(span)
+            with self._lock:
+                self._index[text] = index
+                while len(self._index) > INDEXED:
+                    self._index.popitem(last=False)
+        out: list[tuple[int, int, str]] = []
+        for term in wanted:
+            out += index.get(term, ())
+        out.sort()  # one span per start: the text's order
+        return out
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._index.clear()
             self.bytes = 0
 
 
@@ -90,6 +119,7 @@ _CACHE = _TokenCache(TOKEN_CACHE, TOKEN_CACHE_BYTES)
 def clear_cache() -> None:
     """Forget every analysed text (what a freshly started process knows; the benchmark's first use)."""
     _CACHE.clear()
+    clear_kept()
 
 
 def _tokens(text: str) -> Tokens:
@@ -119,7 +149,6 @@ def one_line(text: str) -> str:
 
 
 # --- finding candidates in a big text without analysing it -------------------------------------------------------
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _stem_head(term: str) -> str:
@@ -235,97 +264,10 @@ def _spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]]:
         with _CACHE._lock:
             cached = _CACHE._items.get(flat)
         if cached is None:
-            found = _candidate_spans(flat, wanted)
+            found = kept_spans(flat, wanted)
             if found is not None:
                 return found
-    return [span for span in _tokens(flat) if span[2] in wanted]
-
-
-# --- the words that may match, found without analysing the others ----------------------------------------------
-_JOINS = frozenset(".'’ʼ-")  # what joins the parts of one word (``_WORD``): a word never spans anything else
-_INNER_MARKS = ("'", "’", "ʼ", "-")  # what the analyzer removes from inside a word (and a possessive "'s")
-
-
-def _is_word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"  # what ``\w`` matches in a str pattern
-
-
-def _head(term: str) -> str:
-    """What every word analysed to ``term`` starts with (lowercased, accent-folded, without inner marks): Porter
-    stemming removes letters from a word's end and rewrites at most its last two kept letters (``possibility`` ->
-    ``possibl``, ``happy`` -> ``happi``)."""
-    if not term[-1].isalpha():
-        return term
-    return term[:-2] if len(term) >= 5 else term[:-1] if len(term) >= 2 else term
-
-
-@lru_cache(maxsize=256)
-def _heads(wanted: frozenset[str]) -> tuple[str, ...]:
-    """The distinct heads of ``wanted``, none starting with another ("cra" covers "cram"): one search each."""
-    heads = sorted({_head(t) for t in wanted})
-    return tuple(h for i, h in enumerate(heads) if not (i and h.startswith(heads[i - 1])))
-
-
-def _sync(flat: str, i: int) -> int:
-    """The start of the run of word characters and joins around ``i``: no word crosses it, so a scan of the
-    text's words from there finds the same words as a scan from the start."""
-    while i > 0 and (_is_word_char(flat[i - 1]) or flat[i - 1] in _JOINS):
-        i -= 1
-    return i
-
-
-def _word_at(flat: str, p: int) -> re.Match[str] | None:
-    """The word of ``flat`` starting at ``p``, as a scan of all its words finds it, or None (``p`` is inside one
-    or starts none)."""
-    before = flat[p - 1] if p else " "
-    if _is_word_char(before) and not before.isdigit():
-        return None  # a word starts after a non-word character, or right after "B-12"'s digits ("B-12s")
-    if before.isdigit() or (p >= 2 and before in _JOINS and _is_word_char(flat[p - 2])):
-        for match in _WORD.finditer(flat, _sync(flat, p - 1)):
-            if match.start() >= p or match.end() > p:
-                return match if match.start() == p else None
-        return None
-    return _WORD.match(flat, p)
-
-
-def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] | None:
-    """The spans of :func:`_spans`, the same ones, by analysing only the words that may be one of ``wanted``:
-    those whose lowercased, accent-folded text starts like a term (found with ``str.find``, in C) and those with a
-    mark inside that the analyzer removes ("B-12", "don't"). None when too many words may match (a one-letter
-    term) or the text's case does not fold letter for letter: then the caller analyses every word."""
-    low = flat.lower()
-    if len(low) != len(flat) or "σ" in low or "ς" in low:  # a letter lowercased to two; sigma: in context
-        return None
-    if not flat.isascii():
-        low = _NON_ASCII.sub(lambda m: m.group().translate(accent_map), low)
-    heads = _heads(frozenset(wanted))
-    limit = len(flat) // MAX_SHARE + 8
-    starts: set[int] = set()
-    for head in heads:
-        i = low.find(head)
-        while i >= 0:
-            if not (i and flat[i - 1].isalpha()):  # after a letter: inside a word (the common case, cheap)
-                starts.add(i)
-            i = low.find(head, i + 1)
-        if len(starts) > limit:
-            return None
-    for mark in _INNER_MARKS:
-        i = flat.find(mark)
-        while i >= 0:
-            for match in _WORD.finditer(flat, _sync(flat, i)):  # the word holding the mark, if one does
-                if match.end() > i:
-                    if match.start() <= i:
-                        starts.add(match.start())
-                    break
-            i = flat.find(mark, i + 1)
-    out = []
-    for p in sorted(starts):
-        match = _word_at(flat, p)
-        if match is not None:
-            term = _normalise(match.group())
-            if term in wanted:
-                out.append((p, match.end(), term))
-    return out
+    return _CACHE.matching(flat, wanted)
 
 
 def _big_snippet(text: str, wanted: set[str], width: int) -> Snippet:
@@ -353,14 +295,26 @@ def _best_window(spans: list[tuple[int, int, str]], width: int) -> tuple[tuple[i
     best = (-1, -1, 0)
     best_i = 0
     j = 0
+    # the terms of the window spans[i:hi] counted as it slides (both ends only move forward)
+    counts: dict[str, int] = {}
+    hi = 0
     for i in range(len(spans)):
         start = spans[i][0]
         while j < len(spans) and spans[j][1] - start <= width:
             j += 1
-        window = spans[i:max(j, i + 1)]  # a match wider than the window is still a window of its own
-        score = (len({s[2] for s in window}), len(window), -start)
+        end = max(j, i + 1)  # a match wider than the window is still a window of its own
+        while hi < end:
+            term = spans[hi][2]
+            counts[term] = counts.get(term, 0) + 1
+            hi += 1
+        score = (len(counts), end - i, -start)
         if score > best:
             best, best_i = score, i
+        term = spans[i][2]  # spans[i] leaves the window
+        if counts[term] == 1:
+            del counts[term]
+        else:
+            counts[term] -= 1
     return best, best_i
 
 

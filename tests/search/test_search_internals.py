@@ -323,6 +323,8 @@ def test_scores_kept_across_keystrokes_equal_a_fresh_rankers(big):
 
 
 def test_a_multi_word_alternative_scores_as_over_every_document(big):
+    from kb.search import ranking
+
     ranker = big._current().ranker
     for alt in (frozenset(["cramp", "night"]), frozenset(["calf", "cramp", "stretch"]), frozenset(["cramp", "zzz"])):
         ids, vals = ranker._held(alt)
@@ -330,6 +332,14 @@ def test_a_multi_word_alternative_scores_as_over_every_document(big):
         dense[ids] = vals
         assert np.array_equal(dense, ranker._alternative(alt, None)), alt
     assert len(ranker._held(frozenset(["cramp", "night"]))[0]) > 0
+    # the last ones kept, their bytes counted against their own bound
+    alt = frozenset(["calf", "stretch"])
+    assert alt not in ranker._held_cache
+    before = ranker._held_bytes
+    ids, vals = ranker._held(alt)
+    assert ranker._held_bytes == before + ids.nbytes + vals.nbytes <= ranking.HELD_BYTES
+    again = ranker._held(alt)
+    assert again[0] is ids and again[1] is vals
 
 
 def test_title_document_numbers_are_the_title_bitsets(big):

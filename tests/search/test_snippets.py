@@ -126,7 +126,7 @@ _WORDS = ["cramp", "cramps", "Cramping", "CRAMPS", "possibility", "employability
 @given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(alphabet="abcyBC-'’ʼ._12éİ ", max_size=6)), max_size=60),
        st.sampled_from([" ", "", "-", "'", "."]), st.data())
 def test_the_words_that_may_match_give_the_same_marks_as_every_word(words, sep, data):
-    from kb.search import snippets
+    from kb.search import candidates, snippets
 
     text = sep.join(words)
     terms = [t for _, _, t in snippets._analyse(text)]
@@ -134,8 +134,13 @@ def test_the_words_that_may_match_give_the_same_marks_as_every_word(words, sep, 
     wanted |= set(data.draw(st.lists(st.sampled_from(["cramp", "b12", "dont", "possibl", "night", "x", "c"]),
                                      max_size=2)))
     every = [span for span in snippets._analyse(text) if span[2] in wanted]
-    cheap = snippets._candidate_spans(text, wanted)
+    cheap = candidates._candidate_spans(text, wanted)
     assert cheap is None or cheap == every
+    # what is kept of a text gives the same spans, the first time and again (with other terms looked for between)
+    candidates.clear_kept()
+    assert candidates.kept_spans(text, wanted) == cheap
+    candidates.kept_spans(text, {"cramp", "x"})
+    assert candidates.kept_spans(text, wanted) == cheap
 
 
 def test_snippets_of_short_texts_analyse_only_candidate_words(monkeypatch):
@@ -146,3 +151,21 @@ def test_snippets_of_short_texts_analyse_only_candidate_words(monkeypatch):
     s = make_snippet("Night cramps: a B-12 shortage can cause them; don't ignore cramping calves.",
                      set(stems("cramps b12 dont")))
     assert marked(s) == ["cramps", "B-12", "don't", "cramping"]
+
+
+def test_a_long_texts_words_looked_up_by_term_give_the_snippet_of_every_word_compared():
+    import random
+
+    from kb.search import snippets
+
+    rnd = random.Random(15)
+    vocabulary = [*_WORDS, "calf", "night", "the", "of", "pain;", "leg.", "x" * 40]
+    for _ in range(30):
+        text = " ".join(rnd.choices(vocabulary, k=rnd.randint(1700, 2400)))
+        terms = rnd.sample(["cramp", "b12", "dont", "night", "calf", "possibl", "employ"], rnd.randint(1, 3))
+        assert snippets.CHEAP_TEXT < len(text) <= snippets.BIG_TEXT  # analysed whole, its tokens kept
+        snippets.clear_cache()
+        compared = [span for span in snippets._analyse(one_line(text)) if span[2] in set(terms)]
+        first, again = make_snippet(text, terms), make_snippet(text, terms)  # the second from the kept index
+        assert len(snippets._CACHE._index) == 1
+        assert first == again == snippets._fragment(one_line(text), compared, SNIPPET_CHARS, True, True)

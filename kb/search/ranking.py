@@ -249,7 +249,7 @@ class Ranker:
     def _alternative(self, terms: frozenset[str], exact: np.ndarray | None) -> np.ndarray:
         score = np.zeros(self.size, dtype=np.float32)
         present = np.ones(self.size, dtype=bool) if len(terms) > 1 else None
-        for t in terms:
+        for t in sorted(terms):  # one order in every process: float sums must not follow the hash seed
             ids, vals = self.term(t)
             score[ids] += vals
             if present is not None:
@@ -270,7 +270,7 @@ class Ranker:
         if hit is not None:
             self._held_cache.move_to_end(terms)
             return hit
-        parts = [self.term(t) for t in terms]
+        parts = [self.term(t) for t in sorted(terms)]  # in _alternative's order: the same float sums
         first = min(range(len(parts)), key=lambda j: len(parts[j][0]))
         ids = parts[first][0]
         where: list[np.ndarray | None] = [None] * len(parts)  # each part's index of every document in ids

@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.model.records import Reference, Section
 from kb.tui.listkeys import LETTER_KEYS, move
 from kb.tui.text import highlighted, literal
+from kb.tui.widgets.footer import KbFooter
 from kb.tui.widgets.highlight_markdown import HighlightMarkdown
 from kb.tui.widgets.references import References
 
@@ -93,7 +94,7 @@ class ArticleScreen(Screen[None]):
                     yield Static(self._heading(i, s), classes="article-heading", id=f"heading-{i}")
                     yield HighlightMarkdown(id=f"section-{i}", classes="article-section")
                 yield References(id="article-refs")
-        yield Footer()
+        yield KbFooter()
 
     def _head(self) -> Content:
         first = self.sections[0] if self.sections else None

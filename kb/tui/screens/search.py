@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Input
 from textual.worker import get_current_worker
 
 from kb.engine import KnowledgeBase, SearchFailed
@@ -37,6 +37,7 @@ from kb.tui.widgets.detail_pane import DetailPane
 from kb.tui.widgets.disclaimer_note import DisclaimerNote
 from kb.tui.widgets.emergency_callout import EmergencyCallout
 from kb.tui.widgets.empty_state import EmptyState
+from kb.tui.widgets.footer import KbFooter
 from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.kind_filter import KindFilter
 from kb.tui.widgets.problems_panel import ProblemsPanel
@@ -113,7 +114,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         yield ProblemsPanel(id="problems")
         yield StatusLine(id="status")
         yield DisclaimerNote(id="disclaimer")
-        yield Footer()
+        yield KbFooter()
 
     def on_unmount(self) -> None:
         self._release_frames()

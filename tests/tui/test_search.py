@@ -215,3 +215,17 @@ async def test_a_kind_with_no_match_says_the_other_kinds_do(app_factory):
         await pilot.press("alt+0")
         await settle(app, pilot)
         assert hit_ids(app) == ["faq/why-does-my-eyelid-twitch"]
+
+
+async def test_clicking_an_example_in_the_welcome_searches_it(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        results = app.query_one(ResultList)
+        lines = [results.render_line(y).text for y in range(results.size.height)]
+        y = next(i for i, line in enumerate(lines) if line.strip() == "pins and needles")
+        x = lines[y].index("pins")
+        await pilot.click(results, offset=(x + 1, y))
+        await settle(app, pilot)
+        assert app.query_one(SearchBox).value == "pins and needles"
+        assert hit_ids(app) and not results.showing_note

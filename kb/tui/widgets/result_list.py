@@ -81,8 +81,8 @@ class ResultList(CachedRows):
 
     # A new result set almost always has a new number of lines. Textual's default (layout=True) turns that into
     # a layout pass and a re-render of the whole screen on every keystroke; the list's own size does not depend
-    # on its lines (height: 1fr), and the scroll bars are refreshed by OptionList when the lines change (a
-    # scroll bar appearing or going still does its own layout).
+    # on its lines (height: 1fr), and the scroll bars are refreshed by OptionList when the lines change (the
+    # vertical one never comes or goes: overflow-y: scroll, see QuietScrollBar).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     @dataclass
@@ -230,7 +230,7 @@ class ResultList(CachedRows):
         return max(8, (self.scrollable_content_region.height or self.app.size.height) // 3 + 1)
 
     def _snippet_width(self) -> int:
-        # option padding (2), the indent, and room for the scrollbar (2)
+        # option padding (2), the indent, and 2 to spare (the region already leaves out the scroll bar's gutter)
         return max(20, (self.scrollable_content_region.width or 60) - 4 - len(INDENT))
 
     def _make_options(self, hits: Iterable[Hit], width: int) -> list[Option | None]:

@@ -14,7 +14,7 @@ from kb.tui.widgets.record_view import RecordView
 from kb.tui.widgets.result_list import ResultList
 from kb.tui.widgets.search_box import SearchBox
 
-from .conftest import SIZE, search_screen, settle, type_query, wait_for
+from .conftest import SIZE, hit_ids, search_screen, settle, type_query, wait_for
 
 
 async def test_the_preview_waits_for_a_pause_and_a_keystroke_puts_it_off(app_factory, monkeypatch):
@@ -139,3 +139,28 @@ async def test_rows_below_the_first_screen_get_their_snippets_after_the_paint(ap
         assert all(h.snippet.text for h in results.hits)  # the rows below got theirs afterwards
         whole = search(query, limit=len(results.hits), prefix=True)
         assert [h.snippet for h in results.hits] == [h.snippet for h in whole.results]
+
+
+async def test_the_results_pane_never_lays_out_the_screen_between_welcome_results_and_no_results(
+        app_factory, monkeypatch):
+    """Showing or hiding a widget, or a scroll bar coming or going, makes Textual lay out and repaint the whole
+    screen (30-45 ms at 120x40): the first key of a query, "no results" and the list crossing the pane's height
+    must change only lines inside the pane."""
+    from textual.widget import Widget
+
+    app = app_factory()
+    asked: list[str] = []
+    original = Widget.refresh
+
+    def refresh(self, *regions, repaint=True, layout=False, recompose=False):  # noqa: ANN001, ANN202
+        if layout and self.is_mounted and any(getattr(a, "id", None) == "left" for a in self.ancestors_with_self):
+            asked.append(f"{type(self).__name__}#{self.id}")
+        return original(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(Widget, "refresh", refresh)
+        for text in ("c", "cramps", "zzqqx", "eyelid", "eyelid twitching", "", "zzqqx", "magnesium"):
+            await type_query(app, pilot, text)  # welcome -> many -> none -> few -> one -> welcome ...
+        assert hit_ids(app)
+    assert asked == []

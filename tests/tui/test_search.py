@@ -6,7 +6,6 @@ from kb.model.results import Response
 from kb.tui.session import Outcome, Request
 from kb.tui.widgets.correction_banner import CorrectionBanner
 from kb.tui.widgets.detail_pane import DetailPane
-from kb.tui.widgets.empty_state import EmptyState
 from kb.tui.widgets.kind_filter import KindFilter
 from kb.tui.widgets.record_view import RecordView
 from kb.tui.widgets.result_list import ResultList
@@ -24,7 +23,8 @@ async def test_starts_with_focus_in_the_search_box_and_an_example(fresh_app):
         assert "cramps at night" in box.placeholder
         assert app.last_report is not None and app.last_report.full  # built on first run
         assert "Index built" in search_screen(app).query_one("#status").text
-        assert app.query_one(EmptyState).query_text == ""  # the welcome, not "no results"
+        results = app.query_one(ResultList)
+        assert results.showing_note and results.empty.query_text == ""  # the welcome, not "no results"
 
 
 async def test_cramps_at_night_puts_a_magnesium_result_first(app_factory):
@@ -119,7 +119,7 @@ async def test_a_corrected_query_says_so_and_one_key_searches_the_words_as_typed
         await pilot.press("ctrl+o")
         await settle(app, pilot)
         assert hit_ids(app) == []
-        empty = app.query_one(EmptyState)
+        empty = app.query_one(ResultList).empty
         assert empty.query_text == "magnesum" and empty.suggestion == "magnesium"
         assert "Searched as typed" in str(banner.render())
         await pilot.press("ctrl+o")  # and back
@@ -153,7 +153,7 @@ async def test_an_unknown_filter_value_says_which_values_exist(app_factory):
         await settle(app, pilot)
         await type_query(app, pilot, "kind:bogus")
         assert hit_ids(app) == []
-        text = str(app.query_one(EmptyState).render())
+        text = app.query_one(ResultList).empty.content.plain
         assert "unknown kind 'bogus'" in text and "section, faq, nutrient" in text
         assert not app.query_one(CorrectionBanner).has_class("-shown")
 
@@ -164,12 +164,13 @@ async def test_no_results_offers_the_suggestion_and_the_nutrients(app_factory):
         await settle(app, pilot)
         await type_query(app, pilot, "zzzqqxx")
         assert hit_ids(app) == []
-        assert app.query_one("#left-switcher").current == "empty-scroll"
-        empty = app.query_one(EmptyState)
-        text = str(empty.render())
+        results = app.query_one(ResultList)
+        assert results.showing_note
+        empty = results.empty
+        text = empty.content.plain
         assert "No results for" in text and "zzzqqxx" in text
         assert "Browse by nutrient" in text and "Vitamin B12" in text
-        await empty.run_action(f"choose({empty.targets.index(('nutrient', 'magnesium'))})")
+        await results.run_action(f"choose({empty.targets.index(('nutrient', 'magnesium'))})")
         await settle(app, pilot)
         assert search_screen(app).history.current.kind == "nutrient"
 
@@ -209,8 +210,22 @@ async def test_a_kind_with_no_match_says_the_other_kinds_do(app_factory):
         await pilot.press("down", "alt+1")
         await settle(app, pilot)
         assert hit_ids(app) == []
-        text = str(app.query_one(EmptyState).render())
+        text = app.query_one(ResultList).empty.content.plain
         assert "No sections for" in text and "Other kinds match" in text
         await pilot.press("alt+0")
         await settle(app, pilot)
         assert hit_ids(app) == ["faq/why-does-my-eyelid-twitch"]
+
+
+async def test_clicking_an_example_in_the_welcome_searches_it(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        results = app.query_one(ResultList)
+        lines = [results.render_line(y).text for y in range(results.size.height)]
+        y = next(i for i, line in enumerate(lines) if line.strip() == "pins and needles")
+        x = lines[y].index("pins")
+        await pilot.click(results, offset=(x + 1, y))
+        await settle(app, pilot)
+        assert app.query_one(SearchBox).value == "pins and needles"
+        assert hit_ids(app) and not results.showing_note

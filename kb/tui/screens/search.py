@@ -15,10 +15,10 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Input
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from kb.engine import KnowledgeBase, SearchFailed
@@ -36,7 +36,6 @@ from kb.tui.widgets.correction_banner import CorrectionBanner
 from kb.tui.widgets.detail_pane import DetailPane
 from kb.tui.widgets.disclaimer_note import DisclaimerNote
 from kb.tui.widgets.emergency_callout import EmergencyCallout
-from kb.tui.widgets.empty_state import EmptyState
 from kb.tui.widgets.footer import KbFooter
 from kb.tui.widgets.intro import Intro
 from kb.tui.widgets.kind_filter import KindFilter
@@ -106,10 +105,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         with Horizontal(id="body"):
             with ResultsPane(id="left"):
                 yield KindFilter(id="kinds")
-                with ContentSwitcher(initial="empty-scroll", id="left-switcher"):
-                    yield ResultList(id="results")
-                    with VerticalScroll(id="empty-scroll"):
-                        yield EmptyState(id="empty")
+                yield ResultList(id="results")  # the results, or the welcome / no-results text in their place
             yield DetailPane(id="detail")
         yield ProblemsPanel(id="problems")
         yield StatusLine(id="status")
@@ -122,7 +118,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
 
     def on_mount(self) -> None:
         self.query_one(KindFilter).clear()
-        self.query_one(EmptyState).show_welcome()
+        self.query_one(ResultList).show_welcome()
         self.query_one(DetailPane).show_intro({})
         self.query_one(ResultsPane).show_title("Results")
         self._title_detail()
@@ -134,12 +130,12 @@ class SearchScreen(SearchNavigation, SearchDetail):
         """The index changed: refresh the catalog, the current results and what the detail pane shows."""
         self.catalog = catalog
         self.query_one(Intro).show(catalog.counts)
-        self.query_one(EmptyState).nutrients = list(catalog.nutrients)
+        self.query_one(ResultList).empty.nutrients = list(catalog.nutrients)
         request = self.session.refresh()  # snippets for every row kept (the highlighted one among them)
         if request is not None:
             self.run_search(request)
         else:
-            self.query_one(EmptyState).show_welcome()
+            self.query_one(ResultList).show_welcome()
             self._show_location(self.history.current)
 
     def show_status(self, text: str, tone: Tone = "ok") -> None:
@@ -174,9 +170,7 @@ class SearchScreen(SearchNavigation, SearchDetail):
         self.query_one(CorrectionBanner).show(event.value, None, False)
         self.query_one(KindFilter).clear()
         self.query_one(ResultsPane).show_title("Results")
-        self.query_one(ResultList).show([], ())
-        self.query_one("#left-switcher", ContentSwitcher).current = "empty-scroll"
-        self.query_one(EmptyState).show_welcome()
+        self.query_one(ResultList).show_welcome()
         self._follow()
 
     @work(exclusive=True, thread=True, group="search")
@@ -237,20 +231,16 @@ class SearchScreen(SearchNavigation, SearchDetail):
         if session.jump_to_last and hits:  # End asked for everything: the last result is the one to highlight
             session.jump_to_last = False
             keep = hits[-1].id
-        results.show(hits, response.terms, keep_id=keep, rest_later=bool(without))
+        if hits:
+            results.show(hits, response.terms, keep_id=keep, rest_later=bool(without))
+        else:
+            only = KIND_NAMES[session.kind].lower() if session.kind and any(outcome.counts.values()) else None
+            results.show_no_results(response.query, session.suggestion, session.as_typed, only, outcome.notice)
         if without:
             self.call_after_refresh(self.fill_snippets, results.generation, without, response.terms)
         kinds = self.query_one(KindFilter)
         kinds.show(outcome.counts, response.total, len(hits), session.kind, more)
         self.query_one(ResultsPane).show_title(kinds.title)
-        switcher = self.query_one("#left-switcher", ContentSwitcher)
-        if hits:
-            switcher.current = "results"
-        else:
-            switcher.current = "empty-scroll"
-            only = KIND_NAMES[session.kind].lower() if session.kind and any(outcome.counts.values()) else None
-            self.query_one(EmptyState).show_no_results(response.query, session.suggestion, session.as_typed, only,
-                                                       outcome.notice)
         self._refresh_footer()
         if request.refresh:
             self._show_location(self.history.current)

@@ -1,4 +1,9 @@
-"""What the results area shows with nothing to list: a welcome before typing, help after no results."""
+"""What the results area shows with nothing to list: a welcome before typing, help after no results.
+
+The text is drawn by the result list itself (:meth:`kb.tui.widgets.result_list.ResultList.show_note`), in the
+place of its rows: a second widget swapped in for the list changed the screen's layout, and Textual lays out and
+repaints the whole screen for that (30-45 ms of CPU on the first key of every query and on every "no results").
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,25 @@ from dataclasses import dataclass
 from textual.content import Content
 from textual.message import Message
 from textual.style import Style
-from textual.widgets import Static
 
 from kb.tui.text import literal
 
 EXAMPLES = ("cramps at night", "magnesium", "pins and needles", "eyelid twitching", "how much vitamin d")
 
+# the styles the text names; the widget that draws it declares them (see ResultList)
+COMPONENT_CLASSES = {"empty-state--link", "empty-state--title", "empty-state--key"}
+CSS = """
+    & > .empty-state--link { color: $text-primary; text-style: underline; }
+    & > .empty-state--title { text-style: bold; }
+    & > .empty-state--key { color: $text-accent; text-style: bold; }
+"""
 
-class EmptyState(Static):
+
+class EmptyState:
     """A welcome with example queries, or "no results" with the suggestion and the nutrients to browse.
 
-    Everything shown is clickable (and reachable by key too); clicks post ``SearchFor`` or ``OpenNutrient``.
-    Put it in a scrolling container.
-    """
-
-    COMPONENT_CLASSES = {"empty-state--link", "empty-state--title", "empty-state--key"}
-    DEFAULT_CSS = """
-    EmptyState {
-        height: auto;
-        padding: 1 2;
-        & > .empty-state--link { color: $text-primary; text-style: underline; }
-        & > .empty-state--title { text-style: bold; }
-        & > .empty-state--key { color: $text-accent; text-style: bold; }
-    }
+    Everything shown is clickable (and reachable by key too): each link runs the drawing widget's
+    ``choose(i)`` action, which hands ``targets[i]`` to :meth:`message` (``SearchFor`` or ``OpenNutrient``).
     """
 
     @dataclass
@@ -40,13 +41,13 @@ class EmptyState(Static):
     class OpenNutrient(Message):
         slug: str
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self) -> None:
         self.nutrients: list[tuple[str, str]] = []  # (slug, name)
         # what each clickable part does: ("search" | "nutrient", value)
         self.targets: list[tuple[str, str]] = []
         self.query_text = ""
         self.suggestion: str | None = None
+        self.content = Content("")  # the text last made
 
     def _link(self, label: Content | str, target: tuple[str, str]) -> Content:
         self.targets.append(target)
@@ -63,7 +64,7 @@ class EmptyState(Static):
             lines.append(Content.assemble("  ", self._link(name, ("nutrient", slug))))
         return lines
 
-    def show_welcome(self) -> None:
+    def welcome(self) -> Content:
         """Before anything is typed: example queries and the nutrients."""
         self.targets = []
         self.query_text, self.suggestion = "", None
@@ -72,10 +73,11 @@ class EmptyState(Static):
                  Content.styled("Try", ".empty-state--title")]
         lines += [Content.assemble("  ", self._link(q, ("search", q))) for q in EXAMPLES]
         lines += [Content(""), *self._nutrient_lines()]
-        self.update(Content("\n").join(lines))
+        self.content = Content("\n").join(lines)
+        return self.content
 
-    def show_no_results(self, query: str, suggestion: str | None, as_typed: bool = False,
-                        only: str | None = None, notice: str | None = None) -> None:
+    def no_results(self, query: str, suggestion: str | None, as_typed: bool = False,
+                   only: str | None = None, notice: str | None = None) -> Content:
         """After a search that found nothing.
 
         Args:
@@ -103,9 +105,12 @@ class EmptyState(Static):
                   Content("  Search a symptom, a nutrient or a food"),
                   Content('  "a phrase"  -word  kind:faq  tag:sleep'), Content("")]
         lines += self._nutrient_lines()
-        self.update(Content("\n").join(lines))
+        self.content = Content("\n").join(lines)
+        return self.content
 
-    def action_choose(self, index: int) -> None:
-        if 0 <= index < len(self.targets):
-            what, value = self.targets[index]
-            self.post_message(self.OpenNutrient(value) if what == "nutrient" else self.SearchFor(value))
+    def message(self, index: int) -> Message | None:
+        """What choosing link ``index`` asks for (None for no such link)."""
+        if not 0 <= index < len(self.targets):
+            return None
+        what, value = self.targets[index]
+        return self.OpenNutrient(value) if what == "nutrient" else self.SearchFor(value)

@@ -9,27 +9,39 @@ from textual import on
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Size, Spacing
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.scrollbar import ScrollBar
+from textual.strip import Strip
+from textual.style import Style
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kb.engine import find_spans
 from kb.model.results import Hit, Snippet
 from kb.tui.text import badge, fit_snippet, literal, snippet_content
+from kb.tui.widgets import empty_state
+from kb.tui.widgets.empty_state import EmptyState
+from kb.tui.widgets.note import Note, NoteOption, QuietScrollBar
 from kb.tui.widgets.row_cache import ROWS_KEPT, CachedRows, KeyedOption
 
 MATCH = ".result-list--match"
 INDENT = " " * 11  # badge width plus one space: continuation lines line up under the title
+NOTE_SPACING = Spacing(1, 0, 1, 2)  # around the welcome / no-results text (the scroll bar's gutter is on its right)
 
 
 class ResultList(CachedRows):
-    """Search hits as options whose ids are record ids.
+    """Search hits as options whose ids are record ids; with none, the welcome or the no-results text
+    (:meth:`show_welcome`, :meth:`show_no_results`, made by :attr:`empty`) in their place.
 
     Posts ``Highlighted`` only when the person moves the highlight (not when new results arrive), and
     ``Chosen`` on Enter or click. While ``more`` is set (the search has more results than it returned), moving
-    or scrolling near the end, or ``end``, posts ``NeedMore``.
+    or scrolling near the end, or ``end``, posts ``NeedMore``. The text's links post ``EmptyState.SearchFor``
+    and ``EmptyState.OpenNutrient``.
+
+    Nothing here changes the screen's layout (see :mod:`kb.tui.widgets.note`): the text is drawn as rows, and
+    the scroll bar is always there (drawn blank while everything fits).
     """
 
     BINDINGS = [
@@ -44,7 +56,7 @@ class ResultList(CachedRows):
 
     COMPONENT_CLASSES = {
         "result-list--match", "result-list--section", "result-list--faq", "result-list--nutrient",
-        "result-list--meta",
+        "result-list--meta", *empty_state.COMPONENT_CLASSES,
     }
     DEFAULT_CSS = """
     ResultList {
@@ -55,6 +67,7 @@ class ResultList(CachedRows):
         text-wrap: nowrap;
         text-overflow: ellipsis;
         background: transparent;
+        overflow-y: scroll;
         &:focus { border: none; background-tint: $foreground 3%; }
         & > .result-list--match { text-style: bold; color: $text-warning; }
         & > .result-list--section { background: $primary 25%; color: $text-primary; text-style: bold; }
@@ -62,13 +75,14 @@ class ResultList(CachedRows):
         & > .result-list--nutrient { background: $accent 25%; color: $text-accent; text-style: bold; }
         & > .result-list--meta { color: $text-muted; }
         & > .option-list--option { padding: 0 1; }
+    """ + empty_state.CSS + """
     }
     """
 
     # A new result set almost always has a new number of lines. Textual's default (layout=True) turns that into
     # a layout pass and a re-render of the whole screen on every keystroke; the list's own size does not depend
-    # on its lines (height: 1fr), and the scroll bars are refreshed by OptionList when the lines change (a
-    # scroll bar appearing or going still does its own layout).
+    # on its lines (height: 1fr), and the scroll bars are refreshed by OptionList when the lines change (the
+    # vertical one never comes or goes: overflow-y: scroll, see QuietScrollBar).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     @dataclass
@@ -100,6 +114,8 @@ class ResultList(CachedRows):
         self.more = False  # set by the screen: the search has results beyond these
         self._asked = False  # NeedMore posted for these results
         self._prompts: LRUCache[tuple[object, ...], Content] = LRUCache(ROWS_KEPT)  # prompts by what they show
+        self.empty = EmptyState()  # the text shown with no results (its links, the query it was made for)
+        self._note: tuple[NoteOption, int, Style, list[Strip]] | None = None  # the note's rows, as last drawn
 
     @property
     def highlighted_hit(self) -> Hit | None:
@@ -138,6 +154,60 @@ class ResultList(CachedRows):
         return None
 
     @property
+    def showing_note(self) -> bool:
+        """True while the welcome or the no-results text is shown (there are no results)."""
+        return bool(self._options) and isinstance(self._options[0], NoteOption)
+
+    def show_welcome(self) -> None:
+        """No results and nothing typed: the welcome."""
+        self.show_note(self.empty.welcome())
+
+    def show_no_results(self, query: str, suggestion: str | None, as_typed: bool = False, only: str | None = None,
+                        notice: str | None = None) -> None:
+        """No results for ``query``: say so, with the suggestion and tips (see :meth:`EmptyState.no_results`)."""
+        self.show_note(self.empty.no_results(query, suggestion, as_typed, only, notice))
+
+    def show_note(self, content: Content) -> None:
+        """Show ``content`` in the place of the results (there are none)."""
+        self.hits = ()
+        self._asked = False
+        self._announced = None
+        self._generation += 1
+        padding = self.get_component_styles("option-list--option").padding if self.is_mounted else Spacing()
+        with self.changing():
+            self.set_options([NoteOption(Note(content, NOTE_SPACING, padding.width))])
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        if not isinstance(option, NoteOption):
+            return super()._get_option_render(option, style)
+        width = self.scrollable_content_region.width
+        style = self.get_visual_style("option-list--option")  # not dimmed as a disabled option
+        kept = self._note
+        if kept is None or kept[0] is not option or kept[1] != width or kept[2] != style:
+            kept = self._note = (option, width, style, option.note.strips(self, width, style))
+        return kept[3]
+
+    def notify_style_update(self) -> None:
+        self._note = None  # a theme change: the note's colours come from the styles
+        super().notify_style_update()
+
+    def action_choose(self, index: int) -> None:
+        """A link in the welcome or no-results text was clicked."""
+        message = self.empty.message(index)
+        if message is not None:
+            self.post_message(message)
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Always there (``overflow-y: scroll``), and blank while everything fits: see :class:`QuietScrollBar`."""
+        if self._vertical_scrollbar is None:  # what Widget.vertical_scrollbar does, with another class
+            self._vertical_scrollbar = bar = QuietScrollBar(vertical=True, name="vertical",
+                                                            thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
+
+    @property
     def generation(self) -> int:
         """Bumped by each :meth:`show`: tells :meth:`fill_rest` whether its results are still the ones shown."""
         return self._generation
@@ -160,7 +230,7 @@ class ResultList(CachedRows):
         return max(8, (self.scrollable_content_region.height or self.app.size.height) // 3 + 1)
 
     def _snippet_width(self) -> int:
-        # option padding (2), the indent, and room for the scrollbar (2)
+        # option padding (2), the indent, and 2 to spare (the region already leaves out the scroll bar's gutter)
         return max(20, (self.scrollable_content_region.width or 60) - 4 - len(INDENT))
 
     def _make_options(self, hits: Iterable[Hit], width: int) -> list[Option | None]:

@@ -33,6 +33,11 @@ from kb.search.spelling import (
     split_word,
 )
 
+#: the endings a word is typed through past its stem (Porter's, as people spell them), for Vocabulary._past_stem
+SUFFIXES = ("ing", "ings", "ed", "es", "ies", "ied", "ation", "ations", "ition", "tion", "ion", "ions", "ness",
+            "ment", "ments", "ful", "ly", "ally", "ity", "ities", "ive", "ous", "al", "ance", "ence", "er", "ers",
+            "able", "ible", "ism", "ist", "ize", "ise", "ic", "ical", "ant", "ent", "y")
+MIN_STEM = 3  # no shorter stem is offered for a word typed past it
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
 # A one-letter prefix completes to a good part of the vocabulary: only its few most frequent completions take part
 # (results from the first key, as fzf gives, without ORing hundreds of terms on the first keystroke).
@@ -86,7 +91,24 @@ class Vocabulary:
         stemmed = stems(word)
         if stemmed and stemmed[0] != word:
             out += [t for t in self._expand(stemmed[0]) if t not in out]
+        if not out:
+            out = self._past_stem(word)
         return tuple(out[:MAX_EXPANSIONS])
+
+    def _past_stem(self, word: str) -> list[str]:
+        """Stems that ``word`` has been typed past, into the start of a suffix: "duri" (during: "dure"),
+        "twitchin" (twitch), "dehydrati" (dehydr). The index holds stems, which often end before the letters
+        typed so far, so no term starts with them and the word found nothing (or was "corrected" to its own
+        completion) for a few keys in the middle of a word; each stem completes as the whole word's stem does
+        in :meth:`expand_prefix`. Asked only when no term starts with ``word``."""
+        df = self.lexicon.df
+        out: list[str] = []
+        for cut in range(len(word) - 1, MIN_STEM - 1, -1):
+            core, tail = word[:cut], word[cut:]
+            if any(s.startswith(tail) for s in SUFFIXES):
+                for stem in (t for t in (core, core + "e", core + "i") if t in df):
+                    out += [t for t in self._expand(stem) if t not in out]  # as the whole word's stem would
+        return out
 
     def _known_uncached(self, stem: str) -> bool:
         """Whether any prefix field holds ``stem`` (the lexicon's when it is read, else a term lookup per field:

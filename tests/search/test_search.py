@@ -135,6 +135,18 @@ def test_prefix_mode_completes_the_last_word(kb):
     assert "faq/do-bananas-help-cramps" == r.results[0].id
 
 
+def test_a_word_typed_past_its_stem_keeps_finding_what_the_whole_word_finds(kb):
+    """The index holds stems ("cramping" -> "cramp"), so no term starts with "crampi" or "crampin": typing
+    through the word's ending must not lose its results, nor "correct" it to its own completion."""
+    whole = kb.search("calf cramping", prefix=True)
+    assert whole.total > 0
+    for typed in ("calf crampi", "calf crampin"):
+        r = kb.search(typed, prefix=True)
+        assert "cramp" in r.prefixes, typed
+        assert ids(r) == ids(whole) and r.total == whole.total, typed
+        assert r.corrected is None and r.suggestion is None, typed
+
+
 def test_prefix_is_off_by_default(kb):
     r = kb.search("potass")
     assert r.results == () and r.prefixes == ()

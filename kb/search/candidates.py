@@ -156,8 +156,7 @@ class _Kept:
         return span
 
 
-_SEEN = object()  # a text snippeted once: kept from its second time
-_KEPT: OrderedDict[str, _Kept | object | None] = OrderedDict()
+_KEPT: OrderedDict[str, _Kept | None] = OrderedDict()
 _KEPT_LOCK = threading.Lock()
 
 
@@ -168,20 +167,12 @@ def clear_kept() -> None:
 
 def kept_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] | None:
     """:func:`_candidate_spans`, the same spans, from what is kept of ``flat`` (at most :data:`KEPT_TEXTS`
-    texts, least recently used out first): a term looked for in the text before costs a dictionary look-up.
-    A text seen for the first time is scanned directly, as building what is kept costs more than a scan (10
-    snippets of texts seen once: p95 0.83 ms by the scan, 1.02 ms when each built its kept words at once)."""
+    texts, least recently used out first): a term looked for in the text before costs a dictionary look-up."""
     with _KEPT_LOCK:
         kept = _KEPT.get(flat, False)
         if kept is not False:
             _KEPT.move_to_end(flat)
-        else:  # first sight: one scan costs less than building what is kept, which pays from the second query on
-            _KEPT[flat] = _SEEN
-            while len(_KEPT) > KEPT_TEXTS:
-                _KEPT.popitem(last=False)
     if kept is False:
-        return _candidate_spans(flat, wanted)
-    if kept is _SEEN:
         low = flat.lower()
         if len(low) != len(flat) or "σ" in low or "ς" in low:  # a letter lowercased to two; sigma: in context
             kept = None

@@ -61,6 +61,21 @@ def _word_at(flat: str, p: int) -> re.Match[str] | None:
     return _WORD.match(flat, p)
 
 
+def _marked_starts(flat: str) -> set[int]:
+    """The starts of the words of ``flat`` with a mark inside that the analyzer removes ("B-12", "don't")."""
+    marks: set[int] = set()
+    for mark in _INNER_MARKS:
+        i = flat.find(mark)
+        while i >= 0:
+            for match in _WORD.finditer(flat, _sync(flat, i)):  # the word holding the mark, if one does
+                if match.end() > i:
+                    if match.start() <= i:
+                        marks.add(match.start())
+                    break
+            i = flat.find(mark, i + 1)
+    return marks
+
+
 def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] | None:
     """The spans of :func:`_spans`, the same ones, by analysing only the words that may be one of ``wanted``:
     those whose lowercased, accent-folded text starts like a term (found with ``str.find``, in C) and those with a
@@ -82,15 +97,7 @@ def _candidate_spans(flat: str, wanted: set[str]) -> list[tuple[int, int, str]] 
             i = low.find(head, i + 1)
         if len(starts) > limit:
             return None
-    for mark in _INNER_MARKS:
-        i = flat.find(mark)
-        while i >= 0:
-            for match in _WORD.finditer(flat, _sync(flat, i)):  # the word holding the mark, if one does
-                if match.end() > i:
-                    if match.start() <= i:
-                        starts.add(match.start())
-                    break
-            i = flat.find(mark, i + 1)
+    starts |= _marked_starts(flat)
     out = []
     for p in sorted(starts):
         match = _word_at(flat, p)
@@ -115,17 +122,7 @@ class _Kept:
 
     def __init__(self, flat: str, low: str) -> None:
         self.low = low
-        marks: set[int] = set()
-        for mark in _INNER_MARKS:
-            i = flat.find(mark)
-            while i >= 0:
-                for match in _WORD.finditer(flat, _sync(flat, i)):  # the word holding the mark, if one does
-                    if match.end() > i:
-                        if match.start() <= i:
-                            marks.add(match.start())
-                        break
-                i = flat.find(mark, i + 1)
-        self.marks = marks
+        self.marks = _marked_starts(flat)
         self.heads: dict[str, list[int]] = {}
         self.words: dict[int, tuple[int, int, str] | None] = {}
 

@@ -51,6 +51,7 @@ SURFACE_RECORDS = 8  # records read for the words a stem stands for
 OPPOSITE_PREFIXES = (("hyper", "hypo"), ("hypo", "hyper"))
 RARE_ZIPF = 2.0  # a listed word at least this common (once per 100 million words) is a word, never corrected
 MISSPELLING_GAP = 1.5  # a rarer listed word is a slip when one edit from a word this much more common
+PREFIX_SLIP = 1  # a word being typed is completed through a slip this many edits from the start of a word
 LISTED_SLIP_ZIPF = 2.5  # a listed slip at least this common is as likely a name or word of its own: left as typed
 _CHUNK = 4096  # terms counted at a time
 _BUCKETS = 40  # a-z, 0-9, then 4 shared buckets for anything else (sharing only loosens the bound)
@@ -249,6 +250,30 @@ def surface_words(stem: str, texts: Iterable[str]) -> Counter[str]:
     return found
 
 
+def prefix_distance(typed: str, word: str, limit: int = MAXDIST) -> int:
+    """The fewest edits that make ``typed`` a prefix of ``word``: its Damerau-Levenshtein distance (a swap of
+    two neighbours is one edit, as in :func:`~whoosh.support.levenshtein.distance`) to the nearest of
+    ``word``'s prefixes, or ``limit`` + 1 when that is over ``limit``. How far a word still being typed is from
+    becoming ``word``: "potasi" is one edit from "potass", so one from "potassium", and two from "potato".
+
+    One table gives every prefix at once: its last row holds the distance of ``typed`` to each prefix of ``word``.
+    """
+    word = word[:len(typed) + limit]  # a longer prefix is more than ``limit`` edits away
+    before: list[int] = []
+    above = list(range(len(word) + 1))  # "" against each prefix of word
+    for i, a in enumerate(typed, 1):
+        row = [i] * (len(word) + 1)
+        for j, b in enumerate(word, 1):
+            cost = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (a != b))
+            if j > 1 and i > 1 and a == word[j - 2] and typed[i - 2] == b and a != b:
+                cost = min(cost, before[j - 2] + 1)
+            row[j] = cost
+        if min(row) > limit:
+            return limit + 1
+        before, above = above, row
+    return min(min(above), limit + 1)
+
+
 def _opposite(typed: str, candidate: str) -> bool:
     return any(typed.startswith(a) and candidate.startswith(b) for a, b in OPPOSITE_PREFIXES)
 
@@ -319,3 +344,34 @@ class Speller:
         if any(other[0] == d and -other[1] * RIVAL_SHARE > records for other in found[1:]):
             confident = False  # two different words are as near: ask, do not guess
         return Correction(best[4], d, confident)
+
+    def completion(self, word: str, terms: Iterable[str]) -> Correction | None:
+        """The word that ``word``, still being typed (lowercase, no term starts with it), is on its way to: the
+        surface word of ``terms`` (index terms that start with a slip of ``word``, see
+        :meth:`kb.search.vocabulary.Vocabulary.slip_completions`) within :data:`PREFIX_SLIP` edits of becoming
+        it (:func:`prefix_distance`), weighed as :meth:`correction` weighs whole words: the nearest, then the
+        term in more records, then the surface word more common in them and in English. Confident unless a term of
+        another stem as near is found in more than 1/:data:`RIVAL_SHARE` as many records; None when no surface
+        word is that near."""
+        found: list[tuple[int, int, int, int, float, str, str]] = []
+        for term in terms:
+            best_here = None
+            for surface, count in self._surfaces(term):
+                if surface == word or _opposite(word, surface):
+                    continue
+                d = prefix_distance(word, surface, PREFIX_SLIP)
+                if d > PREFIX_SLIP:
+                    continue
+                # of one term's words the one nearest as a whole ("twich": twitch, not twitches)
+                item = (d, -self._df(term), distance(word, surface), -count, -english_frequency(surface), surface,
+                        term)
+                if best_here is None or item < best_here:
+                    best_here = item
+            if best_here is not None:
+                found.append(best_here)
+        if not found:
+            return None
+        found.sort()
+        d, records, surface = found[0][0], -found[0][1], found[0][5]
+        confident = not any(other[0] == d and -other[1] * RIVAL_SHARE > records for other in found[1:])
+        return Correction(surface, d, confident)

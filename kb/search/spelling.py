@@ -347,14 +347,21 @@ class Speller:
 
     def completion(self, word: str, terms: Iterable[str]) -> Correction | None:
         """The word that ``word``, still being typed (lowercase, no term starts with it), is on its way to: the
-        surface word of ``terms`` (index terms that start with a slip of ``word``, see
+        surface word of ``terms`` (index terms that start with a slip of ``word``, the most frequent first, see
         :meth:`kb.search.vocabulary.Vocabulary.slip_completions`) within :data:`PREFIX_SLIP` edits of becoming
         it (:func:`prefix_distance`), weighed as :meth:`correction` weighs whole words: the nearest, then the
-        term in more records, then the surface word more common in them and in English. Confident unless a term of
-        another stem as near is found in more than 1/:data:`RIVAL_SHARE` as many records; None when no surface
-        word is that near."""
+        term in more records, then of its words the one nearest as a whole word, the more common in the records
+        and in English. Confident unless a term of another stem as near is found in more than 1/:data:`RIVAL_SHARE`
+        as many records; None when no surface word is that near.
+
+        The surface words of a term are read from records (a few milliseconds for a handful of terms), so only
+        those of the terms that can win or rival are read: up to the first with a word that near, then those found
+        in more than 1/:data:`RIVAL_SHARE` as many records.
+        """
         found: list[tuple[int, int, int, int, float, str, str]] = []
         for term in terms:
+            if found and self._df(term) * RIVAL_SHARE <= -found[0][1]:
+                break  # the first found is the most frequent: no term after this one rivals it
             best_here = None
             for surface, count in self._surfaces(term):
                 if surface == word or _opposite(word, surface):

@@ -18,6 +18,7 @@ from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import distance
 
 from kb.corpus.synonyms import Synonyms
+from kb.index.schema import IRREGULAR_PLURALS, normalise
 from kb.index.w3.lexicon import Lexicon
 from kb.index.w3.perdoc import live
 from kb.index.w3.postings import posting_arrays
@@ -49,7 +50,19 @@ PREFIX_FIELDS = ("title", "body", "names")
 SPELLING_FIELDS = ("body", "title")  # where suggestions come from, in this order
 SUGGESTION_CACHE = 4096
 SLIP_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # what a slip may put in a word (one being corrected is letters only)
-SLIP_TERMS = 8  # most frequent terms a slip of a word being typed completes to that are weighed as its correction
+SLIP_TERMS = 16  # most frequent terms a slip of a word being typed completes to that may be its correction
+
+
+def _plural_starts() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for plural, singular in IRREGULAR_PLURALS.items():
+        for k in range(MIN_STEM, len(plural) + 1):
+            out[plural[:k]] = (*out.get(plural[:k], ()), normalise(singular) or singular)
+    return out
+
+
+#: each start (of at least MIN_STEM letters) of an irregular plural -> its singular's stem ("calv" -> "calf")
+_PLURAL_STARTS = _plural_starts()
 
 
 def slips(word: str) -> set[str]:
@@ -117,8 +130,18 @@ class Vocabulary:
         if stemmed and stemmed[0] != word:
             out += [t for t in self._expand(stemmed[0]) if t not in out]
         if not out:
-            out = self._past_stem(word)
+            out = self._past_stem(word) or self._irregular(word)
         return tuple(out[:MAX_EXPANSIONS])
+
+    def _irregular(self, word: str) -> list[str]:
+        """The singular of an irregular plural that ``word`` starts ("calv": calves, so calf): the analysis
+        indexes such a plural as its singular (:data:`~kb.index.schema.IRREGULAR_PLURALS`), so no term starts
+        with what was typed of the plural. Asked only when nothing else completes ``word``."""
+        df = self.lexicon.df
+        out: list[str] = []
+        for stem in (t for t in _PLURAL_STARTS.get(word, ()) if t in df):
+            out += [t for t in self._expand(stem) if t not in out]  # as the whole plural would
+        return out
 
     def _past_stem(self, word: str) -> list[str]:
         """Stems that ``word`` has been typed past, into the start of a suffix: "duri" (during: "dure"),
@@ -136,9 +159,10 @@ class Vocabulary:
         return out
 
     def _may_complete(self, word: str) -> bool:
-        """A quick test that :meth:`expand_prefix` finds something for ``word`` (lowercase letters): a term starts
-        with it, or it is typed past a stem (:meth:`_past_stem`, or a plural "s"). It may say yes for a word
-        that completes to nothing, never no for one that completes."""
+        """A quick test that :meth:`expand_prefix` finds something for ``word`` (lowercase letters), without
+        stemming it: a term starts with it, it is typed past a stem (:meth:`_past_stem`, or into a plural "s")
+        or into an irregular plural (:meth:`_irregular`). It may say yes for a word that completes to nothing,
+        and misses one that completes only through the stemmer rewriting its end."""
         vocab = self.lexicon.vocab
         i = bisect.bisect_left(vocab, word)
         if i < len(vocab) and vocab[i].startswith(word):
@@ -148,7 +172,7 @@ class Vocabulary:
             core, tail = word[:cut], word[cut:]
             if (tail in SUFFIX_STARTS or tail == "s") and (core in df or core + "e" in df or core + "i" in df):
                 return True
-        return False
+        return word in _PLURAL_STARTS
 
     def slip_completions(self, word: str) -> list[str]:
         """The :data:`SLIP_TERMS` most frequent terms that the :func:`slips` of ``word`` (being typed, lowercase

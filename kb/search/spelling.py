@@ -345,14 +345,19 @@ class Speller:
             confident = False  # two different words are as near: ask, do not guess
         return Correction(best[4], d, confident)
 
-    def completion(self, word: str, terms: Iterable[str]) -> Correction | None:
+    def completion(self, word: str, terms: dict[str, frozenset[str]]) -> Correction | None:
         """The word that ``word``, still being typed (lowercase, no term starts with it), is on its way to: the
-        surface word of ``terms`` (index terms that start with a slip of ``word``, the most frequent first, see
-        :meth:`kb.search.vocabulary.Vocabulary.slip_completions`) within :data:`PREFIX_SLIP` edits of becoming
-        it (:func:`prefix_distance`), weighed as :meth:`correction` weighs whole words: the nearest, then the
-        term in more records, then of its words the one nearest as a whole word, the more common in the records
-        and in English. Confident unless a term of another stem as near is found in more than 1/:data:`RIVAL_SHARE`
-        as many records; None when no surface word is that near.
+        surface word of ``terms`` (index terms that start with a slip of ``word``, the most frequent first, each
+        with those slips: :meth:`kb.search.vocabulary.Vocabulary.slip_completions`) within :data:`PREFIX_SLIP`
+        edits of becoming it (:func:`prefix_distance`), weighed as :meth:`correction` weighs whole words: the
+        nearest, then the term in more records, then of its words the one nearest as a whole word, the more common
+        in the records and in English.
+
+        Confident unless a term as near that no slip of the winner completes to (another reading of the letters
+        typed: "sodu" as "sod..." sodium or "sou..." source) is found in more than 1/:data:`RIVAL_SHARE` as many
+        records; terms that one slip completes to differ only in letters not typed yet ("pregan": "pregna",
+        pregnancy or pregnant), which the most frequent decides, as a completion does. None when no surface word
+        is that near.
 
         The surface words of a term are read from records (a few milliseconds for a handful of terms), so only
         those of the terms that can win or rival are read: up to the first with a word that near, then those found
@@ -379,6 +384,8 @@ class Speller:
         if not found:
             return None
         found.sort()
-        d, records, surface = found[0][0], -found[0][1], found[0][5]
-        confident = not any(other[0] == d and -other[1] * RIVAL_SHARE > records for other in found[1:])
+        best = found[0]
+        d, records, surface, read_as = best[0], -best[1], best[5], terms[best[6]]
+        confident = not any(other[0] == d and -other[1] * RIVAL_SHARE > records and not terms[other[6]] & read_as
+                            for other in found[1:])
         return Correction(surface, d, confident)

@@ -174,16 +174,18 @@ class Vocabulary:
                 return True
         return word in _PLURAL_STARTS
 
-    def slip_completions(self, word: str) -> list[str]:
+    def slip_completions(self, word: str) -> dict[str, frozenset[str]]:
         """The :data:`SLIP_TERMS` most frequent terms that the :func:`slips` of ``word`` (being typed, lowercase
-        letters) complete to, as :meth:`expand_prefix` completes them: "potasi" -> "potass" -> potassium; "potato"
-        is no completion of a slip ("potat" is two edits from "potasi")."""
-        found: set[str] = set()
+        letters) complete to, as :meth:`expand_prefix` completes them, the most frequent first, each with the
+        slips that complete to it: "potasi" -> "potass" and "potas" -> potassium; "potato" is no completion of a
+        slip ("potat" is two edits from "potasi")."""
+        found: dict[str, set[str]] = {}
         for slip in slips(word):
             if self._may_complete(slip):
-                found.update(self.expand_prefix(slip))
+                for term in self.expand_prefix(slip):
+                    found.setdefault(term, set()).add(slip)
         df = self.lexicon.df
-        return heapq.nlargest(SLIP_TERMS, found, key=lambda t: (df.get(t, 0), t))
+        return {t: frozenset(found[t]) for t in heapq.nlargest(SLIP_TERMS, found, key=lambda t: (df.get(t, 0), t))}
 
     def _known_uncached(self, stem: str) -> bool:
         """Whether any prefix field holds ``stem`` (the lexicon's when it is read, else a term lookup per field:

@@ -58,6 +58,22 @@ FOODS = textwrap.dedent("""\
     ## Calcium
 
     Calcium helps muscles contract.
+
+    ## Pregnancy
+
+    Leg cramps are common in pregnancy. A pregnant woman needs more iron.
+
+    ## Cramps in pregnancy
+
+    Stretching helps cramps in pregnancy.
+
+    ## Sodium
+
+    Sodium is lost in sweat. A source of sodium is table salt.
+
+    ## Sodium in food
+
+    Bread is a hidden source of sodium. Soup has sodium too; a good source of potassium is beans.
     """)
 
 
@@ -115,6 +131,19 @@ def test_an_irregular_plural_being_typed_completes_to_its_singular(kb):
     for text in ("my calv", "my calve"):
         r = kb.search(text, prefix=True)
         assert r.corrected is None and r.suggestion is None and ids(r) == calves, text
+
+
+def test_words_that_differ_only_in_letters_not_typed_yet_do_not_make_the_correction_unsure(kb):
+    # "pregna" (two letters swapped) starts pregnancy and pregnant: the more common one is shown, as completing
+    # "pregna" would show it first; the old whole-word correction ran "pregnant", two edits from "pregan"
+    r = kb.search("pregan", prefix=True)
+    assert r.corrected == "pregnancy" and ids(r) == ids(kb.search("pregnancy", prefix=True))
+
+
+def test_a_slip_read_two_ways_as_often_is_offered_not_run(kb):
+    # "sodu" is "sod..." (sodium) or "sou..." (source), both as common: a guess, so the typed word runs
+    r = kb.search("sodu", prefix=True)
+    assert r.corrected is None and r.suggestion in ("sodium", "source") and not r.results
 
 
 def test_the_slip_fix_goes_with_the_other_words(kb):

@@ -21,12 +21,13 @@ common English word. A correction is *confident* (the searcher may run it instea
 edit, or two edits of a word of at least :data:`LONG_WORD` letters (:data:`LONE_WORD` when it is the only term
 within two edits and the typed word is in no word list), when no other term of another stem is as near and
 nearly as frequent; otherwise it is only offered. A correction never swaps "hyper" and "hypo": the
-opposite condition is the one look-alike that must never be offered.
+opposite condition is the one look-alike that must never be offered. A word still being typed (the last word in
+typing mode) is measured against the starts of words instead (:func:`prefix_distance`, :meth:`Speller.completion`):
+"potasi" is one edit from "potass...", so it is on its way to "potassium", not a slip of "potato".
 
 The candidates come from each field's sorted term list (:mod:`kb.index.w3.lexicon`); a vectorised lower bound of
-the edit
-distance (the *bag distance*: characters one word has and the other lacks, which no edit changes by more than
-one) rules out almost all of them before Whoosh's Damerau-Levenshtein distance checks the few left.
+the edit distance (the *bag distance*: characters one word has and the other lacks, which no edit changes by more
+than one) rules out almost all of them before Whoosh's Damerau-Levenshtein distance checks the few left.
 """
 
 from __future__ import annotations

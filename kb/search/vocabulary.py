@@ -3,6 +3,8 @@
 Both read the term dictionary (:mod:`kb.index.w3.lexicon`, built on first use, so typing "m", "ma", "mag" costs
 a bisect and a capped selection) and cache what they work out for the life of the generation: each prefix's
 completions, whether a stem is in the index, each word's spelling suggestion (see :mod:`kb.search.spelling`).
+A word being typed that nothing completes is corrected as the start of a word: the completions of its one-edit
+slips (:func:`slips`, :meth:`Vocabulary.slip_completions`) are its candidates.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ class IndexSearcher:
         found = sum(matched[3]["kind"].values()) if matched else 0
         # typing mode: the last word is unfinished, not misspelt
         words = pq.words[:-1] if matched and plan.prefixes and found else pq.words
-        fixes = self.vocabulary.corrections(words, synonyms) if words else {}
+        fixes = self.vocabulary.corrections(words, synonyms, plan.last_is_prefix and words == pq.words) if words else {}
         suggestion = corrected_text(pq.text, words, fixes)
         sure = correct and all(c.confident for c in fixes.values())
         response = None

@@ -21,12 +21,13 @@ common English word. A correction is *confident* (the searcher may run it instea
 edit, or two edits of a word of at least :data:`LONG_WORD` letters (:data:`LONE_WORD` when it is the only term
 within two edits and the typed word is in no word list), when no other term of another stem is as near and
 nearly as frequent; otherwise it is only offered. A correction never swaps "hyper" and "hypo": the
-opposite condition is the one look-alike that must never be offered.
+opposite condition is the one look-alike that must never be offered. A word still being typed (the last word in
+typing mode) is measured against the starts of words instead (:func:`prefix_distance`, :meth:`Speller.completion`):
+"potasi" is one edit from "potass...", so it is on its way to "potassium", not a slip of "potato".
 
 The candidates come from each field's sorted term list (:mod:`kb.index.w3.lexicon`); a vectorised lower bound of
-the edit
-distance (the *bag distance*: characters one word has and the other lacks, which no edit changes by more than
-one) rules out almost all of them before Whoosh's Damerau-Levenshtein distance checks the few left.
+the edit distance (the *bag distance*: characters one word has and the other lacks, which no edit changes by more
+than one) rules out almost all of them before Whoosh's Damerau-Levenshtein distance checks the few left.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ SURFACE_RECORDS = 8  # records read for the words a stem stands for
 OPPOSITE_PREFIXES = (("hyper", "hypo"), ("hypo", "hyper"))
 RARE_ZIPF = 2.0  # a listed word at least this common (once per 100 million words) is a word, never corrected
 MISSPELLING_GAP = 1.5  # a rarer listed word is a slip when one edit from a word this much more common
+PREFIX_SLIP = 1  # a word being typed is completed through a slip this many edits from the start of a word
 LISTED_SLIP_ZIPF = 2.5  # a listed slip at least this common is as likely a name or word of its own: left as typed
 _CHUNK = 4096  # terms counted at a time
 _BUCKETS = 40  # a-z, 0-9, then 4 shared buckets for anything else (sharing only loosens the bound)
@@ -249,6 +251,30 @@ def surface_words(stem: str, texts: Iterable[str]) -> Counter[str]:
     return found
 
 
+def prefix_distance(typed: str, word: str, limit: int = MAXDIST) -> int:
+    """The fewest edits that make ``typed`` a prefix of ``word``: its Damerau-Levenshtein distance (a swap of
+    two neighbours is one edit, as in :func:`~whoosh.support.levenshtein.distance`) to the nearest of
+    ``word``'s prefixes, or ``limit`` + 1 when that is over ``limit``. How far a word still being typed is from
+    becoming ``word``: "potasi" is one edit from "potass", so one from "potassium", and two from "potato".
+
+    One table gives every prefix at once: its last row holds the distance of ``typed`` to each prefix of ``word``.
+    """
+    word = word[:len(typed) + limit]  # a longer prefix is more than ``limit`` edits away
+    before: list[int] = []
+    above = list(range(len(word) + 1))  # "" against each prefix of word
+    for i, a in enumerate(typed, 1):
+        row = [i] * (len(word) + 1)
+        for j, b in enumerate(word, 1):
+            cost = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (a != b))
+            if j > 1 and i > 1 and a == word[j - 2] and typed[i - 2] == b and a != b:
+                cost = min(cost, before[j - 2] + 1)
+            row[j] = cost
+        if min(row) > limit:
+            return limit + 1
+        before, above = above, row
+    return min(min(above), limit + 1)
+
+
 def _opposite(typed: str, candidate: str) -> bool:
     return any(typed.startswith(a) and candidate.startswith(b) for a, b in OPPOSITE_PREFIXES)
 
@@ -319,3 +345,48 @@ class Speller:
         if any(other[0] == d and -other[1] * RIVAL_SHARE > records for other in found[1:]):
             confident = False  # two different words are as near: ask, do not guess
         return Correction(best[4], d, confident)
+
+    def completion(self, word: str, terms: dict[str, frozenset[str]]) -> Correction | None:
+        """The word that ``word``, still being typed (lowercase, no term starts with it), is on its way to: the
+        surface word of ``terms`` (index terms that start with a slip of ``word``, the most frequent first, each
+        with those slips: :meth:`kb.search.vocabulary.Vocabulary.slip_completions`) within :data:`PREFIX_SLIP`
+        edits of becoming it (:func:`prefix_distance`), weighed as :meth:`correction` weighs whole words: the
+        nearest, then the term in more records, then of its words the one nearest as a whole word, the more common
+        in the records and in English.
+
+        Confident unless a term as near that no slip of the winner completes to (another reading of the letters
+        typed: "sodu" as "sod..." sodium or "sou..." source) is found in more than 1/:data:`RIVAL_SHARE` as many
+        records; terms that one slip completes to differ only in letters not typed yet ("pregan": "pregna",
+        pregnancy or pregnant), which the most frequent decides, as a completion does. None when no surface word
+        is that near.
+
+        The surface words of a term are read from records (a few milliseconds for a handful of terms), so only
+        those of the terms that can win or rival are read: up to the first with a word that near, then those found
+        in more than 1/:data:`RIVAL_SHARE` as many records.
+        """
+        found: list[tuple[int, int, int, int, float, str, str]] = []
+        for term in terms:
+            if found and self._df(term) * RIVAL_SHARE <= -found[0][1]:
+                break  # the first found is the most frequent: no term after this one rivals it
+            best_here = None
+            for surface, count in self._surfaces(term):
+                if surface == word or _opposite(word, surface):
+                    continue
+                d = prefix_distance(word, surface, PREFIX_SLIP)
+                if d > PREFIX_SLIP:
+                    continue
+                # of one term's words the one nearest as a whole ("twich": twitch, not twitches)
+                item = (d, -self._df(term), distance(word, surface), -count, -english_frequency(surface), surface,
+                        term)
+                if best_here is None or item < best_here:
+                    best_here = item
+            if best_here is not None:
+                found.append(best_here)
+        if not found:
+            return None
+        found.sort()
+        best = found[0]
+        d, records, surface, read_as = best[0], -best[1], best[5], terms[best[6]]
+        confident = not any(other[0] == d and -other[1] * RIVAL_SHARE > records and not terms[other[6]] & read_as
+                            for other in found[1:])
+        return Correction(surface, d, confident)

@@ -3,10 +3,13 @@
 Both read the term dictionary (:mod:`kb.index.w3.lexicon`, built on first use, so typing "m", "ma", "mag" costs
 a bisect and a capped selection) and cache what they work out for the life of the generation: each prefix's
 completions, whether a stem is in the index, each word's spelling suggestion (see :mod:`kb.search.spelling`).
+A word being typed that nothing completes is corrected as the start of a word: the completions of its one-edit
+slips (:func:`slips`, :meth:`Vocabulary.slip_completions`) are its candidates.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
 from collections.abc import Callable
@@ -17,6 +20,7 @@ from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import distance
 
 from kb.corpus.synonyms import Synonyms
+from kb.index.schema import IRREGULAR_PLURALS, normalise
 from kb.index.w3.lexicon import Lexicon
 from kb.index.w3.perdoc import live
 from kb.index.w3.postings import posting_arrays
@@ -37,6 +41,8 @@ from kb.search.spelling import (
 SUFFIXES = ("ing", "ings", "ed", "es", "ies", "ied", "ation", "ations", "ition", "tion", "ion", "ions", "ness",
             "ment", "ments", "ful", "ly", "ally", "ity", "ities", "ive", "ous", "al", "ance", "ence", "er", "ers",
             "able", "ible", "ism", "ist", "ize", "ise", "ic", "ical", "ant", "ent", "y")
+#: every start of a suffix ("i", "in", "ing", ...): a word typed past a stem ends in one
+SUFFIX_STARTS = frozenset(s[:k] for s in SUFFIXES for k in range(1, len(s) + 1))
 MIN_STEM = 3  # no shorter stem is offered for a word typed past it
 MAX_EXPANSIONS = 12  # most frequent completions of a prefix that take part in the query
 # A one-letter prefix completes to a good part of the vocabulary: only its few most frequent completions take part
@@ -45,6 +51,38 @@ ONE_LETTER_EXPANSIONS = 4
 PREFIX_FIELDS = ("title", "body", "names")
 SPELLING_FIELDS = ("body", "title")  # where suggestions come from, in this order
 SUGGESTION_CACHE = 4096
+SLIP_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # what a slip may put in a word (one being corrected is letters only)
+SLIP_TERMS = 16  # most frequent terms a slip of a word being typed completes to that may be its correction
+
+
+def _plural_starts() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for plural, singular in IRREGULAR_PLURALS.items():
+        for k in range(MIN_STEM, len(plural) + 1):
+            out[plural[:k]] = (*out.get(plural[:k], ()), normalise(singular) or singular)
+    return out
+
+
+#: each start (of at least MIN_STEM letters) of an irregular plural -> its singular's stem ("calv" -> "calf")
+_PLURAL_STARTS = _plural_starts()
+
+
+def slips(word: str) -> set[str]:
+    """The strings one edit from ``word`` (a deletion, an added or replaced letter, or two neighbours swapped),
+    its first letter kept (as the whole-word candidates keep it)."""
+    out: set[str] = set()
+    n = len(word)
+    for i in range(1, n + 1):
+        head, tail = word[:i], word[i:]
+        out.update(head + c + tail for c in SLIP_LETTERS)  # a letter left out before ``tail``
+        if i < n:
+            rest = word[i + 1:]
+            out.add(head + rest)  # a letter too many
+            out.update(head + c + rest for c in SLIP_LETTERS)  # a wrong letter
+            if i + 1 < n:
+                out.add(head + word[i + 1] + word[i] + word[i + 2:])  # two letters swapped
+    out.discard(word)
+    return out
 
 
 class Vocabulary:
@@ -64,6 +102,8 @@ class Vocabulary:
         self._known = lru_cache(maxsize=8192)(self._known_uncached)
         # looked up at call time (not bound here), so a test can see a cache miss
         self._suggestions = lru_cache(maxsize=SUGGESTION_CACHE)(lambda word: self._suggest_uncached(word))
+        self._typed_suggestions = lru_cache(maxsize=SUGGESTION_CACHE)(
+            lambda word: self._suggest_uncached(word, typing=True))
 
     @property
     def lexicon(self) -> Lexicon:
@@ -92,8 +132,18 @@ class Vocabulary:
         if stemmed and stemmed[0] != word:
             out += [t for t in self._expand(stemmed[0]) if t not in out]
         if not out:
-            out = self._past_stem(word)
+            out = self._past_stem(word) or self._irregular(word)
         return tuple(out[:MAX_EXPANSIONS])
+
+    def _irregular(self, word: str) -> list[str]:
+        """The singular of an irregular plural that ``word`` starts ("calv": calves, so calf): the analysis
+        indexes such a plural as its singular (:data:`~kb.index.schema.IRREGULAR_PLURALS`), so no term starts
+        with what was typed of the plural. Asked only when nothing else completes ``word``."""
+        df = self.lexicon.df
+        out: list[str] = []
+        for stem in (t for t in _PLURAL_STARTS.get(word, ()) if t in df):
+            out += [t for t in self._expand(stem) if t not in out]  # as the whole plural would
+        return out
 
     def _past_stem(self, word: str) -> list[str]:
         """Stems that ``word`` has been typed past, into the start of a suffix: "duri" (during: "dure"),
@@ -105,10 +155,39 @@ class Vocabulary:
         out: list[str] = []
         for cut in range(len(word) - 1, MIN_STEM - 1, -1):
             core, tail = word[:cut], word[cut:]
-            if any(s.startswith(tail) for s in SUFFIXES):
+            if tail in SUFFIX_STARTS:
                 for stem in (t for t in (core, core + "e", core + "i") if t in df):
                     out += [t for t in self._expand(stem) if t not in out]  # as the whole word's stem would
         return out
+
+    def _may_complete(self, word: str) -> bool:
+        """A quick test that :meth:`expand_prefix` finds something for ``word`` (lowercase letters), without
+        stemming it: a term starts with it, it is typed past a stem (:meth:`_past_stem`, or into a plural "s")
+        or into an irregular plural (:meth:`_irregular`). It may say yes for a word that completes to nothing,
+        and misses one that completes only through the stemmer rewriting its end."""
+        vocab = self.lexicon.vocab
+        i = bisect.bisect_left(vocab, word)
+        if i < len(vocab) and vocab[i].startswith(word):
+            return True
+        df = self.lexicon.df
+        for cut in range(len(word) - 1, MIN_STEM - 1, -1):
+            core, tail = word[:cut], word[cut:]
+            if (tail in SUFFIX_STARTS or tail == "s") and (core in df or core + "e" in df or core + "i" in df):
+                return True
+        return word in _PLURAL_STARTS
+
+    def slip_completions(self, word: str) -> dict[str, frozenset[str]]:
+        """The :data:`SLIP_TERMS` most frequent terms that the :func:`slips` of ``word`` (being typed, lowercase
+        letters) complete to, as :meth:`expand_prefix` completes them, the most frequent first, each with the
+        slips that complete to it: "potasi" -> "potass" and "potas" -> potassium; "potato" is no completion of a
+        slip ("potat" is two edits from "potasi")."""
+        found: dict[str, set[str]] = {}
+        for slip in slips(word):
+            if self._may_complete(slip):
+                for term in self.expand_prefix(slip):
+                    found.setdefault(term, set()).add(slip)
+        df = self.lexicon.df
+        return {t: frozenset(found[t]) for t in heapq.nlargest(SLIP_TERMS, found, key=lambda t: (df.get(t, 0), t))}
 
     def _known_uncached(self, stem: str) -> bool:
         """Whether any prefix field holds ``stem`` (the lexicon's when it is read, else a term lookup per field:
@@ -128,17 +207,24 @@ class Vocabulary:
         found = self.correction(word)
         return found.word if found else None
 
-    def correction(self, word: str) -> Correction | None:
+    def correction(self, word: str, typing: bool = False) -> Correction | None:
         """:meth:`suggest_word` with its confidence. Cached per word for the life of this generation: typing
-        after a misspelt word re-checks it on every keystroke."""
-        return self._suggestions(word)
+        after a misspelt word re-checks it on every keystroke.
 
-    def _suggest_uncached(self, word: str) -> Correction | None:
+        ``typing``: the word is still being typed (the last word in typing mode). One that completes to a term is
+        unfinished, not misspelt (None); otherwise it is corrected as the start of a word: to the most common
+        word that a slip of it completes to (:meth:`slip_completions`, :meth:`Speller.completion`) before any
+        whole word ("potasi" is on its way to "potassium", not a slip of "potato"); only when no slip of it
+        completes to anything is it corrected as a whole word.
+        """
+        return self._typed_suggestions(word) if typing else self._suggestions(word)
+
+    def _suggest_uncached(self, word: str, typing: bool = False) -> Correction | None:
         w = word.lower()
         if len(w) < MIN_LENGTH or not w.isalnum() or w in FILTER_WORDS:
             return None
         s = stems(w)
-        if not s or self._known(s[0]):
+        if not s or self._known(s[0]) or (typing and self.expand_prefix(w)):
             return None
         if not w.isalpha():  # letters and digits run together ("vitd3"): only a split can help
             return split_word(w, self._known_word)
@@ -153,10 +239,13 @@ class Vocabulary:
         if self._speller is None:
             terms = {f: self.lexicon.terms.get(f, []) for f in SPELLING_FIELDS}
             self._speller = Speller(terms, lambda t: self.lexicon.df.get(t, 0), self._texts_with)
-        found = self._speller.correction(w)
+        found = self._speller.completion(w, self.slip_completions(w)) if typing else None
+        if found is None:
+            found = self._speller.correction(w)
         if found is None or found.word == w:
             return None if listed else split_word(w, self._known_word)
-        if listed and not is_misspelling(w, found):  # a rare English word, not a slip of a common one
+        # a rare English word, not a slip of a common one (nor the start of a word of the records: "calv", calves)
+        if listed and found.distance and not is_misspelling(w, found):
             return None
         return found
 
@@ -185,14 +274,16 @@ class Vocabulary:
             self._live_docs = live(self.reader)
         return self._live_docs
 
-    def corrections(self, words: list[str], synonyms: Synonyms) -> dict[str, Correction]:
+    def corrections(self, words: list[str], synonyms: Synonyms, typing: bool = False) -> dict[str, Correction]:
         """Typed word -> its correction, for the words that need one (a synonym's word never does: it may
-        match through its group although the records lack it)."""
+        match through its group although the records lack it). ``typing``: the last of ``words`` is still being
+        typed (see :meth:`correction`)."""
         keep = synonym_words(synonyms)
         out: dict[str, Correction] = {}
-        for w in words:
+        last = len(words) - 1
+        for i, w in enumerate(words):
             if w not in out and w.lower() not in keep:
-                found = self.correction(w)
+                found = self.correction(w, typing=typing and i == last)
                 if found:
                     out[w] = found
         return out

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import difflib
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -29,6 +30,7 @@ from kb.model.records import Faq, Nutrient, Record, Section
 from kb.model.results import Response, Snippet
 from kb.search.emergency import emergency_callout
 from kb.search.plan import check_filters, parse, valid_kind
+from kb.search.records import nutrient_names
 from kb.search.searcher import IndexSearcher
 from kb.search.serving import SearchFailed, Serving
 
@@ -117,8 +119,8 @@ class KnowledgeBase:
     def _current(self) -> IndexSearcher:
         return self._serving.current()
 
-    def _use(self, action: Callable[[IndexSearcher], T]) -> T:
-        return self._serving.use(action)
+    def _use(self, action: Callable[[IndexSearcher], T], missed: Callable[[T], bool] | None = None) -> T:
+        return self._serving.use(action, missed)
 
     # --- corpus-level -----------------------------------------------------------------------------------------
     def validate(self) -> Corpus:
@@ -203,7 +205,8 @@ class KnowledgeBase:
         Raises:
             UnknownId: no record has this id.
         """
-        record = self._use(lambda s: s.records.get(record_id))  # an id is a key to look up, never a file path
+        # an id is a key to look up, never a file path
+        record = self._use(lambda s: s.records.get(record_id), missed=lambda r: r is None)
         if record is None:
             raise UnknownId(f"unknown id {record_id!r} (ids look like article/<slug>#<heading>, faq/<slug>, "
                             "nutrient/<slug>)")
@@ -260,7 +263,7 @@ class KnowledgeBase:
             UnknownId: no article has this slug; the message names the closest ones.
         """
         slug = slug.strip().removeprefix("article/").split("#", 1)[0]
-        found = [r for r in self._use(lambda s: s.records.in_file(f"corpus/articles/{slug}.md"))
+        found = [r for r in self._use(lambda s: s.records.in_file(f"corpus/articles/{slug}.md"), operator.not_)
                  if isinstance(r, Section)] if _SLUG.fullmatch(slug) else []
         if not found:
             slugs = sorted({r.article_slug for r in self.records() if isinstance(r, Section)})
@@ -282,10 +285,7 @@ class KnowledgeBase:
             UnknownId: no nutrient has that name; the message lists the closest names and every slug.
         """
         wanted = " ".join(text.strip().lower().removeprefix("nutrient/").replace("_", " ").replace("-", " ").split())
-        names: dict[str, str] = {}
-        for n in (r for r in self._use(lambda s: s.records.of_kind("nutrient")) if isinstance(r, Nutrient)):
-            for name in (n.slug, n.name, *n.aliases):
-                names.setdefault(" ".join(name.lower().replace("-", " ").split()), n.slug)
+        names = self._use(lambda s: nutrient_names(s.records.of_kind("nutrient")), missed=lambda n: wanted not in n)
         if wanted in names:
             return names[wanted]
         slugs = sorted(set(names.values()))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from kb.index.store import IndexMissing, open_current
+from kb.index.sums import ChecksumMismatch, changed_files_damaged
 from kb.index.w3 import fastpath
 from kb.model.errors import KbError
 from kb.search.damage import is_index_damage
@@ -47,7 +48,7 @@ class Serving:
                 except Exception:  # noqa: BLE001 - the generation vanished under us: reopen below
                     pass
             try:
-                ix, _ = open_current(self.index_dir)
+                ix, gen_dir = open_current(self.index_dir)
             except IndexMissing as exc:
                 if exc.reason != "no index yet":
                     self.notify(f"{exc.reason}: rebuilding the index")
@@ -56,8 +57,10 @@ class Serving:
                 else:  # deleted or emptied while nothing ran looks the same as a first use: say why we wait
                     self.notify("no index yet: building it from the corpus")
                 self.rebuild()
-                ix, _ = open_current(self.index_dir)
+                ix, gen_dir = open_current(self.index_dir)
                 pointer = self._read_pointer()
+            if bad := changed_files_damaged(gen_dir):  # written to since it was built: use() rebuilds it
+                raise ChecksumMismatch(f"{bad[0]} does not match its checksum")
             if s is not None:
                 s.close()
             self._searcher = IndexSearcher(ix)
@@ -73,7 +76,7 @@ class Serving:
         except (OSError, UnicodeDecodeError):  # garbage in the pointer: open_current reports it as damaged
             return None
 
-    def use(self, action: Callable[[IndexSearcher], T]) -> T:
+    def use(self, action: Callable[[IndexSearcher], T], missed: Callable[[T], bool] | None = None) -> T:
         """Run ``action`` on the serving searcher, surviving an index damaged where opening it does not look.
 
         Opening touches only the table of contents; a garbled or truncated segment shows up as an arbitrary
@@ -82,12 +85,29 @@ class Serving:
         retry.
         A failure after a fresh rebuild is not damage and is raised. An exception that does not come from
         reading the index (:func:`is_index_damage`) is raised at once as :class:`SearchFailed`, with no rebuild.
+
+        When ``missed`` says the answer is "not found", the files are checked against their sums first (once
+        per opened index, outside the lock: other calls go on meanwhile); if they differ, the index is rebuilt
+        and asked again.
         """
+        searcher, answer = self._answer(action)
+        if missed is None or not missed(answer) or not (bad := searcher.verify()):
+            return answer
+        with self.lock:
+            if self._searcher is searcher:  # not yet reopened by another call
+                self.close()
+                self.notify(f"index is damaged ({bad[0]} does not match its checksum): rebuilding the index")
+                self.rebuild()
+            return self._answer(action)[1]
+
+    def _answer(self, action: Callable[[IndexSearcher], T]) -> tuple[IndexSearcher, T]:
+        """The searcher used and its answer (the loop :meth:`use` describes)."""
         with self.lock:
             attempt = 0
             while True:
                 try:
-                    return action(self.current())
+                    searcher = self.current()
+                    return searcher, action(searcher)
                 except KbError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - a failure reading a build artefact means damage
@@ -98,7 +118,8 @@ class Serving:
                         raise
                     self.close()
                     if attempt == 1:
-                        self.notify(f"index is damaged ({type(exc).__name__}): rebuilding the index")
+                        why = str(exc) if isinstance(exc, ChecksumMismatch) else type(exc).__name__
+                        self.notify(f"index is damaged ({why}): rebuilding the index")
                         self.rebuild()
                     attempt += 1
 

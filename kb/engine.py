@@ -13,9 +13,9 @@ Example::
 from __future__ import annotations
 
 import difflib
+import operator
 import os
 import re
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,14 +25,14 @@ from kb.corpus.disclaimer import read_disclaimer
 from kb.corpus.root import find_root
 from kb.corpus.synonyms import Synonyms, read_synonyms
 from kb.index.store import IndexMissing, open_current
-from kb.index.w3 import fastpath
-from kb.model.errors import KbError, UnknownId
+from kb.model.errors import UnknownId
 from kb.model.records import Faq, Nutrient, Record, Section
 from kb.model.results import Response, Snippet
-from kb.search.damage import is_index_damage
 from kb.search.emergency import emergency_callout
 from kb.search.plan import check_filters, parse, valid_kind
+from kb.search.records import nutrient_names
 from kb.search.searcher import IndexSearcher
+from kb.search.serving import SearchFailed, Serving
 
 if TYPE_CHECKING:
     from kb.corpus.loader import Corpus
@@ -57,10 +57,6 @@ def _close(wanted: str, choices: list[str], what: str) -> str:
         return f"; did you mean {', '.join(close)}?"
     return f" ({what}: {', '.join(choices)})" if len(choices) <= 30 else ""
 
-class SearchFailed(KbError):
-    """A search (or a look-up) failed for a reason other than a damaged index: reported, nothing rebuilt."""
-
-
 @dataclass(frozen=True)
 class NutrientSummary:
     """A nutrient with how many sections and FAQs link to it."""
@@ -82,9 +78,8 @@ class KnowledgeBase:
         self.root = Path(root)
         self.index_dir = Path(index_dir) if index_dir else self.root / "index"
         self.notify: Notify = notify or (lambda message: None)
-        self._lock = threading.RLock()
-        self._searcher: IndexSearcher | None = None
-        self._pointer: str | None = None
+        # ``notify`` is looked up at each call: a face may set it after opening
+        self._serving = Serving(self.index_dir, lambda: self.update(full=True), lambda m: self.notify(m))
         self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
 
     @classmethod
@@ -122,71 +117,10 @@ class KnowledgeBase:
         return True
 
     def _current(self) -> IndexSearcher:
-        """The searcher on the serving generation, reopened when the index changed, built when there is none."""
-        with self._lock:
-            pointer = self._read_pointer()
-            s = self._searcher
-            if s is not None and pointer == self._pointer:
-                try:
-                    if s.up_to_date():
-                        return s
-                except Exception:  # noqa: BLE001 - the generation vanished under us: reopen below
-                    pass
-            try:
-                ix, _ = open_current(self.index_dir)
-            except IndexMissing as exc:
-                if exc.reason != "no index yet":
-                    self.notify(f"{exc.reason}: rebuilding the index")
-                elif s is not None:  # it served a moment ago: the folder was deleted or emptied under us
-                    self.notify("the index disappeared: rebuilding it from the corpus")
-                else:  # deleted or emptied while nothing ran looks the same as a first use: say why we wait
-                    self.notify("no index yet: building it from the corpus")
-                self.update(full=True)
-                ix, _ = open_current(self.index_dir)
-                pointer = self._read_pointer()
-            if s is not None:
-                s.close()
-            self._searcher = IndexSearcher(ix)
-            self._pointer = pointer
-            message = fastpath.notice(self._searcher.searcher.reader())  # once per process, if at all
-            if message:
-                self.notify(message)
-            return self._searcher
+        return self._serving.current()
 
-    def _read_pointer(self) -> str | None:
-        try:
-            return (self.index_dir / "CURRENT").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):  # garbage in the pointer: open_current reports it as damaged
-            return None
-
-    def _use(self, action: Callable[[IndexSearcher], T]) -> T:
-        """Run ``action`` on the serving searcher, surviving an index damaged where opening it does not look.
-
-        Opening touches only the table of contents; a garbled or truncated segment shows up as an arbitrary
-        exception (zlib, struct, pickle...) on first use. Then: reopen and retry once (another process may
-        have swapped generations under us); if it fails again, rebuild from the corpus with a notice and
-        retry.
-        A failure after a fresh rebuild is not damage and is raised. An exception that does not come from
-        reading the index (:func:`is_index_damage`) is raised at once as :class:`SearchFailed`, with no rebuild.
-        """
-        with self._lock:
-            attempt = 0
-            while True:
-                try:
-                    return action(self._current())
-                except KbError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a failure reading a build artefact means damage
-                    if not is_index_damage(exc):
-                        raise SearchFailed(f"search failed ({type(exc).__name__}: {exc}); the index is fine "
-                                           "and was not rebuilt") from exc
-                    if attempt == 2:
-                        raise
-                    self.close()
-                    if attempt == 1:
-                        self.notify(f"index is damaged ({type(exc).__name__}): rebuilding the index")
-                        self.update(full=True)
-                    attempt += 1
+    def _use(self, action: Callable[[IndexSearcher], T], missed: Callable[[T], bool] | None = None) -> T:
+        return self._serving.use(action, missed)
 
     # --- corpus-level -----------------------------------------------------------------------------------------
     def validate(self) -> Corpus:
@@ -271,7 +205,8 @@ class KnowledgeBase:
         Raises:
             UnknownId: no record has this id.
         """
-        record = self._use(lambda s: s.records.get(record_id))  # an id is a key to look up, never a file path
+        # an id is a key to look up, never a file path
+        record = self._use(lambda s: s.records.get(record_id), missed=lambda r: r is None)
         if record is None:
             raise UnknownId(f"unknown id {record_id!r} (ids look like article/<slug>#<heading>, faq/<slug>, "
                             "nutrient/<slug>)")
@@ -328,7 +263,7 @@ class KnowledgeBase:
             UnknownId: no article has this slug; the message names the closest ones.
         """
         slug = slug.strip().removeprefix("article/").split("#", 1)[0]
-        found = [r for r in self._use(lambda s: s.records.in_file(f"corpus/articles/{slug}.md"))
+        found = [r for r in self._use(lambda s: s.records.in_file(f"corpus/articles/{slug}.md"), operator.not_)
                  if isinstance(r, Section)] if _SLUG.fullmatch(slug) else []
         if not found:
             slugs = sorted({r.article_slug for r in self.records() if isinstance(r, Section)})
@@ -350,10 +285,7 @@ class KnowledgeBase:
             UnknownId: no nutrient has that name; the message lists the closest names and every slug.
         """
         wanted = " ".join(text.strip().lower().removeprefix("nutrient/").replace("_", " ").replace("-", " ").split())
-        names: dict[str, str] = {}
-        for n in (r for r in self._use(lambda s: s.records.of_kind("nutrient")) if isinstance(r, Nutrient)):
-            for name in (n.slug, n.name, *n.aliases):
-                names.setdefault(" ".join(name.lower().replace("-", " ").split()), n.slug)
+        names = self._use(lambda s: nutrient_names(s.records.of_kind("nutrient")), missed=lambda n: wanted not in n)
         if wanted in names:
             return names[wanted]
         slugs = sorted(set(names.values()))
@@ -362,10 +294,7 @@ class KnowledgeBase:
         raise UnknownId(f"unknown nutrient {text.strip()!r}{hint} (nutrients: {', '.join(slugs)})")
 
     def close(self) -> None:
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+        self._serving.close()
 
 
 # --- the rest of what the CLI and the TUI use (they import only kb.engine and kb.model) ------------------------

@@ -59,6 +59,7 @@ from kb.index.store import (
     write_lock,
     write_manifest,
 )
+from kb.index.sums import write_sums
 from kb.index.w3 import sidecar_write
 from kb.index.w3.bulkwriter import BulkSegmentWriter
 from kb.index.w3.segments import segment_count
@@ -134,6 +135,7 @@ def _full(root: Path, base: Path, progress: Progress | None, notice: str) -> Rep
     with fewer_collections():
         rows, new_ids = _build(run, old, ex, parsed, shares, ix, gen_dir, progress)
     sidecar_write.write_index(ix, gen_dir)  # each segment's postings decoded, for first searches (kb.index.w3.sidecar)
+    write_sums(gen_dir)  # what tells a damaged segment from a record that is not there (kb.index.sums)
     manifest = Manifest()
     for row in rows:
         manifest.add(row)
@@ -355,6 +357,7 @@ def _incremental(root: Path, ix: FileIndex, gen_dir: Path, paths: list[str] | No
     finally:
         searcher.close()
     sidecar_write.write_index(ix, gen_dir)  # the new segment's (a merged one's) decoded postings
+    write_sums(gen_dir)  # only the new files are read
     report.records = records_before + report.added - report.removed
     _finish_manifest(manifest, ix, gen_dir, terms, report, started, found.listing, touched=True)
     return report

@@ -12,6 +12,8 @@ import zlib
 
 import whoosh
 
+from kb.index.sums import ChecksumMismatch
+
 # Code that reads the index's files: an exception raised there (innermost kb or Whoosh frame) means damage.
 _WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
 _KB_DIR = os.path.dirname(os.path.dirname(__file__)) + os.sep
@@ -19,8 +21,9 @@ _INDEX_READERS = frozenset(_KB_DIR + name.replace("/", os.sep) for name in (
     "index/w3/postings.py", "index/w3/lexicon.py", "index/w3/perdoc.py", "index/documents.py", "search/docsets.py",
     "search/phrases.py", "search/ranking.py", "search/feedback.py", "search/searcher.py", "search/records.py",
     "search/vocabulary.py", "index/w3/sidecar.py", "index/w3/positions.py", "index/store.py"))
-# what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system)
-_READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError)
+# what reading damaged bytes raises wherever it happens (zlib, struct, pickle, a short read, the file system),
+# and what checking them against their sums finds
+_READ_ERRORS = (OSError, EOFError, zlib.error, struct.error, pickle.UnpicklingError, ChecksumMismatch)
 
 
 

@@ -98,3 +98,13 @@ def linked_ranked(records: Records, docsets: DocSets, ranker: Ranker, nutrient: 
         out.append((record, strength))
     out.sort(key=lambda rs: (-rs[1], rs[0].id))
     return out
+
+
+def nutrient_names(records: list[Record]) -> dict[str, str]:
+    """``{name: slug}`` for each nutrient's slug, name and aliases, lowercased, with hyphens read as spaces: what
+    a person may type for a nutrient."""
+    names: dict[str, str] = {}
+    for n in (r for r in records if isinstance(r, Nutrient)):
+        for name in (n.slug, n.name, *n.aliases):
+            names.setdefault(" ".join(name.lower().replace("-", " ").split()), n.slug)
+    return names

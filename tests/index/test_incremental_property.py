@@ -199,7 +199,7 @@ def apply_step(draw, corpus: Corpus) -> None:
 
 # --- comparison -------------------------------------------------------------------------------------------------
 def has_deletions(kb: KnowledgeBase) -> bool:
-    with kb._lock:
+    with kb._serving.lock:
         return kb._current().searcher.reader().has_deletions()
 
 
@@ -210,7 +210,7 @@ def postings(kb: KnowledgeBase) -> dict[str, dict[str, dict[str, float]]]:
     The exact content of the inverted index, independent of BM25 statistics (the reader filters out deleted
     documents' postings).
     """
-    with kb._lock:
+    with kb._serving.lock:
         reader = kb._current().searcher.reader()
         ids = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
         out: dict[str, dict[str, dict[str, float]]] = {i: {} for i in ids.values()}

@@ -24,9 +24,10 @@ from reliability_helpers import FILES, KB, REF, clean_env, make_root, measure, r
 from whoosh.filedb.structfile import StructFile
 
 from kb.cli.main import main
-from kb.engine import KnowledgeBase, SearchFailed, is_index_damage
+from kb.engine import KnowledgeBase, SearchFailed
 from kb.index.schema import text_analyzer
 from kb.search import snippets
+from kb.search.damage import is_index_damage
 from kb.search.snippets import SNIPPET_CHARS, find_spans, make_snippet
 
 pytestmark = pytest.mark.reliability

@@ -3,8 +3,9 @@
 Copies a knowledge base (default: this repository's corpus), adds ``--articles`` articles of one section each,
 about ``--mb`` MB of seeded random words ending in ``needleword`` (the 2 MiB file limit allows 1.99 MB), builds
 the index, then runs ``kb search needleword`` as a fresh process ``--runs`` times and reports the wall time and the
-peak RSS of each run (``ru_maxrss`` of that child, from ``os.wait4``). It also runs the same search in-process
-on one engine, repeatedly and with other big texts, to show that the snippet caches stay bounded.
+peak RSS of each run (the build's ``ru_maxrss`` from ``os.wait4``, with its workers; each search's own
+``VmHWM``). It also runs the same search in-process on one engine, repeatedly and with other big texts, to show
+that the snippet caches stay bounded.
 
 Target (issue 10): under 1 s and under 200 MB RSS per CLI search of ten 1.99 MB records.
 """
@@ -66,6 +67,30 @@ def one_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, text
 
 
+# ``python -m kb ARGS`` that writes its own peak resident set size (VmHWM, in kB) to the file named first: the
+# ``ru_maxrss`` that ``wait4`` gives also counts the size of the process that spawned it (Linux keeps the
+# high-water mark across exec), so a kb started from a 400 MB test worker "peaked" at 400 MB
+_PEAK_WRAPPER = textwrap.dedent("""\
+    import atexit, runpy, sys
+    _out = sys.argv.pop(1)
+    def _peak():
+        with open("/proc/self/status") as status:
+            hwm = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+        with open(_out, "w") as f:
+            f.write(hwm)
+    atexit.register(_peak)
+    sys.argv[0] = "kb"
+    runpy.run_module("kb", run_name="__main__", alter_sys=True)
+    """)
+
+
+def kb_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """``python -m kb *args`` as :func:`one_child` runs it, with the peak memory of that kb process alone (MiB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".peak") as peak:
+        seconds, _, text = one_child([sys.executable, "-c", _PEAK_WRAPPER, peak.name, *args], env)
+        return seconds, int(peak.read() or 0) / 1024, text
+
+
 IN_PROCESS = textwrap.dedent("""\
     import json, resource, sys, time
     sys.path.insert(0, {repo!r})
@@ -104,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kb-big-") as tmp:
         root = make_root(Path(a.source), Path(tmp) / "kb", a.articles, int(a.mb * 1_000_000), a.seed)
         build_s, build_mb, _ = one_child([*kb, "--root", str(root), "index", "--full"], env)
-        runs = [one_child([*kb, "--root", str(root), "search", NEEDLE], env) for _ in range(a.runs)]
-        prefix = [one_child([*kb, "--root", str(root), "search", NEEDLE[:6], "--prefix"], env)
+        runs = [kb_child(["--root", str(root), "search", NEEDLE], env) for _ in range(a.runs)]
+        prefix = [kb_child(["--root", str(root), "search", NEEDLE[:6], "--prefix"], env)
                   for _ in range(a.runs)]
         assert all(f"{a.articles} results" in out or "results" in out for _, _, out in runs)
         inproc = subprocess.run([sys.executable, "-c", IN_PROCESS.format(

@@ -84,10 +84,13 @@ def measure(code: str, timeout: float = 120) -> dict:
         import json, resource, sys, time, tracemalloc
         sys.path.insert(0, %r)
         _base = [0]
+        def _hwm():  # kB; not ru_maxrss, which starts at the size of the test worker that spawned us
+            with open("/proc/self/status") as status:
+                return int(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
         def mark():
-            _base[0] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            _base[0] = _hwm()
         def report(**values):
-            grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - _base[0]) / 1024
+            grown = (_hwm() - _base[0]) / 1024
             print(json.dumps({"rss_growth_mb": grown, **values}))
         """) % str(Path(__file__).resolve().parents[2])
     done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True,

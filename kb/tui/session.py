@@ -87,6 +87,7 @@ class SearchSession:
         self.seq += 1
         if not refresh:
             self.limit = PAGE
+            self.jump_to_last = False  # End's answer was for the query before: this one starts at its top
         self.query = query
         if not query.strip():
             self.response = None

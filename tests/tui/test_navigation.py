@@ -4,8 +4,10 @@ paging past the first page, and where the keyboard goes back to."""
 from __future__ import annotations
 
 import textwrap
+import threading
 from pathlib import Path
 
+import pytest
 from textual import events
 
 from kb.engine import KnowledgeBase
@@ -188,6 +190,45 @@ async def test_the_list_loads_past_the_first_fifty_and_end_reaches_the_last(kb_r
         assert len(results.hits) == total and results.highlighted == total - 1
         assert results.option_count == total
         assert app.query_one("#left").border_title == f"{total} results"
+        assert app.query_one(RecordView).record.id == results.hits[-1].id
+
+
+async def test_down_and_end_reach_the_results_whose_rows_wait_for_their_snippets(kb_root: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch):
+    """The rows after the first screenful are made when their snippets come (a worker): keys pressed before that
+    still move among every result loaded. Down on the last row made used to wrap to the first result."""
+    for n in range(30):
+        (kb_root / f"corpus/faq/cramps-{n:03}.yaml").write_text(FAQ.format(n=n), encoding="utf-8")
+    KnowledgeBase(kb_root).update()
+    app = make_app(kb_root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        engine, come = search_screen(app).engine, threading.Event()
+        snippets = engine.snippets
+
+        def late(ids: list[str], terms: frozenset[str]) -> list[object]:
+            come.wait(10.0)  # the snippets of the rows below the screen are slow to come
+            return snippets(ids, terms)
+
+        monkeypatch.setattr(engine, "snippets", late)
+        box = app.query_one(SearchBox)
+        box.focus()
+        box.value = "cramps"
+        results = app.query_one(ResultList)
+        assert await wait_for(pilot, lambda: len(results.hits) > 30)
+        total, made = len(results.hits), results.option_count
+        assert total == search_screen(app).response.total < 50 and made < total  # all loaded, not all made yet
+        results.focus()
+        results.highlighted = made - 1
+        await pilot.press("down")
+        assert results.highlighted == made  # the next result, not the first again
+        await pilot.press("end")
+        assert results.highlighted == total - 1 and results.option_count == total
+        come.set()
+        await settle(app, pilot)
+        assert all(h.snippet.text for h in results.hits) and results.highlighted == total - 1
+        last = results.get_option_at_index(total - 1)
+        assert results.hits[-1].snippet.text.split()[0] in str(last.prompt)  # its row got its snippet too
         assert app.query_one(RecordView).record.id == results.hits[-1].id
 
 

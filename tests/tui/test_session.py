@@ -92,6 +92,16 @@ def test_paging_grows_the_limit_until_everything_is_loaded_and_a_new_query_start
     assert fresh is not None and fresh.limit == PAGE and not fresh.more
 
 
+def test_end_pressed_and_then_a_new_query_typed_before_the_answer_lands_does_not_jump_in_the_new_results():
+    session = SearchSession()
+    session.accept(answer(session.typed("cramps"), total=120))  # type: ignore[arg-type]
+    everything = session.next_page(everything=True)
+    assert everything is not None and session.jump_to_last
+    fresh = session.typed("cramp")  # before End's answer: that answer is late now, and never lands
+    assert not session.accept(answer(everything, total=120)) and session.accept(answer(fresh, total=90))
+    assert not session.jump_to_last  # the new results start at their first, not their last
+
+
 def test_a_refresh_keeps_the_limit_and_needs_a_query():
     session = SearchSession()
     assert session.refresh() is None

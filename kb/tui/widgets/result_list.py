@@ -306,6 +306,34 @@ class ResultList(CachedRows):
         else:
             self.action_last()
 
+    # The keys that move the highlight work on every result loaded, including those whose rows :meth:`show` held
+    # back (for after the frame, or until their snippets come): those rows are made first. OptionList moves among
+    # its options only, so Down on the last row made wrapped to the first result and End stopped short.
+    def _make_held_rows(self) -> None:
+        start = self.option_count
+        if self.hits and start < len(self.hits):
+            with self.changing():  # rows below the screen: they come without a snippet when it is still coming
+                self.add_options(self._make_options(self.hits[start:], self._width))
+
+    def action_cursor_down(self) -> None:
+        self._make_held_rows()
+        if self.more and self.highlighted == len(self.hits) - 1:
+            self._ask_for_more()  # the next page is on its way: stay on the last row loaded, not the first
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self._make_held_rows()  # up from the first wraps to the last result loaded
+        super().action_cursor_up()
+
+    def action_last(self) -> None:
+        self._make_held_rows()
+        super().action_last()
+
+    def action_page_down(self) -> None:
+        self._make_held_rows()
+        super().action_page_down()
+
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         complete = self.option_count >= len(self.hits)  # not while the rows after the first screenful come

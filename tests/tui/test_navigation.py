@@ -189,6 +189,8 @@ async def test_the_list_loads_past_the_first_fifty_and_end_reaches_the_last(kb_r
         await settle(app, pilot)
         assert len(results.hits) == total and results.highlighted == total - 1
         assert results.option_count == total
+        line, top = results._index_to_line[total - 1], results.scroll_y  # the last row is on screen, too (the
+        assert top <= line < top + results.scrollable_content_region.height  # snippets' lines used to push it off)
         assert app.query_one("#left").border_title == f"{total} results"
         assert app.query_one(RecordView).record.id == results.hits[-1].id
 

@@ -218,12 +218,24 @@ class ResultList(CachedRows):
             return
         self.hits = tuple(replace(h, snippet=snippets[h.id]) if h.id in snippets else h for h in self.hits)
         shown = self.option_count
+        on_screen = self._highlight_on_screen()
+        replaced = False
         for hit in self.hits[:shown]:
-            if hit.id in snippets:  # a row painted without its snippet (a resize between search and show)
+            if hit.id in snippets:  # a row made without its snippet (a next page, End, a key moving past the rows)
                 self._replace_option(hit)
+                replaced = True
+        if replaced and on_screen:  # the snippets' lines moved it (End: the last row, below the screen)
+            self.scroll_to_highlight()
         if shown < len(self.hits):
             with self.changing():  # rows below the screen: only the scroll bar changes
                 self.add_options(self._make_options(self.hits[shown:], self._width))
+
+    def _highlight_on_screen(self) -> bool:
+        i = self.highlighted
+        if i is None or not self.is_mounted:
+            return False
+        line, top = self._index_to_line.get(i, -1), round(self.scroll_y)
+        return top <= line < top + self.scrollable_content_region.height
 
     def rows_on_screen(self) -> int:
         """How many results can be visible at once (each takes at least two lines and a divider), plus one."""

@@ -313,6 +313,13 @@ class Speller:
                 out.update(t for t in field.near(probe) if distance(t, probe, limit=MAXDIST) <= MAXDIST)
         return out
 
+    def _best_surface(self, word: str, term: str, rank: Callable[[str, int, str], tuple | None]) -> tuple | None:
+        """The least ``rank(surface, count, term)`` of ``term``'s surface words other than ``word`` and its
+        opposite (None from ``rank``: not near enough), or None."""
+        ranked = (rank(surface, count, term) for surface, count in self._surfaces(term)
+                  if surface != word and not _opposite(word, surface))
+        return min((r for r in ranked if r is not None), default=None)
+
     def correction(self, word: str) -> Correction | None:
         """The best surface word within two edits of ``word`` (lowercase, unknown to the index), or None."""
         stem = normalise(word)
@@ -320,18 +327,12 @@ class Speller:
             return None
         # (distance, -records, -count in the records read, -English frequency, surface word, stem)
         found: list[tuple[int, int, int, float, str, str]] = []
+        def whole(surface: str, count: int, term: str) -> tuple | None:
+            d = distance(word, surface, limit=MAXDIST + 1)
+            return None if d > MAXDIST else (d, -self._df(term), -count, -english_frequency(surface), surface, term)
+
         for term in self._near_terms(word, stem):
-            best_here = None
-            for surface, count in self._surfaces(term):
-                if surface == word or _opposite(word, surface):
-                    continue
-                d = distance(word, surface, limit=MAXDIST + 1)
-                if d > MAXDIST:
-                    continue
-                item = (d, -self._df(term), -count, -english_frequency(surface), surface, term)
-                if best_here is None or item < best_here:
-                    best_here = item
-            if best_here is not None:
+            if (best_here := self._best_surface(word, term, whole)) is not None:
                 found.append(best_here)
         if not found:
             return None
@@ -364,23 +365,17 @@ class Speller:
         those of the terms that can win or rival are read: up to the first with a word that near, then those found
         in more than 1/:data:`RIVAL_SHARE` as many records.
         """
+        def start(surface: str, count: int, term: str) -> tuple | None:
+            d = prefix_distance(word, surface, PREFIX_SLIP)
+            # of one term's words the one nearest as a whole ("twich": twitch, not twitches)
+            return None if d > PREFIX_SLIP else (
+                d, -self._df(term), distance(word, surface), -count, -english_frequency(surface), surface, term)
+
         found: list[tuple[int, int, int, int, float, str, str]] = []
         for term in terms:
             if found and self._df(term) * RIVAL_SHARE <= -found[0][1]:
                 break  # the first found is the most frequent: no term after this one rivals it
-            best_here = None
-            for surface, count in self._surfaces(term):
-                if surface == word or _opposite(word, surface):
-                    continue
-                d = prefix_distance(word, surface, PREFIX_SLIP)
-                if d > PREFIX_SLIP:
-                    continue
-                # of one term's words the one nearest as a whole ("twich": twitch, not twitches)
-                item = (d, -self._df(term), distance(word, surface), -count, -english_frequency(surface), surface,
-                        term)
-                if best_here is None or item < best_here:
-                    best_here = item
-            if best_here is not None:
+            if (best_here := self._best_surface(word, term, start)) is not None:
                 found.append(best_here)
         if not found:
             return None

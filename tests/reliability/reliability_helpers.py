@@ -116,3 +116,18 @@ def root(tmp_path: Path) -> Path:
     engine.update()
     engine.close()
     return r
+
+
+#: what the damage tests ask an index before and after it is damaged
+DAMAGE_QUERIES = ("bananas", "magnesium", "cramps night", "tingling", "eyelid")
+
+
+@pytest.fixture
+def expected(root: Path) -> tuple:
+    """What ``root``'s undamaged index answers to :data:`DAMAGE_QUERIES`."""
+    from kb.engine import KnowledgeBase
+
+    engine = KnowledgeBase(root)
+    got = answers(engine, DAMAGE_QUERIES)
+    engine.close()
+    return got

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reliability_helpers import answers, root, run_kb  # noqa: F401 - root is a fixture
+from reliability_helpers import DAMAGE_QUERIES as QUERIES
+from reliability_helpers import answers, expected, root, run_kb  # noqa: F401 - fixtures
 
 from kb.cli.main import main
 from kb.engine import KnowledgeBase
 from kb.index.store import SCHEMA_VERSION, open_current
 
 pytestmark = pytest.mark.reliability
-QUERIES = ("bananas", "magnesium", "cramps night", "tingling", "eyelid")
 
 
 def gen(base: Path) -> Path:
@@ -62,14 +62,6 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
         shutil.rmtree(base), base.mkdir(), (base / "CURRENT").write_bytes(os.urandom(300)),
         (base / "gen-x").write_bytes(os.urandom(3000))),
 }
-
-
-@pytest.fixture
-def expected(root: Path) -> tuple:
-    engine = KnowledgeBase(root)
-    got = answers(engine, QUERIES)
-    engine.close()
-    return got
 
 
 @pytest.mark.parametrize("name", list(DAMAGE))

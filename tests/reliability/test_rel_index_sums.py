@@ -12,14 +12,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reliability_helpers import answers, root, run_kb  # noqa: F401 - root is a fixture
+from reliability_helpers import DAMAGE_QUERIES as QUERIES
+from reliability_helpers import answers, expected, root, run_kb  # noqa: F401 - fixtures
 
 from kb.engine import KnowledgeBase
 from kb.index import sums
 from kb.model.errors import UnknownId
 
 pytestmark = pytest.mark.reliability
-QUERIES = ("bananas", "magnesium", "cramps night", "tingling", "eyelid")
 RECORD = "faq/why-does-my-eyelid-twitch"
 
 
@@ -44,14 +44,6 @@ def restamp(root: Path) -> None:
     for name, known in table.items():
         table[name] = known._replace(stamp=sums._stamp((g / name).stat()))
     sums._write(g, table)
-
-
-@pytest.fixture
-def expected(root: Path) -> tuple:
-    engine = KnowledgeBase(root)
-    got = answers(engine, QUERIES)
-    engine.close()
-    return got
 
 
 def test_bytes_written_into_a_segment_are_found_when_the_index_opens(root: Path, expected) -> None:

@@ -165,10 +165,15 @@ FAQ = textwrap.dedent("""\
     """)
 
 
-async def test_the_list_loads_past_the_first_fifty_and_end_reaches_the_last(kb_root: Path):
-    for n in range(130):
+def add_faqs(kb_root: Path, count: int) -> None:
+    """``count`` more FAQs about cramps, indexed."""
+    for n in range(count):
         (kb_root / f"corpus/faq/cramps-{n:03}.yaml").write_text(FAQ.format(n=n), encoding="utf-8")
     KnowledgeBase(kb_root).update()
+
+
+async def test_the_list_loads_past_the_first_fifty_and_end_reaches_the_last(kb_root: Path):
+    add_faqs(kb_root, 130)
     app = make_app(kb_root, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -199,9 +204,7 @@ async def test_down_and_end_reach_the_results_whose_rows_wait_for_their_snippets
                                                                                  monkeypatch: pytest.MonkeyPatch):
     """The rows after the first screenful are made when their snippets come (a worker): keys pressed before that
     still move among every result loaded. Down on the last row made used to wrap to the first result."""
-    for n in range(30):
-        (kb_root / f"corpus/faq/cramps-{n:03}.yaml").write_text(FAQ.format(n=n), encoding="utf-8")
-    KnowledgeBase(kb_root).update()
+    add_faqs(kb_root, 30)
     app = make_app(kb_root, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -188,6 +188,9 @@ def describe(size: str, results: dict) -> str:
         text += (f"\n\nTUI keystroke split: inside `engine.search` p50 {kbr['tui.engine.p50']:.0f} ms / p95 "
                  f"{kbr['tui.engine.p95']:.0f} ms; the rest (events, worker hand-off, list rebuild, layout, render, "
                  f"waiting for the GIL) p50 {kbr['tui.outside.p50']:.0f} ms / p95 {kbr['tui.outside.p95']:.0f} ms.")
+        if _num(kbr.get("tui.frame.p50")):
+            text += (f" Of the rest, Textual rendering the frame that painted the answer: p50 "
+                     f"{kbr['tui.frame.p50']:.1f} ms / p95 {kbr['tui.frame.p95']:.1f} ms.")
     slow = kbr.get("typing.slowest")
     if slow:
         text += "\n\nSlowest typing-mode texts, first use (ms): " + ", ".join(f"`{t}` {m}" for m, t in slow[:5]) + "."

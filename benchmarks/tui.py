@@ -14,9 +14,11 @@ Keystroke to results painted (``tui.keystroke.*``)
     cleared by setting its value (not timed). Headless, the frame is rendered but not written to a terminal.
     The app's ``engine.search`` is wrapped too, so each sample splits into time inside the engine
     (``tui.engine.*``) and everything else (``tui.outside.*``: event handling, the worker hand-off, waiting for
-    the GIL, building the list, layout and render). ``tui.keystroke.cpu_*`` is the CPU time the process used
-    over the same span (all its threads, ``time.process_time``): on a machine shared with other work the wall
-    time includes waiting for a core, this does not.
+    the GIL, building the list, layout and render). ``tui.frame.*`` is the part of "everything else" spent by
+    Textual's compositor rendering the frame that painted the answer (``Compositor.render_update``: every line
+    holding a changed cell, across the screen's width, through every widget on it). ``tui.keystroke.cpu_*`` is
+    the CPU time the process used over the same span (all its threads, ``time.process_time``): on a machine
+    shared with other work the wall time includes waiting for a core, this does not.
 
 First paint (``tui.first_paint_s``) and ready (``tui.ready_s``)
     ``kb --root R --index I`` runs as a fresh process under a pseudo-terminal of 120x40 (``TERM=xterm-256color``),
@@ -98,15 +100,17 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
     from textual.widgets import Input
 
     app = make_app(root, index, watch=False)
-    frames: list[tuple[float, object, float]] = []  # (time, the screen's response at the frame, process CPU time)
+    # (time, the screen's response at the frame, process CPU time, ms the compositor took to render the frame)
+    frames: list[tuple[float, object, float, float]] = []
     original = app._display
     holder: list[object] = []
+    rendering: list[float] = [0.0]  # how long the compositor took to render the frame being displayed
 
     def display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
         original(screen, renderable)
         if renderable is not None:
             frames.append((time.perf_counter(), getattr(holder[0], "response", None) if holder else None,
-                           time.process_time()))
+                           time.process_time(), rendering[0]))
 
     app._display = display  # type: ignore[method-assign]
     engine = app.engine
@@ -126,6 +130,7 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
     in_engine: list[float] = []
     outside: list[float] = []
     short: list[float] = []
+    rendered: list[float] = []
     slow: list[tuple[float, str]] = []
     async with app.run_test(size=SIZE) as pilot:
         started = time.perf_counter()
@@ -135,6 +140,16 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
         ready_s = time.perf_counter() - started
         screen = app.screen
         holder.append(screen)
+        render_update = screen._compositor.render_update
+
+        def timed_render(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                return render_update(*args, **kwargs)
+            finally:
+                rendering[0] = (time.perf_counter() - t) * 1000
+
+        screen._compositor.render_update = timed_render  # type: ignore[method-assign]
         box = screen.query_one(Input)
         for q in query_list:
             box.value = ""
@@ -147,16 +162,17 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
                 text = box.value
 
                 def painted(mark: int = mark, before: object = before, text: str = text
-                            ) -> tuple[float, float] | None:
-                    for t, r, c in frames[mark:]:
+                            ) -> tuple[float, float, float] | None:
+                    for t, r, c, f in frames[mark:]:
                         if r is not None and r is not before and getattr(r, "query", None) == text:
-                            return t, c
+                            return t, c, f
                     return None
 
                 await _wait(lambda: painted() is not None, 30, f"a frame with the results for {text!r}")
-                paint, paint_cpu = painted()  # type: ignore[misc]
+                paint, paint_cpu, frame_ms = painted()  # type: ignore[misc]
                 t = (paint - t0) * 1000
                 samples.append(t)
+                rendered.append(frame_ms)
                 cpu.append((paint_cpu - c0) * 1000)
                 e = sum(calls.pop(text, []))
                 in_engine.append(e)
@@ -174,7 +190,8 @@ async def _keystrokes(root: Path, index: Path, query_list: list[str]) -> dict:
             "tui.keystroke.slowest": [[round(t, 1), s] for t, s in sorted(slow, reverse=True)[:10]],
             "tui.startup_headless_s": ready_s,
             "tui.engine.p50": pct(in_engine, 50), "tui.engine.p95": pct(in_engine, 95),
-            "tui.outside.p50": pct(outside, 50), "tui.outside.p95": pct(outside, 95)}
+            "tui.outside.p50": pct(outside, 50), "tui.outside.p95": pct(outside, 95),
+            "tui.frame.p50": pct(rendered, 50), "tui.frame.p95": pct(rendered, 95)}
 
 
 def keystroke_benchmark(root: Path, index: Path, quick: bool) -> dict:

@@ -226,9 +226,7 @@ class ResultList(CachedRows):
                 replaced = True
         if replaced and on_screen:  # the snippets' lines moved it (End: the last row, below the screen)
             self.scroll_to_highlight()
-        if shown < len(self.hits):
-            with self.changing():  # rows below the screen: only the scroll bar changes
-                self.add_options(self._make_options(self.hits[shown:], self._width))
+        self._make_held_rows()
 
     def _highlight_on_screen(self) -> bool:
         i = self.highlighted
@@ -277,12 +275,8 @@ class ResultList(CachedRows):
 
     def _add_rest(self, generation: int) -> None:
         """Append the hits :meth:`show` held back, unless newer results have replaced them meanwhile."""
-        if generation != self._generation or not self.is_attached:
-            return
-        start = self.option_count
-        if start < len(self.hits):
-            with self.changing():  # rows below the screen: only the scroll bar changes
-                self.add_options(self._make_options(self.hits[start:], self._width))
+        if generation == self._generation and self.is_attached:
+            self._make_held_rows()
 
     def on_resize(self) -> None:
         """Re-fit the snippets to the new width, keeping the highlight where it was."""
@@ -322,9 +316,10 @@ class ResultList(CachedRows):
     # back (for after the frame, or until their snippets come): those rows are made first. OptionList moves among
     # its options only, so Down on the last row made wrapped to the first result and End stopped short.
     def _make_held_rows(self) -> None:
+        """Make the rows of the hits loaded but not made yet (without a snippet where it is still coming)."""
         start = self.option_count
-        if self.hits and start < len(self.hits):
-            with self.changing():  # rows below the screen: they come without a snippet when it is still coming
+        if start < len(self.hits):
+            with self.changing():  # rows below the screen: only the scroll bar changes
                 self.add_options(self._make_options(self.hits[start:], self._width))
 
     def action_cursor_down(self) -> None:
